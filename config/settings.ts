@@ -1,0 +1,81 @@
+/**
+ * Every setting Reelcast reads, in one table: its key in reelcast.config.yaml, its environment
+ * variable, its type, default and meaning. The loader, `reelcast config` and the README's
+ * configuration reference all come from this table, so they cannot drift apart.
+ */
+
+export type SettingType =
+  | { kind: 'string' }
+  | { kind: 'path' }
+  | { kind: 'url' }
+  | { kind: 'int'; min: number; max?: number }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'list'; values: readonly string[] }
+  | { kind: 'secret' };
+
+export interface Setting {
+  /** Dotted key in reelcast.config.yaml, e.g. `worker.gpuConcurrency`. */
+  key: string;
+  /** Environment variable that overrides the file. Secrets also accept `<ENV>_FILE`. */
+  env: string;
+  type: SettingType;
+  /** Default as the text a person would write; undefined means "unset". */
+  default?: string;
+  doc: string;
+}
+
+export const TASK_QUEUE_ROLES = ['gpu', 'media', 'publish'] as const;
+
+const str = { kind: 'string' } as const;
+const path = { kind: 'path' } as const;
+const url = { kind: 'url' } as const;
+const bool = { kind: 'bool' } as const;
+const secret = { kind: 'secret' } as const;
+const port = { kind: 'int', min: 1, max: 65535 } as const;
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'dataDir', env: 'REELCAST_DATA_DIR', type: path, default: '.reelcast', doc: 'Where the embedded stack keeps its state: Temporal database, local storage, outbox, service logs.' },
+  { key: 'calendarsDir', env: 'REELCAST_CALENDARS_DIR', type: path, default: 'calendars', doc: 'Folder of calendar YAML files.' },
+  { key: 'templatesDir', env: 'REELCAST_TEMPLATES_DIR', type: path, default: 'templates', doc: 'Folder of Handlebars templates and style partials.' },
+
+  { key: 'temporal.address', env: 'TEMPORAL_ADDRESS', type: str, doc: 'host:port of an existing Temporal server. When set, Reelcast starts no dev server and uses this one.' },
+  { key: 'temporal.namespace', env: 'TEMPORAL_NAMESPACE', type: str, default: 'default', doc: 'Temporal namespace.' },
+  { key: 'temporal.apiKey', env: 'TEMPORAL_API_KEY', type: secret, doc: 'API key for Temporal Cloud (enables TLS).' },
+  { key: 'temporal.devServer.ip', env: 'REELCAST_TEMPORAL_IP', type: str, default: '127.0.0.1', doc: 'Address the embedded Temporal dev server binds to.' },
+  { key: 'temporal.devServer.port', env: 'REELCAST_TEMPORAL_PORT', type: port, default: '7233', doc: 'gRPC port of the embedded Temporal dev server.' },
+  { key: 'temporal.devServer.uiPort', env: 'REELCAST_TEMPORAL_UI_PORT', type: port, default: '8233', doc: 'Web UI port of the embedded Temporal dev server.' },
+  { key: 'temporal.devServer.binary', env: 'REELCAST_TEMPORAL_BIN', type: path, doc: 'Path to a `temporal` CLI binary to use instead of looking on PATH or installing one.' },
+
+  { key: 'storage.kind', env: 'REELCAST_STORAGE', type: { kind: 'enum', values: ['fs', 's3'] }, default: 'fs', doc: '`fs`: files under dataDir/storage. `s3`: an S3-compatible server.' },
+  { key: 'storage.s3.endpoint', env: 'S3_ENDPOINT', type: url, doc: 'S3 endpoint URL. Unset with storage.kind=s3 and no TEMPORAL_ADDRESS: the embedded S3 server (versitygw) is started.' },
+  { key: 'storage.s3.region', env: 'S3_REGION', type: str, default: 'us-east-1', doc: 'S3 region.' },
+  { key: 'storage.s3.bucket', env: 'S3_BUCKET', type: str, default: 'reelcast', doc: 'Bucket for masters, renditions, previews, the publish ledger and the outbox. Created if missing.' },
+  { key: 'storage.s3.forcePathStyle', env: 'S3_FORCE_PATH_STYLE', type: bool, default: 'true', doc: 'Path-style addressing (needed by most self-hosted servers).' },
+  { key: 'storage.s3.checksum', env: 'S3_CHECKSUM', type: { kind: 'enum', values: ['when_supported', 'when_required'] }, default: 'when_required', doc: 'When the client adds request checksums. Some S3-compatible servers reject the newer CRC checksums: keep `when_required` for them.' },
+  { key: 'storage.s3.accessKeyId', env: 'S3_ACCESS_KEY_ID', type: secret, doc: 'S3 access key id. The embedded server uses this too (default: a generated local key).' },
+  { key: 'storage.s3.secretAccessKey', env: 'S3_SECRET_ACCESS_KEY', type: secret, doc: 'S3 secret access key.' },
+  { key: 'storage.s3.devServer.port', env: 'REELCAST_S3_PORT', type: port, default: '7070', doc: 'Port of the embedded S3 server.' },
+
+  { key: 'worker.queues', env: 'REELCAST_QUEUES', type: { kind: 'list', values: TASK_QUEUE_ROLES }, default: 'gpu,media,publish', doc: 'Task queues this worker serves, besides the workflow queue. A GPU host might serve only `gpu`.' },
+  { key: 'worker.gpuConcurrency', env: 'REELCAST_GPU_CONCURRENCY', type: { kind: 'int', min: 1, max: 64 }, default: '1', doc: 'Generations run at once on this worker: the number of GPUs.' },
+  { key: 'worker.mediaConcurrency', env: 'REELCAST_MEDIA_CONCURRENCY', type: { kind: 'int', min: 1, max: 64 }, default: '1', doc: 'Transcodes run at once on this worker.' },
+  { key: 'worker.shutdownGraceSeconds', env: 'REELCAST_SHUTDOWN_GRACE_SECONDS', type: { kind: 'int', min: 0, max: 3600 }, default: '30', doc: 'On SIGTERM, how long running activities may take to finish before they are cancelled.' },
+
+  { key: 'model.dir', env: 'REELCAST_MODEL_DIR', type: path, default: 'models/demo', doc: 'Model directory with manifest.json (see models/README.md).' },
+  { key: 'model.provider', env: 'REELCAST_EXECUTION_PROVIDER', type: { kind: 'enum', values: ['cpu', 'cuda', 'tensorrt'] }, default: 'cpu', doc: 'onnxruntime execution provider. A GPU provider that is not installed falls back to CPU with a warning.' },
+  { key: 'model.deviceId', env: 'REELCAST_CUDA_DEVICE_ID', type: { kind: 'int', min: 0, max: 63 }, default: '0', doc: 'GPU index for cuda/tensorrt.' },
+  { key: 'model.tensorrtCacheDir', env: 'REELCAST_TENSORRT_CACHE_DIR', type: path, doc: 'Where TensorRT keeps built engines (default: dataDir/tensorrt).' },
+
+  { key: 'ffmpeg.ffmpegPath', env: 'FFMPEG_PATH', type: str, default: 'ffmpeg', doc: 'ffmpeg binary.' },
+  { key: 'ffmpeg.ffprobePath', env: 'FFPROBE_PATH', type: str, default: 'ffprobe', doc: 'ffprobe binary.' },
+
+  { key: 'channels.outbox.dir', env: 'REELCAST_OUTBOX_DIR', type: path, doc: 'Folder the outbox channel writes to (default: dataDir/outbox).' },
+  { key: 'channels.x.apiBaseUrl', env: 'X_API_BASE_URL', type: url, doc: 'X API base URL, for proxies and tests (default: the real API).' },
+  { key: 'channels.x.appKey', env: 'X_APP_KEY', type: secret, doc: 'X app (consumer) key.' },
+  { key: 'channels.x.appSecret', env: 'X_APP_SECRET', type: secret, doc: 'X app (consumer) secret.' },
+  { key: 'channels.x.accessToken', env: 'X_ACCESS_TOKEN', type: secret, doc: 'X user access token (the posting account).' },
+  { key: 'channels.x.accessSecret', env: 'X_ACCESS_SECRET', type: secret, doc: 'X user access token secret.' },
+  { key: 'channels.webhook.url', env: 'WEBHOOK_URL', type: url, doc: 'URL the webhook channel POSTs each post to.' },
+  { key: 'channels.webhook.secret', env: 'WEBHOOK_SECRET', type: secret, doc: 'HMAC-SHA256 key for the webhook signature header.' },
+];
