@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/**
+ * Each command lives in its own file under cli/commands/ and exports `register(program)`.
+ * Add a new command by importing its register function here.
+ */
+export const COMMANDS: Array<(program: Command) => void> = [];
