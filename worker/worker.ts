@@ -1,0 +1,64 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { QueueRole, ReelcastConfig } from '../config';
+import { activityDeps, createActivities } from '../activities';
+import { TASK_QUEUES } from '../workflows/queues';
+
+/** The prebuilt workflow bundle (`npm run build`), used when running from dist/. */
+export const WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Runs until every worker has shut down (SIGINT/SIGTERM or shutdown()). */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * One Worker per task queue this process serves: the workflow queue always, plus the role queues
+ * in `queues`. Activities finish within the grace time on shutdown, then are cancelled.
+ */
+export async function createWorkers(
+  config: ReelcastConfig,
+  connection: NativeConnection,
+  queues: QueueRole[] = config.worker.queues,
+): Promise<WorkerSet> {
+  const activities = createActivities(activityDeps(config));
+  const common: Partial<WorkerOptions> = {
+    connection,
+    namespace: config.temporal.namespace,
+    shutdownGraceTime: `${config.worker.shutdownGraceSeconds} seconds`,
+  };
+  const workflowCode = existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
+    ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
+    : { workflowsPath: require.resolve('../workflows') };
+
+  const workers = [
+    await Worker.create({ ...common, taskQueue: TASK_QUEUES.workflows, ...workflowCode, activities: activities.workflows }),
+  ];
+  const concurrency: Record<QueueRole, number> = {
+    gpu: config.worker.gpuConcurrency,
+    media: config.worker.mediaConcurrency,
+    publish: 8,
+  };
+  for (const role of queues) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: TASK_QUEUES[role],
+        activities: activities[role],
+        maxConcurrentActivityTaskExecutions: concurrency[role],
+      }),
+    );
+  }
+  return {
+    workers,
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

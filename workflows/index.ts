@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflow code is deterministic: it imports only types
+// from activities/ and pure modules.
+export { selfCheck } from './self-check';
