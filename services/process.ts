@@ -70,7 +70,7 @@ export class ManagedProcess {
     while (Date.now() < deadline) {
       if (proc.#exit) throw proc.#failure('exited while starting');
       if (await spec.healthy().catch(() => false)) return proc;
-      await Promise.race([sleep(250, undefined, { ref: false }), proc.#exited]);
+      await Promise.race([sleep(250), proc.#exited]);
     }
     await proc.stop();
     throw new ServiceError(

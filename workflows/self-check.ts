@@ -11,6 +11,8 @@ export interface SelfCheckInput {
 
 export interface SelfCheckResult {
   probes: Array<{ queue: string } & StorageProbeResult>;
+  /** Queues whose probe failed, with the reason (no worker answered, storage error...). */
+  failed: Array<{ queue: string; reason: string }>;
 }
 
 /**
@@ -20,16 +22,27 @@ export interface SelfCheckResult {
 export async function selfCheck(input: SelfCheckInput): Promise<SelfCheckResult> {
   const { workflowId } = workflowInfo();
   const queues = [TASK_QUEUES.workflows, ...input.queues.map((role) => TASK_QUEUES[role])];
-  const probes = await Promise.all(
+  const settled = await Promise.allSettled(
     queues.map(async (queue) => {
       const { storageProbe } = proxyActivities<SelfCheck>({
         taskQueue: queue,
-        scheduleToStartTimeout: '30 seconds',
+        scheduleToStartTimeout: '20 seconds',
         startToCloseTimeout: '30 seconds',
-        retry: { maximumAttempts: 3 },
+        retry: { maximumAttempts: 2 },
       });
       return { queue, ...(await storageProbe({ workflowId, queue })) };
     }),
   );
-  return { probes };
+  const result: SelfCheckResult = { probes: [], failed: [] };
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') result.probes.push(s.value);
+    else result.failed.push({ queue: queues[i], reason: describe(s.reason) });
+  });
+  return result;
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string } };
+  const why = e.cause?.message ?? e.message ?? String(err);
+  return /schedule.?to.?start/i.test(why) ? 'no worker picked the probe up within 20 s' : why;
 }

@@ -48,6 +48,7 @@ describe('smoke: a real workflow on the real dev server, storing in the real S3 
         [TASK_QUEUES.gpu, TASK_QUEUES.media, TASK_QUEUES.publish, TASK_QUEUES.workflows].sort(),
       );
       for (const probe of result.probes) expect(probe.storage).toBe('s3');
+      expect(result.failed).toEqual([]);
     } finally {
       workers.shutdown();
       await running;

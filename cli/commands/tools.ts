@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config';
+import { checkFfmpeg, resolveTemporalCli, resolveVersitygw, toolCacheDir } from '../../services/tools';
+import { say } from '../context';
+
+export function register(program: Command): void {
+  program
+    .command('tools')
+    .description('the programs the embedded stack runs')
+    .command('install')
+    .description(`find or install the pinned Temporal CLI and S3 server into the tool cache (${toolCacheDir()})`)
+    .action(async () => {
+      const config = loadConfig();
+      const ff = await checkFfmpeg(config.ffmpeg);
+      say(`ffmpeg      ${ff.version}`);
+      say(`temporal    ${await resolveTemporalCli({ configured: config.temporal.devServer.binary, log: say })}`);
+      say(`versitygw   ${await resolveVersitygw({ log: say })}`);
+    });
+}
