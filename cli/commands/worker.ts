@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { TASK_QUEUE_ROLES, type QueueRole } from '../../config';
-import { connectWorker } from '../../worker/connection';
+import { TASK_QUEUE_ROLES, type QueueRole, type ReelcastConfig } from '../../config';
+import { S3Storage } from '../../activities/storage';
+import { ensureSearchAttributes } from '../../services/search-attributes';
+import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { TASK_QUEUES } from '../../workflows/queues';
 import { commandConfig, say } from '../context';
@@ -14,6 +16,20 @@ export function parseQueues(text: string): QueueRole[] {
   return [...new Set(items)] as QueueRole[];
 }
 
+/** A worker on a fresh cluster makes what it needs: the bucket and the search attributes. */
+async function prepareServices(config: ReelcastConfig): Promise<void> {
+  if (config.storage.kind === 's3') {
+    const s3 = config.storage.s3;
+    const storage = new S3Storage({ ...s3, accessKeyId: s3.accessKeyId?.reveal(), secretAccessKey: s3.secretAccessKey?.reveal() });
+    await storage.ensureBucket().finally(() => storage.client.destroy());
+  }
+  const client = await connectClient(config);
+  const notAdded = await ensureSearchAttributes(client, config.temporal.namespace).finally(() => client.connection.close());
+  if (notAdded.length > 0) {
+    say(`warning: could not register search attributes ${notAdded.join(', ')}; ask a namespace admin to add them (Keyword/Text), or \`reelcast failures\` cannot filter.`);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('worker')
@@ -22,6 +38,7 @@ export function register(program: Command): void {
     .action(async (opts: { queues?: string }) => {
       const config = commandConfig();
       const queues = opts.queues ? parseQueues(opts.queues) : config.worker.queues;
+      await prepareServices(config);
       const connection = await connectWorker(config);
       const set = await createWorkers(config, connection, queues);
       const served = [TASK_QUEUES.workflows, ...queues.map((q) => TASK_QUEUES[q])];

@@ -1,0 +1,29 @@
+# Reelcast worker image. One image, three roles (--queues gpu|media|publish), see docker-compose.yml.
+#   CPU:  docker build -t reelcast .
+#   GPU:  docker build -t reelcast-gpu --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 \
+#           --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 .
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+ARG BASE_IMAGE=node:24.21.0-bookworm-slim
+
+FROM ${NODE_IMAGE} AS node
+
+FROM ${NODE_IMAGE} AS build
+ARG ONNXRUNTIME_NODE_INSTALL=skip
+ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm approve-builds --all >/dev/null 2>&1 || true
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM ${BASE_IMAGE}
+# ffmpeg for masters and renditions; a CJK font for burned-in captions.
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=build /app /app
+ENV NODE_ENV=production REELCAST_DATA_DIR=/data
+USER 1000:1000
+ENTRYPOINT ["node", "/app/bin/reelcast.js"]
+CMD ["worker"]

@@ -1,0 +1,24 @@
+# The two commands a person needs. Each installs what it needs first (scripts/bootstrap.sh).
+#   make demo   the whole pipeline on the embedded default stack
+#   make test   type check, lint, compose file check, and every test against the real services
+SHELL := /bin/bash
+WITH_NODE = PATH="$$(cat node_modules/.reelcast-node-bin 2>/dev/null):$$PATH"
+
+.PHONY: setup setup-tests demo test check bench
+
+setup:
+	@scripts/bootstrap.sh
+
+setup-tests:
+	@scripts/bootstrap.sh --tests
+
+demo: setup
+	@$(WITH_NODE) node bin/reelcast.js demo
+
+check:
+	@$(WITH_NODE) npm run --silent typecheck
+	@$(WITH_NODE) npm run --silent lint
+	@docker-compose --env-file .env.example -f docker-compose.yml config -q && echo "docker-compose.yml: valid"
+
+test: setup-tests check
+	@$(WITH_NODE) node scripts/run-tests.js
