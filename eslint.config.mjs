@@ -6,7 +6,15 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
@@ -20,8 +28,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https'], message: 'Workflow code must stay deterministic: no Node APIs.' },
-            { group: ['../activities/*', '../activities/**'], message: 'Import activity types with `import type` only.', allowTypeImports: true },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https'],
+              message: 'Workflow code must stay deterministic: no Node APIs.',
+            },
+            {
+              group: ['../activities/*', '../activities/**'],
+              message: 'Import activity types with `import type` only.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

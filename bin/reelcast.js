@@ -6,7 +6,9 @@ const { join } = require('node:path');
 
 const entry = join(__dirname, '..', 'dist', 'cli', 'main.js');
 if (!existsSync(entry)) {
-  process.stderr.write('reelcast: not built yet. Run `make setup` (or `npm run build`) in the project folder first.\n');
+  process.stderr.write(
+    'reelcast: not built yet. Run `make setup` (or `npm run build`) in the project folder first.\n',
+  );
   process.exit(1);
 }
 require(entry).main();

@@ -8,7 +8,11 @@ const { tmpdir } = require('node:os');
 
 const results = join(mkdtempSync(join(tmpdir(), 'reelcast-jest-')), 'results.json');
 const jest = require.resolve('jest/bin/jest');
-const run = spawnSync(process.execPath, [jest, '--ci', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], { stdio: 'inherit' });
+const run = spawnSync(
+  process.execPath,
+  [jest, '--ci', '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 let summary = 'tests: jest produced no results';
 try {
   const r = JSON.parse(readFileSync(results, 'utf8'));

@@ -98,7 +98,10 @@ export class ManagedProcess {
     this.#stopping = true;
     if (this.#exit) return;
     this.child.kill('SIGTERM');
-    const timedOut = await Promise.race([this.#exited.then(() => false), sleep(graceMs, undefined, { ref: false }).then(() => true)]);
+    const timedOut = await Promise.race([
+      this.#exited.then(() => false),
+      sleep(graceMs, undefined, { ref: false }).then(() => true),
+    ]);
     if (timedOut) {
       this.child.kill('SIGKILL');
       await this.#exited;
@@ -107,7 +110,10 @@ export class ManagedProcess {
 
   #failure(what: string): ServiceError {
     if (this.#spawnError) {
-      return new ServiceError(this.spec.name, `could not run ${this.spec.command}: ${this.#spawnError.message}`);
+      return new ServiceError(
+        this.spec.name,
+        `could not run ${this.spec.command}: ${this.#spawnError.message}`,
+      );
     }
     const how = this.#exit?.signal ? `killed by ${this.#exit.signal}` : `exit code ${this.#exit?.code}`;
     return new ServiceError(
@@ -137,13 +143,20 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** Fails with a clear message when something already listens on host:port. */
-export async function assertPortFree(service: string, host: string, port: number, advice: string): Promise<void> {
+export async function assertPortFree(
+  service: string,
+  host: string,
+  port: number,
+  advice: string,
+): Promise<void> {
   const free = await new Promise<boolean>((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

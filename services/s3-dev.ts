@@ -24,7 +24,12 @@ export interface RunningS3 {
 
 /** versitygw serving a local folder over the S3 API on loopback. */
 export async function startS3DevServer(options: S3DevOptions): Promise<RunningS3> {
-  await assertPortFree(S3_SERVICE, options.ip, options.port, 'Set REELCAST_S3_PORT to another port, or S3_ENDPOINT to use a server you already run.');
+  await assertPortFree(
+    S3_SERVICE,
+    options.ip,
+    options.port,
+    'Set REELCAST_S3_PORT to another port, or S3_ENDPOINT to use a server you already run.',
+  );
   mkdirSync(options.rootDir, { recursive: true });
   const endpoint = `http://${options.ip}:${options.port}`;
   const proc = await ManagedProcess.start({
@@ -32,7 +37,11 @@ export async function startS3DevServer(options: S3DevOptions): Promise<RunningS3
     command: options.binary,
     args: ['--port', `${options.ip}:${options.port}`, '--region', options.region, 'posix', options.rootDir],
     // Credentials go through the environment, never the command line (which `ps` shows).
-    env: { ...process.env, ROOT_ACCESS_KEY_ID: options.accessKeyId, ROOT_SECRET_ACCESS_KEY: options.secretAccessKey },
+    env: {
+      ...process.env,
+      ROOT_ACCESS_KEY_ID: options.accessKeyId,
+      ROOT_SECRET_ACCESS_KEY: options.secretAccessKey,
+    },
     logFile: options.logFile,
     detached: options.detached,
     startTimeoutMs: 30_000,

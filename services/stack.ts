@@ -56,14 +56,20 @@ function writeState(config: ReelcastConfig, state: StackState): void {
 }
 
 /** Credentials of the embedded S3 server: from config, else generated once per data dir. */
-export function embeddedS3Credentials(config: ReelcastConfig): { accessKeyId: string; secretAccessKey: string } {
+export function embeddedS3Credentials(config: ReelcastConfig): {
+  accessKeyId: string;
+  secretAccessKey: string;
+} {
   const s3 = config.storage.s3;
   if (s3.accessKeyId && s3.secretAccessKey) {
     return { accessKeyId: s3.accessKeyId.reveal(), secretAccessKey: s3.secretAccessKey.reveal() };
   }
   const file = join(config.dataDir, 's3', 'credentials.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const generated = { accessKeyId: `reelcast${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') };
+  const generated = {
+    accessKeyId: `reelcast${randomBytes(6).toString('hex')}`,
+    secretAccessKey: randomBytes(24).toString('base64url'),
+  };
   mkdirSync(join(config.dataDir, 's3'), { recursive: true });
   writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
   return generated;
@@ -95,7 +101,8 @@ export async function startStack(config: ReelcastConfig, options: StartOptions =
   const processes: ManagedProcess[] = [];
   const next = withRunningStack(config);
   const state = readState(config);
-  let uiUrl: string | undefined = state.temporal && isAlive(state.temporal.pid) ? state.temporal.uiUrl : undefined;
+  let uiUrl: string | undefined =
+    state.temporal && isAlive(state.temporal.pid) ? state.temporal.uiUrl : undefined;
   const stop = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop()));
     if (options.detached) return;
@@ -121,7 +128,12 @@ export async function startStack(config: ReelcastConfig, options: StartOptions =
       processes.push(temporal.process);
       next.temporal.address = temporal.address;
       uiUrl = temporal.uiUrl;
-      state.temporal = { pid: temporal.process.pid!, address: temporal.address, uiUrl, logFile: logFile(config, 'temporal') };
+      state.temporal = {
+        pid: temporal.process.pid!,
+        address: temporal.address,
+        uiUrl,
+        logFile: logFile(config, 'temporal'),
+      };
     }
 
     if (needsEmbeddedS3(next)) {
@@ -156,11 +168,18 @@ export async function startStack(config: ReelcastConfig, options: StartOptions =
 
 async function ensureBucket(config: ReelcastConfig): Promise<void> {
   const s3 = config.storage.s3;
-  const storage = new S3Storage({ ...s3, accessKeyId: s3.accessKeyId?.reveal(), secretAccessKey: s3.secretAccessKey?.reveal() });
+  const storage = new S3Storage({
+    ...s3,
+    accessKeyId: s3.accessKeyId?.reveal(),
+    secretAccessKey: s3.secretAccessKey?.reveal(),
+  });
   try {
     await storage.ensureBucket();
   } catch (err) {
-    throw new ServiceError('S3 storage', `cannot use bucket "${s3.bucket}" at ${s3.endpoint ?? 'AWS'}: ${(err as Error).message}. Check S3_ENDPOINT, S3_BUCKET and the credentials.`);
+    throw new ServiceError(
+      'S3 storage',
+      `cannot use bucket "${s3.bucket}" at ${s3.endpoint ?? 'AWS'}: ${(err as Error).message}. Check S3_ENDPOINT, S3_BUCKET and the credentials.`,
+    );
   } finally {
     storage.client.destroy();
   }
@@ -184,7 +203,13 @@ export async function stackStatus(config: ReelcastConfig): Promise<ServiceStatus
     out.push({ service: 'Temporal', where: config.temporal.address, state: ok ? 'external' : 'unreachable' });
   } else if (state.temporal && isAlive(state.temporal.pid)) {
     const ok = await answers(() => temporalHealthy(state.temporal!.address, config.temporal.namespace));
-    out.push({ service: TEMPORAL_SERVICE, where: `${state.temporal.address} (UI ${state.temporal.uiUrl})`, state: ok ? 'running' : 'unreachable', pid: state.temporal.pid, logFile: state.temporal.logFile });
+    out.push({
+      service: TEMPORAL_SERVICE,
+      where: `${state.temporal.address} (UI ${state.temporal.uiUrl})`,
+      state: ok ? 'running' : 'unreachable',
+      pid: state.temporal.pid,
+      logFile: state.temporal.logFile,
+    });
   } else {
     out.push({ service: TEMPORAL_SERVICE, where: '-', state: 'stopped' });
   }
@@ -193,8 +218,16 @@ export async function stackStatus(config: ReelcastConfig): Promise<ServiceStatus
       out.push({ service: 'S3', where: config.storage.s3.endpoint, state: 'external' });
     } else if (state.s3 && isAlive(state.s3.pid)) {
       const creds = embeddedS3Credentials(config);
-      const ok = await answers(() => s3Healthy(state.s3!.endpoint, { ...creds, region: config.storage.s3.region }));
-      out.push({ service: S3_SERVICE, where: state.s3.endpoint, state: ok ? 'running' : 'unreachable', pid: state.s3.pid, logFile: state.s3.logFile });
+      const ok = await answers(() =>
+        s3Healthy(state.s3!.endpoint, { ...creds, region: config.storage.s3.region }),
+      );
+      out.push({
+        service: S3_SERVICE,
+        where: state.s3.endpoint,
+        state: ok ? 'running' : 'unreachable',
+        pid: state.s3.pid,
+        logFile: state.s3.logFile,
+      });
     } else {
       out.push({ service: S3_SERVICE, where: '-', state: 'stopped' });
     }

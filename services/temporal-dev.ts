@@ -26,19 +26,36 @@ export interface RunningTemporal {
 
 /** `temporal server start-dev` on loopback, persisted to SQLite, with our search attributes. */
 export async function startTemporalDevServer(options: TemporalDevOptions): Promise<RunningTemporal> {
-  await assertPortFree(TEMPORAL_SERVICE, options.ip, options.port, 'Another Temporal server? Set TEMPORAL_ADDRESS to use it, or REELCAST_TEMPORAL_PORT to start on another port.');
-  await assertPortFree(TEMPORAL_SERVICE, options.ip, options.uiPort, 'Set REELCAST_TEMPORAL_UI_PORT to another port.');
+  await assertPortFree(
+    TEMPORAL_SERVICE,
+    options.ip,
+    options.port,
+    'Another Temporal server? Set TEMPORAL_ADDRESS to use it, or REELCAST_TEMPORAL_PORT to start on another port.',
+  );
+  await assertPortFree(
+    TEMPORAL_SERVICE,
+    options.ip,
+    options.uiPort,
+    'Set REELCAST_TEMPORAL_UI_PORT to another port.',
+  );
   mkdirSync(dirname(options.dbFile), { recursive: true });
   const address = `${options.ip}:${options.port}`;
   const args = [
-    'server', 'start-dev',
-    '--ip', options.ip,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--db-filename', options.dbFile,
-    '--namespace', options.namespace,
+    'server',
+    'start-dev',
+    '--ip',
+    options.ip,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    options.namespace,
     '--ui-disable-news-fetch',
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const proc = await ManagedProcess.start({
@@ -57,7 +74,7 @@ export async function startTemporalDevServer(options: TemporalDevOptions): Promi
 export async function temporalHealthy(address: string, namespace: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
-    await connection.workflowService.describeNamespace({ namespace }, );
+    await connection.workflowService.describeNamespace({ namespace });
     return true;
   } finally {
     await connection.close();

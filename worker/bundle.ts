@@ -4,7 +4,10 @@ import { WORKFLOW_BUNDLE } from './worker';
 
 /** Prebuilds the workflow bundle so production workers start without webpack. */
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: undefined,
+  });
   writeFileSync(WORKFLOW_BUNDLE, code);
   process.stdout.write(`workflow bundle: ${WORKFLOW_BUNDLE} (${Math.round(code.length / 1024)} KiB)\n`);
 }

@@ -23,10 +23,17 @@ function tlsAndKey(config: ReelcastConfig) {
 export async function connectClient(config: ReelcastConfig): Promise<Client> {
   const where = address(config);
   try {
-    const connection = await Connection.connect({ address: where, connectTimeout: 5000, ...tlsAndKey(config) });
+    const connection = await Connection.connect({
+      address: where,
+      connectTimeout: 5000,
+      ...tlsAndKey(config),
+    });
     return new Client({ connection, namespace: config.temporal.namespace });
   } catch (err) {
-    throw new ServiceError('Temporal', `cannot connect to ${where}: ${(err as Error).message}. Is the server running? (\`reelcast dev status\`)`);
+    throw new ServiceError(
+      'Temporal',
+      `cannot connect to ${where}: ${(err as Error).message}. Is the server running? (\`reelcast dev status\`)`,
+    );
   }
 }
 
@@ -37,6 +44,9 @@ export async function connectWorker(config: ReelcastConfig): Promise<NativeConne
   try {
     return await NativeConnection.connect({ address: where, ...tlsAndKey(config) });
   } catch (err) {
-    throw new ServiceError('Temporal', `worker cannot connect to ${where}: ${(err as Error).message}. Is the server running? (\`reelcast dev status\`)`);
+    throw new ServiceError(
+      'Temporal',
+      `worker cannot connect to ${where}: ${(err as Error).message}. Is the server running? (\`reelcast dev status\`)`,
+    );
   }
 }

@@ -30,12 +30,18 @@ export async function createWorkers(
     namespace: config.temporal.namespace,
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds} seconds`,
   };
-  const workflowCode = existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
-    ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
-    : { workflowsPath: require.resolve('../workflows') };
+  const workflowCode =
+    existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
+      : { workflowsPath: require.resolve('../workflows') };
 
   const workers = [
-    await Worker.create({ ...common, taskQueue: TASK_QUEUES.workflows, ...workflowCode, activities: activities.workflows }),
+    await Worker.create({
+      ...common,
+      taskQueue: TASK_QUEUES.workflows,
+      ...workflowCode,
+      activities: activities.workflows,
+    }),
   ];
   const concurrency: Record<QueueRole, number> = {
     gpu: config.worker.gpuConcurrency,

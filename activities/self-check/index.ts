@@ -27,11 +27,19 @@ export function createSelfCheckActivities(deps: { storage: ObjectStorage }) {
   return {
     async storageProbe(input: StorageProbeInput): Promise<StorageProbeResult> {
       const key = `probes/${input.queue}.json`;
-      const body = JSON.stringify({ workflowId: input.workflowId, queue: input.queue, host: hostname(), pid: process.pid, at: new Date().toISOString() });
+      const body = JSON.stringify({
+        workflowId: input.workflowId,
+        queue: input.queue,
+        host: hostname(),
+        pid: process.pid,
+        at: new Date().toISOString(),
+      });
       await deps.storage.put(key, body, { contentType: 'application/json' });
       const back = (await deps.storage.getBuffer(key)).toString('utf8');
       if (back !== body) {
-        throw new StorageProbeError(`storage returned different bytes for ${key}: wrote ${body.length}, read ${back.length}`);
+        throw new StorageProbeError(
+          `storage returned different bytes for ${key}: wrote ${body.length}, read ${back.length}`,
+        );
       }
       return { key, bytes: back.length, storage: deps.storage.kind, host: hostname(), pid: process.pid };
     },

@@ -8,7 +8,11 @@ export function configReference(): string {
     const env = s.type.kind === 'secret' ? `\`${s.env}\` or \`${s.env}_FILE\`` : `\`${s.env}\``;
     return `| \`${s.key}\` | ${env} | ${type} | ${s.default === undefined ? '' : `\`${s.default}\``} | ${s.doc} |`;
   });
-  return ['| key (reelcast.config.yaml) | environment | type | default | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| key (reelcast.config.yaml) | environment | type | default | meaning |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export function register(program: Command): void {
@@ -29,10 +33,21 @@ export function register(program: Command): void {
       }
       process.stdout.write(`config file: ${file ?? '(none; using environment and defaults)'}\n`);
       for (const s of SETTINGS) {
-        const value = s.key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], config);
+        const value = s.key
+          .split('.')
+          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], config);
         const src = sources[s.key];
-        const shown = value === undefined ? '-' : s.type.kind === 'secret' ? '[redacted]' : Array.isArray(value) ? value.join(',') : String(value);
-        process.stdout.write(`${s.key.padEnd(32)} ${shown.padEnd(40)} ${src.source}${src.where ? ` (${src.where})` : ''}\n`);
+        const shown =
+          value === undefined
+            ? '-'
+            : s.type.kind === 'secret'
+              ? '[redacted]'
+              : Array.isArray(value)
+                ? value.join(',')
+                : String(value);
+        process.stdout.write(
+          `${s.key.padEnd(32)} ${shown.padEnd(40)} ${src.source}${src.where ? ` (${src.where})` : ''}\n`,
+        );
       }
     });
 }

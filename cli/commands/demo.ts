@@ -20,11 +20,15 @@ export function register(program: Command): void {
       const running = workers.run();
       try {
         const result = await runSelfCheck(stack.config, stack.config.worker.queues);
-        for (const p of result.probes) say(`queue ${p.queue.padEnd(18)} worker ok, storage ${p.storage} (${p.key})`);
+        for (const p of result.probes)
+          say(`queue ${p.queue.padEnd(18)} worker ok, storage ${p.storage} (${p.key})`);
         for (const f of result.failed) say(`queue ${f.queue.padEnd(18)} FAILED: ${f.reason}`);
         if (result.failed.length > 0) process.exitCode = 1;
-        say(`Temporal Web UI: ${stack.uiUrl ?? '(external server)'}  (the stack keeps running; stop it with \`reelcast dev down\`)`);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ temporalUi: stack.uiUrl, probes: result.probes })}\n`);
+        say(
+          `Temporal Web UI: ${stack.uiUrl ?? '(external server)'}  (the stack keeps running; stop it with \`reelcast dev down\`)`,
+        );
+        if (opts.json)
+          process.stdout.write(`${JSON.stringify({ temporalUi: stack.uiUrl, probes: result.probes })}\n`);
       } finally {
         workers.shutdown();
         await running;

@@ -8,13 +8,18 @@ export function register(program: Command): void {
     .command('tools')
     .description('the programs the embedded stack runs')
     .command('install')
-    .description(`find or install the pinned Temporal CLI (and S3 server) into the tool cache (${toolCacheDir()})`)
+    .description(
+      `find or install the pinned Temporal CLI (and S3 server) into the tool cache (${toolCacheDir()})`,
+    )
     .option('--with-s3', 'also the embedded S3 server (versitygw)')
     .action(async (opts: { withS3?: boolean }) => {
       const config = loadConfig();
       const ff = await checkFfmpeg(config.ffmpeg);
       say(`ffmpeg      ${ff.version}`);
-      say(`temporal    ${await resolveTemporalCli({ configured: config.temporal.devServer.binary, log: say })}`);
-      if (opts.withS3 || config.storage.kind === 's3') say(`versitygw   ${await resolveVersitygw({ log: say })}`);
+      say(
+        `temporal    ${await resolveTemporalCli({ configured: config.temporal.devServer.binary, log: say })}`,
+      );
+      if (opts.withS3 || config.storage.kind === 's3')
+        say(`versitygw   ${await resolveVersitygw({ log: say })}`);
     });
 }

@@ -8,10 +8,15 @@ import { TASK_QUEUES } from '../../workflows/queues';
 import { commandConfig, say } from '../context';
 
 export function parseQueues(text: string): QueueRole[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((q) => !(TASK_QUEUE_ROLES as readonly string[]).includes(q));
   if (bad.length || items.length === 0) {
-    throw new Error(`--queues: unknown queue ${bad.join(', ') || '(none)'}; use a comma-separated list of ${TASK_QUEUE_ROLES.join(', ')}`);
+    throw new Error(
+      `--queues: unknown queue ${bad.join(', ') || '(none)'}; use a comma-separated list of ${TASK_QUEUE_ROLES.join(', ')}`,
+    );
   }
   return [...new Set(items)] as QueueRole[];
 }
@@ -20,13 +25,21 @@ export function parseQueues(text: string): QueueRole[] {
 async function prepareServices(config: ReelcastConfig): Promise<void> {
   if (config.storage.kind === 's3') {
     const s3 = config.storage.s3;
-    const storage = new S3Storage({ ...s3, accessKeyId: s3.accessKeyId?.reveal(), secretAccessKey: s3.secretAccessKey?.reveal() });
+    const storage = new S3Storage({
+      ...s3,
+      accessKeyId: s3.accessKeyId?.reveal(),
+      secretAccessKey: s3.secretAccessKey?.reveal(),
+    });
     await storage.ensureBucket().finally(() => storage.client.destroy());
   }
   const client = await connectClient(config);
-  const notAdded = await ensureSearchAttributes(client, config.temporal.namespace).finally(() => client.connection.close());
+  const notAdded = await ensureSearchAttributes(client, config.temporal.namespace).finally(() =>
+    client.connection.close(),
+  );
   if (notAdded.length > 0) {
-    say(`warning: could not register search attributes ${notAdded.join(', ')}; ask a namespace admin to add them (Keyword/Text), or \`reelcast failures\` cannot filter.`);
+    say(
+      `warning: could not register search attributes ${notAdded.join(', ')}; ask a namespace admin to add them (Keyword/Text), or \`reelcast failures\` cannot filter.`,
+    );
   }
 }
 
@@ -42,7 +55,9 @@ export function register(program: Command): void {
       const connection = await connectWorker(config);
       const set = await createWorkers(config, connection, queues);
       const served = [TASK_QUEUES.workflows, ...queues.map((q) => TASK_QUEUES[q])];
-      say(`worker ${process.pid} on ${config.temporal.address} serving ${served.join(', ')} (gpu concurrency ${config.worker.gpuConcurrency}, shutdown grace ${config.worker.shutdownGraceSeconds} s)`);
+      say(
+        `worker ${process.pid} on ${config.temporal.address} serving ${served.join(', ')} (gpu concurrency ${config.worker.gpuConcurrency}, shutdown grace ${config.worker.shutdownGraceSeconds} s)`,
+      );
       await set.run();
       await connection.close();
       say('worker stopped');

@@ -15,7 +15,9 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__reelcastStack = test;
   for (const proc of test.stack.processes) {
     proc.onUnexpectedExit((error) => {
-      process.stderr.write(`\n[stack] ${error.message}\n[stack] The test run stops here: the tests need this service. Data dir: ${test.dataDir}\n`);
+      process.stderr.write(
+        `\n[stack] ${error.message}\n[stack] The test run stops here: the tests need this service. Data dir: ${test.dataDir}\n`,
+      );
       process.exit(1);
     });
   }

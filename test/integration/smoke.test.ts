@@ -11,7 +11,16 @@ import { selfCheck } from '../../workflows/self-check';
 function listWithCli(workflowId: string): Array<{ execution: { workflowId: string }; status: string }> {
   const out = execFileSync(
     process.env.REELCAST_TEMPORAL_BIN!,
-    ['workflow', 'list', '--address', process.env.TEMPORAL_ADDRESS!, '--query', `WorkflowId="${workflowId}"`, '--output', 'json'],
+    [
+      'workflow',
+      'list',
+      '--address',
+      process.env.TEMPORAL_ADDRESS!,
+      '--query',
+      `WorkflowId="${workflowId}"`,
+      '--output',
+      'json',
+    ],
     { encoding: 'utf8' },
   );
   return out.trim() ? JSON.parse(out) : [];
@@ -61,9 +70,14 @@ describe('smoke: a real workflow on the real dev server, storing in the real S3 
       endpoint: process.env.S3_ENDPOINT,
       region: 'us-east-1',
       forcePathStyle: true,
-      credentials: { accessKeyId: process.env.S3_ACCESS_KEY_ID!, secretAccessKey: process.env.S3_SECRET_ACCESS_KEY! },
+      credentials: {
+        accessKeyId: process.env.S3_ACCESS_KEY_ID!,
+        secretAccessKey: process.env.S3_SECRET_ACCESS_KEY!,
+      },
     });
-    const object = await s3.send(new GetObjectCommand({ Bucket: process.env.S3_BUCKET, Key: 'probes/reelcast-gpu.json' }));
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: process.env.S3_BUCKET, Key: 'probes/reelcast-gpu.json' }),
+    );
     const body = JSON.parse(await object.Body!.transformToString());
     expect(body.workflowId).toBe(workflowId);
     s3.destroy();
