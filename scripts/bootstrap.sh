@@ -70,8 +70,10 @@ fi
 export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
 stamp=node_modules/.reelcast-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  step "installing Node packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  step "installing Node packages from package-lock.json"
+  # `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages (swc's, for one)
+  # out of the lock file and `npm ci` then refuses it; `npm install` keeps to the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 

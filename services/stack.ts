@@ -78,7 +78,7 @@ export function embeddedS3Credentials(config: ReelcastConfig): {
 /** Fills in the addresses of a stack that `dev up` started earlier and that is still alive. */
 export function withRunningStack(config: ReelcastConfig): ReelcastConfig {
   const state = readState(config);
-  const next: ReelcastConfig = structuredClone(config);
+  const next = cloneConfig(config);
   if (!config.temporal.address && state.temporal && isAlive(state.temporal.pid)) {
     next.temporal.address = state.temporal.address;
   }
@@ -89,6 +89,13 @@ export function withRunningStack(config: ReelcastConfig): ReelcastConfig {
     next.storage.s3.secretAccessKey = new Secret(creds.secretAccessKey);
   }
   return next;
+}
+
+/** A deep copy that keeps Secret instances (structuredClone would turn them into plain objects). */
+function cloneConfig<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof Secret) return value;
+  if (Array.isArray(value)) return value.map(cloneConfig) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneConfig(v)])) as T;
 }
 
 function needsEmbeddedS3(config: ReelcastConfig): boolean {

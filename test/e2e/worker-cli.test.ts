@@ -1,0 +1,61 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'bin', 'reelcast.js');
+
+function reelcast(args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    env: process.env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** What an operator does: start a worker, check it with `doctor`, stop it with SIGTERM. */
+describe('reelcast worker / doctor', () => {
+  beforeAll(() => {
+    if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+      throw new Error('run `npm run build` first (make test does)');
+  });
+
+  it('doctor names the queues that have no worker', () => {
+    const out = reelcast(['doctor', '--queues', 'gpu']);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(
+      /no worker is serving reelcast, reelcast-gpu\. Start one with `reelcast worker`/,
+    );
+  });
+
+  it('serves every queue until SIGTERM, then stops cleanly', async () => {
+    const worker = spawn(process.execPath, [cli, 'worker', '--queues', 'gpu,media,publish'], {
+      cwd: root,
+      env: process.env,
+    });
+    let log = '';
+    worker.stderr!.on('data', (d) => (log += d));
+    const exit = exited(worker);
+    try {
+      for (let i = 0; i < 100 && !/serving/.test(log); i++) await new Promise((r) => setTimeout(r, 200));
+      expect(log).toMatch(/serving reelcast, reelcast-gpu, reelcast-media, reelcast-publish/);
+
+      const doctor = reelcast(['doctor']);
+      expect({ status: doctor.status, stdout: doctor.stdout, stderr: doctor.stderr }).toMatchObject({
+        status: 0,
+      });
+      for (const queue of ['reelcast', 'reelcast-gpu', 'reelcast-media', 'reelcast-publish']) {
+        expect(doctor.stdout).toMatch(new RegExp(`ok +queue +${queue}: worker pid ${worker.pid}`));
+      }
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    expect(await exit).toBe(0);
+    expect(log).toMatch(/worker stopped/);
+  });
+});
