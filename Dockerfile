@@ -12,7 +12,9 @@ ARG ONNXRUNTIME_NODE_INSTALL=skip
 ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+RUN npm install --no-audit --no-fund \
+  # GPU images: fetch onnxruntime's CUDA 12 provider (npm may hold install scripts back, so run it directly).
+  && if [ "$ONNXRUNTIME_NODE_INSTALL" != skip ]; then node node_modules/onnxruntime-node/script/install.js; fi
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
