@@ -1,4 +1,4 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { WORKFLOW_BUNDLE } from './worker';
 
@@ -6,7 +6,7 @@ import { WORKFLOW_BUNDLE } from './worker';
 async function main(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    logger: undefined,
+    logger: new DefaultLogger('WARN'),
   });
   writeFileSync(WORKFLOW_BUNDLE, code);
   process.stdout.write(`workflow bundle: ${WORKFLOW_BUNDLE} (${Math.round(code.length / 1024)} KiB)\n`);
