@@ -39,6 +39,7 @@ export interface ReelcastConfig {
     mediaConcurrency: number;
     shutdownGraceSeconds: number;
   };
+  schedule: { leadMinutes: number };
   model: { dir: string; provider: 'cpu' | 'cuda' | 'tensorrt'; deviceId: number; tensorrtCacheDir?: string };
   ffmpeg: { ffmpegPath: string; ffprobePath: string };
   channels: {

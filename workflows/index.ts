@@ -1,3 +1,5 @@
 // Every workflow the worker registers. Workflow code is deterministic: it imports only types
-// from activities/ and pure modules.
+// from activities/ (and their pure error lists) and pure modules.
+export { dailyPlan } from './daily-plan';
+export { post } from './post';
 export { selfCheck } from './self-check';

@@ -1,0 +1,108 @@
+import {
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/workflow';
+import { DateTime } from 'luxon';
+import type { CalendarActivities } from '../activities/calendar/activities';
+import type { PostSpec } from '../activities/calendar/types';
+import type { PostActivities } from '../activities/posts';
+import { NON_RETRYABLE_CALENDAR_ERRORS } from '../activities/calendar/errors';
+import { post, postWorkflowId } from './post';
+import { TASK_QUEUES } from './queues';
+
+const { planDay } = proxyActivities<CalendarActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_CALENDAR_ERRORS] },
+});
+const { runningPosts, signalPosts, pausedCampaigns } = proxyActivities<PostActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5 },
+});
+
+export interface DailyPlanInput {
+  /** Local date to plan (yyyy-mm-dd). Unset: the schedule's scheduled time in `zone`, plus `dayOffset`. */
+  date?: string;
+  zone?: string;
+  /** Days between the scheduled time's local date and the date it plans (a run at 22:00 plans tomorrow). */
+  dayOffset?: number;
+  /** Only this calendar's posts (one schedule per calendar). */
+  calendar?: string;
+  /** Demo: publish times compressed to start at `firstPublishAt`, `spacingSeconds` apart. */
+  demo?: { firstPublishAt: string; spacingSeconds: number; limit?: number };
+}
+
+export interface DailyPlanResult {
+  date: string;
+  started: string[];
+  existing: string[];
+  unplanned: string[];
+}
+
+const BATCH = 100;
+
+/**
+ * Plans one local date and starts one `post` child per planned post. Idempotent: the child's id
+ * is the post's business key, so a second run of the same date starts nothing new. A post the
+ * calendar no longer plans, still open, is told so and cancels itself cleanly.
+ */
+export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult> {
+  const date = input.date ?? scheduledLocalDate(input.zone ?? 'UTC', input.dayOffset ?? 0);
+  const planned = await planDay({ date });
+  let specs = planned.filter((s) => !input.calendar || s.calendar === input.calendar);
+  if (input.demo) specs = compress(specs, input.demo);
+  const paused = new Set(await pausedCampaigns());
+  const result: DailyPlanResult = { date, started: [], existing: [], unplanned: [] };
+
+  for (let i = 0; i < specs.length; i += BATCH) {
+    await Promise.all(
+      specs.slice(i, i + BATCH).map(async (spec) => {
+        try {
+          await startChild(post, {
+            workflowId: postWorkflowId(spec.postId),
+            taskQueue: TASK_QUEUES.workflows,
+            args: [{ spec, paused: paused.has(spec.campaign) }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          });
+          result.started.push(spec.postId);
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          result.existing.push(spec.postId);
+        }
+      }),
+    );
+  }
+
+  if (!input.demo) {
+    // Against every calendar's plan, so one calendar's schedule never cancels another's posts.
+    const plannedIds = new Set(planned.map((s) => postWorkflowId(s.postId)));
+    const stale = (await runningPosts({ date })).filter((p) => !plannedIds.has(p.workflowId));
+    if (stale.length > 0) {
+      const reason = `the calendar no longer plans this post (re-planned ${date})`;
+      await signalPosts({ workflowIds: stale.map((p) => p.workflowId), signal: 'unplanned', args: [{ reason }] });
+      result.unplanned = stale.map((p) => p.postId);
+    }
+  }
+  return result;
+}
+
+/** The schedule's scheduled time (not "now"), so catch-up and backfill plan the right day. */
+function scheduledLocalDate(zone: string, dayOffset: number): string {
+  const attrs = workflowInfo().searchAttributes as Record<string, unknown[] | undefined>;
+  const raw = attrs.TemporalScheduledStartTime?.[0];
+  const at = raw ? new Date(raw as string | Date) : new Date(workflowInfo().startTime);
+  return DateTime.fromJSDate(at, { zone }).plus({ days: dayOffset }).toISODate()!;
+}
+
+function compress(specs: PostSpec[], demo: NonNullable<DailyPlanInput['demo']>): PostSpec[] {
+  const first = Date.parse(demo.firstPublishAt);
+  return specs.slice(0, demo.limit ?? specs.length).map((spec, i) => {
+    const publishAt = new Date(first + i * demo.spacingSeconds * 1000).toISOString();
+    const deadline = new Date(Date.parse(publishAt) - spec.approval.deadlineMinutesBefore * 60_000).toISOString();
+    return { ...spec, publishAt, approval: { ...spec.approval, required: false, deadlineAt: deadline } };
+  });
+}

@@ -1,0 +1,349 @@
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Channel, PostSpec } from '../activities/calendar/types';
+import type { createGenerateActivities } from '../activities/generate/activities';
+import type { MediaActivities } from '../activities/media/activities';
+import type { PublishActivities, PublishOutcome } from '../activities/publish/activities';
+import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
+import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
+import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
+import { presetFor } from './channels';
+import { TASK_QUEUES } from './queues';
+
+type GenerateActivities = ReturnType<typeof createGenerateActivities>;
+
+const { generateClip } = proxyActivities<GenerateActivities>({
+  taskQueue: TASK_QUEUES.gpu,
+  // A real model on a GPU takes minutes per clip; a dead worker is noticed by its heartbeats.
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '10 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS] },
+});
+
+const { transcodeRendition } = proxyActivities<MediaActivities>({
+  taskQueue: TASK_QUEUES.media,
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '5 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_MEDIA_ERRORS] },
+});
+
+const { publishToChannel } = proxyActivities<PublishActivities>({
+  taskQueue: TASK_QUEUES.publish,
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  // 429s carry their own wait (nextRetryDelay); the ledger makes every attempt at-most-once.
+  retry: { maximumAttempts: 8, initialInterval: '5 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS] },
+});
+
+export type PostStage =
+  | 'planned'
+  | 'awaiting-approval'
+  | 'generating'
+  | 'transcoding'
+  | 'waiting'
+  | 'paused'
+  | 'publishing'
+  | 'published'
+  | 'skipped'
+  | 'cancelled'
+  | 'awaiting-replay';
+
+export interface ChannelPublish {
+  status: 'pending' | 'published' | 'failed';
+  remoteId?: string;
+  url?: string;
+  reason?: string;
+  attempts: number;
+  reconciled?: boolean;
+}
+
+export interface PostState {
+  postId: string;
+  stage: PostStage;
+  publishAt: string;
+  master?: { key: string; cached: boolean; provider: string };
+  renditions: Partial<Record<Channel, { renditionKey: string; posterKey: string; previewKey: string }>>;
+  publishes: Partial<Record<Channel, ChannelPublish>>;
+  /** Why the post was skipped, cancelled or is awaiting replay. */
+  reason?: string;
+  approval?: { decision: 'approved' | 'rejected' | 'auto-approved' | 'deadline-skip'; by?: string; reason?: string };
+  errors: string[];
+}
+
+export interface PostInput {
+  spec: PostSpec;
+  /** Start paused (the campaign is paused): nothing is published until resumed. */
+  paused?: boolean;
+}
+
+export interface ReplayRequest {
+  channel?: Channel;
+  force?: boolean;
+}
+
+export const postStateQuery = defineQuery<PostState>('postState');
+export const approveSignal = defineSignal<[{ by?: string }]>('approve');
+export const rejectSignal = defineSignal<[{ by?: string; reason: string }]>('reject');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** The calendar no longer plans this post (dailyPlan sends it). */
+export const unplannedSignal = defineSignal<[{ reason: string }]>('unplanned');
+/** Publishes again from the stored renditions; answers with the outcome per channel. */
+export const replayUpdate = defineUpdate<PostState['publishes'], [ReplayRequest]>('replay');
+/** Ends a post that awaits replay (a person gave up on it). */
+export const closeSignal = defineSignal<[{ reason: string }]>('close');
+
+/** How long a failed post waits for a person to replay it before it closes as failed. */
+const REPLAY_WINDOW = '30 days';
+
+/**
+ * One post, from planned spec to published (or skipped, or awaiting a person's replay).
+ * Each stage is visible through the `postState` query and the ReelcastStatus search attribute.
+ */
+export async function post(input: PostInput): Promise<PostState> {
+  const { spec } = input;
+  const state: PostState = {
+    postId: spec.postId,
+    stage: 'planned',
+    publishAt: spec.publishAt,
+    renditions: {},
+    publishes: {},
+    errors: [],
+  };
+  let paused = input.paused ?? false;
+  let decision: 'approved' | 'rejected' | undefined;
+  let unplanned: string | undefined;
+  let closed: string | undefined;
+
+  setHandler(postStateQuery, () => state);
+  setHandler(approveSignal, ({ by }) => {
+    decision ??= 'approved';
+    state.approval ??= { decision: 'approved', by };
+  });
+  setHandler(rejectSignal, ({ by, reason }) => {
+    decision ??= 'rejected';
+    state.approval ??= { decision: 'rejected', by, reason };
+  });
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(unplannedSignal, ({ reason }) => void (unplanned ??= reason));
+  setHandler(closeSignal, ({ reason }) => void (closed ??= reason));
+
+  const setStage = (stage: PostStage, reason?: string): void => {
+    state.stage = stage;
+    if (reason !== undefined) state.reason = reason;
+    upsertSearchAttributes({
+      ReelcastStatus: [stage],
+      ...(reason !== undefined ? { ReelcastFailureReason: [reason] } : {}),
+    });
+  };
+  upsertSearchAttributes({ ReelcastCampaign: [spec.campaign], ReelcastPostDate: [spec.date] });
+  setStage('planned');
+
+  const stopped = (): PostState | undefined => {
+    if (unplanned) {
+      setStage('cancelled', unplanned);
+      return state;
+    }
+    return undefined;
+  };
+
+  // 1. Approval: a durable wait for a person, up to the campaign's deadline.
+  if (spec.approval.required) {
+    setStage('awaiting-approval');
+    const decided = await waitUntil(spec.approval.deadlineAt, () => decision !== undefined || unplanned !== undefined);
+    if (stopped()) return state;
+    if (!decided) {
+      if (spec.approval.onDeadline === 'approve') {
+        state.approval = { decision: 'auto-approved' };
+      } else {
+        state.approval = { decision: 'deadline-skip' };
+        setStage('skipped', `nobody approved it before ${spec.approval.deadlineAt}; the campaign skips unapproved posts`);
+        return state;
+      }
+    } else if (decision === 'rejected') {
+      setStage('skipped', `rejected${state.approval?.by ? ` by ${state.approval.by}` : ''}: ${state.approval?.reason ?? ''}`.trim());
+      return state;
+    }
+  }
+
+  // 2. Generate the master clip (content-addressed: a retry or replay never pays the GPU twice).
+  try {
+    setStage('generating');
+    const clip = await generateClip({
+      prompt: spec.prompt,
+      negative: spec.negativePrompt,
+      seed: spec.video.seed,
+      frames: spec.video.frames,
+      width: spec.video.width,
+      height: spec.video.height,
+      steps: spec.video.steps,
+      guidance: spec.video.guidance,
+    });
+    state.master = { key: clip.key, cached: clip.cached, provider: clip.provider };
+    if (stopped()) return state;
+
+    // 3. One rendition per channel preset, each validated before it may be published.
+    setStage('transcoding');
+    const byPreset = new Map<string, Channel[]>();
+    for (const channel of spec.channels) {
+      const preset = presetFor(channel);
+      byPreset.set(preset, [...(byPreset.get(preset) ?? []), channel]);
+    }
+    await Promise.all(
+      [...byPreset].map(async ([preset, channels]) => {
+        const r = await transcodeRendition({ masterKey: clip.key, preset: preset as never, postId: spec.postId });
+        for (const channel of channels) {
+          state.renditions[channel] = { renditionKey: r.renditionKey, posterKey: r.posterKey, previewKey: r.previewKey };
+        }
+      }),
+    );
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const reason = failureReason(err);
+    state.errors.push(reason);
+    return awaitReplay(state, setStage, `could not make the video: ${reason}`, () => closed);
+  }
+  if (stopped()) return state;
+
+  // 4. Wait for the planned minute (a durable timer), then check lateness and pause.
+  setStage('waiting');
+  await waitUntil(spec.publishAt, () => unplanned !== undefined);
+  if (stopped()) return state;
+  const lateMinutes = -msUntil(spec.publishAt) / 60_000;
+  if (lateMinutes > spec.latenessMinutes) {
+    setStage('skipped', `ready ${Math.round(lateMinutes)} min after ${spec.publishAt}; the campaign allows ${spec.latenessMinutes} min late`);
+    return state;
+  }
+  if (paused) {
+    setStage('paused');
+    await condition(() => !paused || unplanned !== undefined);
+    if (stopped()) return state;
+    const lateAfterPause = -msUntil(spec.publishAt) / 60_000;
+    if (lateAfterPause > spec.latenessMinutes) {
+      setStage('skipped', `the campaign was paused past the lateness window (${spec.latenessMinutes} min)`);
+      return state;
+    }
+  }
+
+  // 5. Publish each channel at most once (the ledger in storage makes a retry safe).
+  setStage('publishing');
+  await publishChannels(spec, state, spec.channels, false);
+  const failed = spec.channels.filter((c) => state.publishes[c]?.status === 'failed');
+  if (failed.length === 0) {
+    setStage('published');
+    return state;
+  }
+  return awaitReplay(state, setStage, failed.map((c) => `${c}: ${state.publishes[c]?.reason}`).join('; '), () => closed, spec);
+}
+
+async function publishChannels(spec: PostSpec, state: PostState, channels: Channel[], force: boolean): Promise<void> {
+  await Promise.all(
+    channels.map(async (channel) => {
+      const rendition = state.renditions[channel];
+      const entry: ChannelPublish = state.publishes[channel] ?? { status: 'pending', attempts: 0 };
+      state.publishes[channel] = entry;
+      if (!rendition) {
+        Object.assign(entry, { status: 'failed', reason: 'no rendition was made for this channel' });
+        return;
+      }
+      entry.attempts += 1;
+      try {
+        const outcome: PublishOutcome = await publishToChannel({
+          postId: spec.postId,
+          channel,
+          renditionKey: rendition.renditionKey,
+          posterKey: rendition.posterKey,
+          caption: spec.captions[channel] ?? '',
+          publishAt: spec.publishAt,
+          force,
+        });
+        Object.assign(entry, { status: 'published', remoteId: outcome.remoteId, url: outcome.url, reconciled: outcome.reconciled, reason: undefined });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        Object.assign(entry, { status: 'failed', reason: failureReason(err) });
+        log.warn('publish failed', { postId: spec.postId, channel, reason: entry.reason });
+      }
+    }),
+  );
+}
+
+/**
+ * The post keeps its renditions and waits for a person: `reelcast replay` sends the replay update
+ * (publishing again from the stored renditions, no GPU), `reelcast close` ends it.
+ */
+async function awaitReplay(
+  state: PostState,
+  setStage: (stage: PostStage, reason?: string) => void,
+  reason: string,
+  closedReason: () => string | undefined,
+  spec?: PostSpec,
+): Promise<PostState> {
+  setStage('awaiting-replay', reason);
+  let replaying = false;
+  setHandler(
+    replayUpdate,
+    async ({ channel, force }) => {
+      if (!spec) throw ApplicationFailure.nonRetryable('this post has no video to publish (its generation or transcode failed); fix the cause and start the post again', 'NothingToReplay');
+      const channels = channel ? [channel] : spec.channels;
+      const unknown = channels.filter((c) => !spec.channels.includes(c));
+      if (unknown.length) throw ApplicationFailure.nonRetryable(`this post is not for channel ${unknown.join(', ')}; its channels are ${spec.channels.join(', ')}`, 'UnknownChannel');
+      const already = channels.filter((c) => state.publishes[c]?.status === 'published');
+      if (already.length && !force) {
+        throw ApplicationFailure.nonRetryable(`already published on ${already.join(', ')}; add --force to publish again`, 'AlreadyPublished');
+      }
+      replaying = true;
+      try {
+        setStage('publishing');
+        await publishChannels(spec, state, channels, Boolean(force));
+      } finally {
+        replaying = false;
+      }
+      const stillFailed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
+      if (stillFailed.length === 0) setStage('published', '');
+      else setStage('awaiting-replay', stillFailed.map((c) => `${c}: ${state.publishes[c]?.reason}`).join('; '));
+      return state.publishes;
+    },
+    { validator: () => {} },
+  );
+  const done = await condition(() => !replaying && (state.stage === 'published' || closedReason() !== undefined), REPLAY_WINDOW);
+  if (!done && state.stage !== 'published') setStage('awaiting-replay', `${state.reason} (nobody replayed it within ${REPLAY_WINDOW}; closed)`);
+  else if (closedReason() !== undefined && state.stage !== 'published') setStage('skipped', `closed: ${closedReason()}`);
+  return state;
+}
+
+/** Workflow time (Date.now() is deterministic inside a workflow). */
+function msUntil(iso: string): number {
+  return Date.parse(iso) - Date.now();
+}
+
+/** Waits for `until` or for the instant, whichever comes first; true when `until` held. */
+async function waitUntil(iso: string, until: () => boolean): Promise<boolean> {
+  const ms = msUntil(iso);
+  if (ms <= 0) return until();
+  return condition(until, ms);
+}
+
+/** The message a person reads: the root cause of an activity failure, with its type. */
+export function failureReason(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown; type?: string } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  const message = e?.message ?? String(err);
+  return e?.type && !message.startsWith(e.type) ? `${message} (${e.type})` : message;
+}
+
+/** Workflow ids are business keys: the same post never runs twice. */
+export function postWorkflowId(postId: string): string {
+  return `post/${postId}`;
+}
