@@ -193,7 +193,7 @@ export function loadCalendar(absolute: string): LoadResult {
       return;
     }
     ids.set(raw.id, at('id'));
-    const campaign = buildCampaign(raw, source, path, order, defaults, data.aiDisclosure, problems);
+    const campaign = buildCampaign(raw, source, path, order, defaults, root.source!, data.aiDisclosure, problems);
     if (campaign) campaigns.push(campaign);
   });
 
@@ -275,6 +275,7 @@ function buildCampaign(
   path: FieldPath,
   order: number,
   defaults: RawDefaults,
+  calendarSource: SourceFile,
   calendarDisclosure: string | undefined,
   problems: CalendarError[],
 ): Campaign | undefined {
@@ -305,25 +306,21 @@ function buildCampaign(
   });
 
   const video = { ...DEFAULT_VIDEO, ...defaults.video, ...raw.video };
-  const videoAt = raw.video ? at('video') : at();
+  // Point at the value where it was written: the campaign's video:, else defaults.video.
+  const videoAt = (field: keyof VideoParams): Position =>
+    raw.video?.[field] !== undefined
+      ? at('video', field)
+      : defaults.video?.[field] !== undefined
+        ? positionOf(calendarSource, ['defaults', 'video', field])
+        : at('id');
   if ((video.frames - 1) % 4 !== 0) {
     const lower = video.frames - ((video.frames - 1) % 4);
-    problems.push(
-      new CalendarValueError(
-        { ...videoAt, field: `${videoAt.field}.frames` },
-        `frames is ${video.frames}: the model needs 4n+1 frames (the video decoder works in groups of 4); use ${lower} or ${lower + 4}`,
-      ),
-    );
+    problems.push(new CalendarValueError(videoAt('frames'), `frames is ${video.frames}: the model needs 4n+1 frames (the video decoder works in groups of 4); use ${lower} or ${lower + 4}`));
   }
   for (const side of ['width', 'height'] as const) {
     if (video[side] % 32 !== 0) {
       const lower = Math.max(32, video[side] - (video[side] % 32));
-      problems.push(
-        new CalendarValueError(
-          { ...videoAt, field: `${videoAt.field}.${side}` },
-          `${side} is ${video[side]}: it must be a multiple of 32; use ${lower} or ${lower + 32}`,
-        ),
-      );
+      problems.push(new CalendarValueError(videoAt(side), `${side} is ${video[side]}: it must be a multiple of 32; use ${lower} or ${lower + 32}`));
     }
   }
 

@@ -53,7 +53,7 @@ export function parseYamlText(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const errors = doc.errors.map((e) => {
-    const { line, col } = lineCounter.linePos(e.pos[0]);
+    const { line, col } = unclosedQuote(text, e.message) ?? lineCounter.linePos(e.pos[0]);
     const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     return new CalendarSyntaxError(
       { file, line, col, field: '' },
@@ -62,6 +62,21 @@ export function parseYamlText(
   });
   if (errors.length > 0) return { errors };
   return { source: { file, absolute, doc, lineCounter, data: doc.toJS({ maxAliasCount: 100 }) }, errors: [] };
+}
+
+/**
+ * YAML reports an unclosed quote at the end of the file, where nothing can be fixed; the place
+ * to fix is the first line whose quotes do not pair up.
+ */
+function unclosedQuote(text: string, message: string): { line: number; col: number } | undefined {
+  const quote = /Missing closing (["'])quote/.exec(message)?.[1];
+  if (!quote) return undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const positions = [...lines[i].matchAll(quote === '"' ? /(?<!\\)"/g : /'/g)].map((m) => m.index!);
+    if (positions.length % 2 === 1) return { line: i + 1, col: positions[positions.length - 1] + 1 };
+  }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadWorkspace, planWorkspace, type Plan } from '../../../activities/calendar';
@@ -14,6 +14,8 @@ export interface Fixture {
   templatesDir: string;
   /** The path as problems show it (relative to the working directory when inside it). */
   shown(path: string): string;
+  /** `blocked.txt` in the fixture root, when the test wrote one. */
+  blockedTermsFile?: string;
   plan(from: string, to: string): Plan;
 }
 
@@ -46,7 +48,10 @@ export function makeFixture(calendars: Record<string, string>, templates: Record
     calendarsDir,
     templatesDir,
     shown: (path) => displayPath(join(root, path)),
-    plan: (from, to) => planWorkspace(loadWorkspace({ calendarsDir, templatesDir }), from, to),
+    blockedTermsFile: existsSync(join(root, 'blocked.txt')) ? join(root, 'blocked.txt') : undefined,
+    plan(from, to) {
+      return planWorkspace(loadWorkspace({ calendarsDir, templatesDir, blockedTermsFile: this.blockedTermsFile }), from, to);
+    },
   };
 }
 
