@@ -11,6 +11,9 @@ const STYLE = [
   /\b(style|styled|cinematic|anime|cartoon|watercolou?r|ink|pixel|8-bit|realistic|photo-?real\w*|3d|render|illustration|painting|lighting|light|lit|glow\w*|lens|shot|close-?up|aerial|bokeh|film|gradient|neon|pastel|vintage|retro|minimal\w*|aesthetic|palette|colou?rs?|tones?|feel|mood|slow[- ]motion|tracking|dolly|macro|depth of field|4k|hdr)\b/i,
   /(风|風|画风|镜头|光|色调|质感|水墨|像素|电影|动漫|唯美|梦幻|氛围|スタイル|アニメ|映像|雰囲気|カメラ|レンズ|ドット絵)/,
 ];
+// -ing words that are not motion ("cinematic lighting", "morning sun").
+const NOT_ACTION = /\b(lighting|morning|evening|building|ceiling|clothing|painting|spring|string|thing|nothing|something|everything|anything|king|ring|wing|wedding|packaging|grading|setting|feeling|ending|rendering|bring|ping|sibling|pudding|dumpling|awning|railing|stuffing|icing|frosting)\b/gi;
+
 const ACTION = [
   /\b\w{3,}ing\b/i,
   /\b(pops?|opens?|rotates?|spins?|turns?|flies|fly|falls?|walks?|runs?|dances?|moves?|floats?|drifts?|zooms?|pans?|rises?|glows?|blooms?|sways?|bursts?|jumps?|pours?|swirls?|flows?|waves?|slides?|unfolds?|lights? up|scatters?|sparkles?)\b/i,
@@ -53,7 +56,7 @@ export function lintPrompt(prompt: string): string[] {
   const missing: string[] = [];
   const firstClause = prompt.split(/[,，、。.;；]/)[0];
   if (promptWords(firstClause) < 1.5) missing.push('a subject (who or what is on screen, first)');
-  if (!ACTION.some((r) => r.test(prompt)))
+  if (!ACTION.some((r) => r.test(prompt.replace(NOT_ACTION, ''))))
     missing.push('an action (what moves: "rotates", "falls", "running")');
   if (!SCENE.some((r) => r.test(prompt)))
     missing.push('a scene (where: "sakura forest", "gradient background")');
