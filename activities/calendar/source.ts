@@ -61,7 +61,22 @@ export function parseYamlText(
     );
   });
   if (errors.length > 0) return { errors };
-  return { source: { file, absolute, doc, lineCounter, data: doc.toJS({ maxAliasCount: 100 }) }, errors: [] };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Aliases (*name) are resolved here, not while parsing: an alias to an anchor that is not
+    // set yet, or an alias bomb, surfaces now.
+    const alias = /alias.*?: (\S+)$/.exec((err as Error).message)?.[1];
+    const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`)) : -1;
+    const { line, col } = lineCounter.linePos(Math.max(at, 0));
+    const problem = new CalendarSyntaxError(
+      { file, line, col, field: '' },
+      `not valid YAML: ${(err as Error).message.split('\n')[0]}. An alias *name needs an anchor &name earlier in the file`,
+    );
+    return { errors: [problem] };
+  }
+  return { source: { file, absolute, doc, lineCounter, data }, errors: [] };
 }
 
 /**
