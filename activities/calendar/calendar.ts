@@ -193,7 +193,16 @@ export function loadCalendar(absolute: string): LoadResult {
       return;
     }
     ids.set(raw.id, at('id'));
-    const campaign = buildCampaign(raw, source, path, order, defaults, root.source!, data.aiDisclosure, problems);
+    const campaign = buildCampaign(
+      raw,
+      source,
+      path,
+      order,
+      defaults,
+      root.source!,
+      data.aiDisclosure,
+      problems,
+    );
     if (campaign) campaigns.push(campaign);
   });
 
@@ -315,12 +324,22 @@ function buildCampaign(
         : at('id');
   if ((video.frames - 1) % 4 !== 0) {
     const lower = video.frames - ((video.frames - 1) % 4);
-    problems.push(new CalendarValueError(videoAt('frames'), `frames is ${video.frames}: the model needs 4n+1 frames (the video decoder works in groups of 4); use ${lower} or ${lower + 4}`));
+    problems.push(
+      new CalendarValueError(
+        videoAt('frames'),
+        `frames is ${video.frames}: the model needs 4n+1 frames (the video decoder works in groups of 4); use ${lower} or ${lower + 4}`,
+      ),
+    );
   }
   for (const side of ['width', 'height'] as const) {
     if (video[side] % 32 !== 0) {
       const lower = Math.max(32, video[side] - (video[side] % 32));
-      problems.push(new CalendarValueError(videoAt(side), `${side} is ${video[side]}: it must be a multiple of 32; use ${lower} or ${lower + 32}`));
+      problems.push(
+        new CalendarValueError(
+          videoAt(side),
+          `${side} is ${video[side]}: it must be a multiple of 32; use ${lower} or ${lower + 32}`,
+        ),
+      );
     }
   }
 

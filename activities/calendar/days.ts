@@ -25,8 +25,16 @@ export function isValidDate(date: string): boolean {
   return !Number.isNaN(dayNumber(date));
 }
 
+const dates = new Map<number, string>();
+
 export function dateOf(day: number): string {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  let date = dates.get(day);
+  if (date === undefined) {
+    date = new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+    if (dates.size > 100_000) dates.clear();
+    dates.set(day, date);
+  }
+  return date;
 }
 
 export function weekdayOf(day: number): Weekday {

@@ -22,15 +22,31 @@ export function zoneOf(name: string): IANAZone {
   return zone;
 }
 
+/** Per zone and date: the offset when it is the same all around that day (no transition). */
+const steadyOffsets = new Map<string, number | null>();
+
 export function localToInstant(date: string, hour: number, minute: number, zoneName: string): LocalInstant {
   const zone = zoneOf(zoneName);
-  const wall = Date.UTC(
+  const midnight = Date.UTC(
     Number(date.slice(0, 4)),
     Number(date.slice(5, 7)) - 1,
     Number(date.slice(8, 10)),
-    hour,
-    minute,
   );
+  const wall = midnight + (hour * 60 + minute) * 60_000;
+  // Looking up an offset is slow (Intl); most days have no transition, so one look per day
+  // and zone answers every time of that day.
+  const key = `${zoneName}|${date}`;
+  let steady = steadyOffsets.get(key);
+  if (steady === undefined) {
+    const before = zone.offset(midnight - 2 * 86_400_000);
+    const after = zone.offset(midnight + 3 * 86_400_000);
+    steady = before === after && zone.offset(midnight + 12 * 3_600_000) === before ? before : null;
+    if (steadyOffsets.size > 100_000) steadyOffsets.clear();
+    steadyOffsets.set(key, steady);
+  }
+  if (steady !== null)
+    return { kind: 'ok', utcMs: wall - steady * 60_000, ambiguous: false, offsetMinutes: steady };
+
   // A zone changes offset at most once in a day either side, so these two cover every case.
   const offsets = new Set([zone.offset(wall - 86_400_000), zone.offset(wall + 86_400_000)]);
   const valid: Array<{ utc: number; offset: number }> = [];

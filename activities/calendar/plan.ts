@@ -87,7 +87,7 @@ export function planPosts(input: PlanInput): Plan {
       whenProblems.forEach((p) => problems.add(p, campaign.id));
       for (const day of days) {
         for (const slot of campaign.slots) {
-          const instant = cachedInstant(calendar.zone, day.date, slot);
+          const instant = localToInstant(day.date, slot.hour, slot.minute, calendar.zone);
           if (instant.kind === 'gap') {
             problems.add(
               new NonexistentLocalTimeError(
@@ -104,10 +104,11 @@ export function planPosts(input: PlanInput): Plan {
     }
     const kept = resolveOverlaps(calendar, candidates, overlaps, problems);
     const failed = new Set<string>();
+    const renders: RenderCache = { perCampaign: new Map(), parts: new Map() };
     for (const c of kept) {
       if (failed.has(c.campaign.id)) continue;
       try {
-        posts.push(buildPost(calendar, c, input.templates, blocked, problems));
+        posts.push(buildPost(calendar, c, input.templates, blocked, problems, renders));
       } catch (err) {
         if (!(err instanceof CalendarError)) throw err;
         // The same template fails the same way on every day: report once, skip the rest.
@@ -159,19 +160,6 @@ function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: Pro
     }
   }
   return ok;
-}
-
-const instants = new Map<string, LocalInstant>();
-
-function cachedInstant(zone: string, date: string, slot: Slot): LocalInstant {
-  const key = `${zone}|${date}|${slot.time}`;
-  let hit = instants.get(key);
-  if (!hit) {
-    hit = localToInstant(date, slot.hour, slot.minute, zone);
-    if (instants.size > 200_000) instants.clear();
-    instants.set(key, hit);
-  }
-  return hit;
 }
 
 /**
@@ -234,12 +222,42 @@ function resolveOverlaps(
   return candidates.filter((c) => c.channels.length > 0);
 }
 
+/**
+ * Rendered text, kept by what it depends on (see TemplateSet.dependsOn): a prompt that uses only
+ * the campaign's variables renders once per campaign, a caption that ignores the channel once per
+ * post for all its channels. Blocked terms are checked when a text is first rendered.
+ */
+interface RenderCache {
+  perCampaign: Map<string, string>;
+  parts: Map<Campaign, Map<string, { file: string; post: boolean; channel: boolean }>>;
+}
+
+function partOf(
+  cache: RenderCache,
+  templates: TemplateSet,
+  campaign: Campaign,
+  kind: TemplateKind,
+  channel?: Channel,
+) {
+  let parts = cache.parts.get(campaign);
+  if (!parts) cache.parts.set(campaign, (parts = new Map()));
+  const key = `${kind}|${channel ?? ''}`;
+  let part = parts.get(key);
+  if (!part) {
+    const file = templates.fileOf(campaign.template, kind, channel).file;
+    part = { file, ...templates.dependsOn(campaign.template, kind, channel, campaign.style) };
+    parts.set(key, part);
+  }
+  return part;
+}
+
 function buildPost(
   calendar: Calendar,
   c: Candidate,
   templates: TemplateSet,
   blocked: BlockedTerms,
   problems: ProblemList,
+  cache: RenderCache,
 ): PostSpec {
   const { campaign, day, slot } = c;
   const postId = postIdOf(campaign.id, day.date, slot.id);
@@ -269,24 +287,29 @@ function buildPost(
     holiday: holidayName,
     holidayDate: day.holiday?.date ?? (holidayName ? day.date : null),
   };
-  const render = (kind: TemplateKind, channel?: Channel): string =>
-    templates.render(
-      campaign.template,
-      kind,
-      channel,
-      channel ? { ...context, channel } : context,
-      post,
-      campaign.style,
-    );
+  const perPost = new Map<string, string>();
+  const render = (kind: TemplateKind, channel?: Channel): string => {
+    const part = partOf(cache, templates, campaign, kind, channel);
+    const key = `${part.file}|${part.channel ? (channel ?? '') : ''}`;
+    const store = part.post ? perPost : cache.perCampaign;
+    const fullKey = part.post ? key : `${campaign.id}|${key}`;
+    let text = store.get(fullKey);
+    if (text === undefined) {
+      const ctx = channel ? { ...context, channel } : context;
+      text = templates.render(campaign.template, kind, channel, ctx, post, campaign.style);
+      if (kind === 'caption') text = withDisclosure(text, campaign.aiDisclosure);
+      if (kind !== 'negative') checkBlocked(blocked, text, kind, channel, c, templates);
+      store.set(fullKey, text);
+    }
+    return text;
+  };
 
   const prompt = render('prompt');
   const negativePrompt = render('negative');
-  checkBlocked(blocked, prompt, 'prompt', undefined, c, templates);
 
   const captions: Partial<Record<Channel, string>> = {};
   for (const channel of c.channels) {
-    const caption = withDisclosure(render('caption', channel), campaign.aiDisclosure);
-    checkBlocked(blocked, caption, 'caption', channel, c, templates);
+    const caption = render('caption', channel);
     if (captionLimitOf(channel) !== undefined) {
       const fit = fitsX(caption);
       if (!fit.fits) {

@@ -12,7 +12,8 @@ const STYLE = [
   /(风|風|画风|镜头|光|色调|质感|水墨|像素|电影|动漫|唯美|梦幻|氛围|スタイル|アニメ|映像|雰囲気|カメラ|レンズ|ドット絵)/,
 ];
 // -ing words that are not motion ("cinematic lighting", "morning sun").
-const NOT_ACTION = /\b(lighting|morning|evening|building|ceiling|clothing|painting|spring|string|thing|nothing|something|everything|anything|king|ring|wing|wedding|packaging|grading|setting|feeling|ending|rendering|bring|ping|sibling|pudding|dumpling|awning|railing|stuffing|icing|frosting)\b/gi;
+const NOT_ACTION =
+  /\b(lighting|morning|evening|building|ceiling|clothing|painting|spring|string|thing|nothing|something|everything|anything|king|ring|wing|wedding|packaging|grading|setting|feeling|ending|rendering|bring|ping|sibling|pudding|dumpling|awning|railing|stuffing|icing|frosting)\b/gi;
 
 const ACTION = [
   /\b\w{3,}ing\b/i,

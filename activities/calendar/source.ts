@@ -68,7 +68,9 @@ export function parseYamlText(
     // Aliases (*name) are resolved here, not while parsing: an alias to an anchor that is not
     // set yet, or an alias bomb, surfaces now.
     const alias = /alias.*?: (\S+)$/.exec((err as Error).message)?.[1];
-    const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`)) : -1;
+    const at = alias
+      ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`))
+      : -1;
     const { line, col } = lineCounter.linePos(Math.max(at, 0));
     const problem = new CalendarSyntaxError(
       { file, line, col, field: '' },

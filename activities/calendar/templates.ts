@@ -56,6 +56,7 @@ export class TemplateSet {
   readonly #styles = new Map<string, TemplateFile>();
   readonly #partials = new Map<string, TemplateFile>();
   readonly #formatCache = new Map<string, string>();
+  readonly #dependencies = new Map<string, { post: boolean; channel: boolean }>();
 
   private constructor(readonly dir: string) {
     registerHelpers(this.#env, this.#formatCache);
@@ -158,6 +159,38 @@ export class TemplateSet {
     }
   }
 
+  /**
+   * What a render's output can depend on besides the campaign's own variables: the post (date,
+   * slot, post id, holiday...) and/or the channel. A part that depends on neither renders once
+   * per campaign; one that ignores the channel renders once per post for all channels.
+   */
+  dependsOn(
+    template: string,
+    kind: TemplateKind,
+    channel: Channel | undefined,
+    style?: string,
+  ): { post: boolean; channel: boolean } {
+    const key = `${template}|${kind}|${channel ?? ''}|${style ?? ''}`;
+    let hit = this.#dependencies.get(key);
+    if (!hit) {
+      const styleFile = style ? this.#styles.get(style) : undefined;
+      // Every shared partial counts: a part may include any of them.
+      const files = [
+        this.fileOf(template, kind, channel),
+        ...(styleFile ? [styleFile] : []),
+        ...this.#partials.values(),
+      ];
+      hit = { post: false, channel: false };
+      for (const tf of files) {
+        const d = astDependencies(tf.ast);
+        hit.post ||= d.post;
+        hit.channel ||= d.channel;
+      }
+      this.#dependencies.set(key, hit);
+    }
+    return hit;
+  }
+
   /** The files a render reads, for finding where a word in the output was written. */
   sources(
     template: string,
@@ -244,6 +277,18 @@ export class TemplateSet {
 
 const emptyPartial = (): string => '';
 
+/** Whether a luxon format shows the time of day (or zone), outside 'quoted' literal text. */
+function showsTime(format: string): boolean {
+  let hit = timeFormats.get(format);
+  if (hit === undefined) {
+    hit = /[hHmsSaZztTfFxX]/.test(format.replace(/'[^']*'/g, ''));
+    timeFormats.set(format, hit);
+  }
+  return hit;
+}
+
+const timeFormats = new Map<string, boolean>();
+
 function firstLine(err: Error): string {
   return err.message.split('\n')[0];
 }
@@ -266,6 +311,59 @@ function parseErrorPosition(file: string, source: string, err: Error): Position 
 }
 
 type AnyNode = hbs.AST.Node & { loc?: hbs.AST.SourceLocation };
+
+/** Names whose value differs from post to post; helpers that read the post. */
+const PER_POST = new Set([
+  'postId',
+  'date',
+  'time',
+  'weekday',
+  'slot',
+  'holiday',
+  'holidayDate',
+  'formatDate',
+  'daysUntil',
+  'holidayName',
+  'variant',
+  'lookup',
+  'this',
+]);
+
+function astDependencies(ast: hbs.AST.Program | undefined): { post: boolean; channel: boolean } {
+  const out = { post: ast === undefined, channel: ast === undefined };
+  const walk = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(walk);
+    const node = value as {
+      type?: string;
+      original?: string;
+      data?: boolean;
+      head?: unknown;
+      parts?: string[];
+    };
+    if (node.type === 'PathExpression') {
+      const head = node.parts?.[0] ?? '';
+      // `this`, `.`, `../x` and @data can reach anything: assume they depend on everything.
+      if (
+        node.data ||
+        node.parts?.length === 0 ||
+        String(node.original).startsWith('.') ||
+        PER_POST.has(head)
+      )
+        out.post = true;
+      if (
+        head === 'channel' ||
+        node.data ||
+        node.parts?.length === 0 ||
+        String(node.original).startsWith('.')
+      )
+        out.channel = true;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'loc' && k !== 'strip') walk(v);
+  };
+  walk(ast);
+  return out;
+}
 
 function findNode(
   files: TemplateFile[],
@@ -300,7 +398,7 @@ function registerHelpers(env: typeof Handlebars, cache: Map<string, string>): vo
     const [a, b] = args as string[];
     const date = b === undefined ? post.date : a;
     const format = b === undefined ? (a ?? 'DDD') : b;
-    const key = `${post.zone}|${post.locale}|${date}|${post.localTime}|${format}`;
+    const key = `${post.zone}|${post.locale}|${date}|${showsTime(format) ? post.localTime : ''}|${format}`;
     let out = cache.get(key);
     if (out === undefined) {
       const time = date === post.date ? post.localTime : '12:00';
@@ -339,13 +437,20 @@ function registerHelpers(env: typeof Handlebars, cache: Map<string, string>): vo
   });
 
   /** {{hashtags tags}} or {{hashtags "Black Friday" "deals"}} → "#BlackFriday #deals". */
+  const tagCache = new Map<string, string>();
   env.registerHelper('hashtags', function (...args: unknown[]) {
     args.pop();
+    const key = JSON.stringify(args);
+    const hit = tagCache.get(key);
+    if (hit !== undefined) return hit;
     const tags = args
       .flat()
       .flatMap((t) => String(t).split(','))
       .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, ''))
       .filter(Boolean);
-    return [...new Set(tags)].map((t) => `#${t}`).join(' ');
+    const out = [...new Set(tags)].map((t) => `#${t}`).join(' ');
+    if (tagCache.size > 10_000) tagCache.clear();
+    tagCache.set(key, out);
+    return out;
   });
 }

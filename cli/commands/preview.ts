@@ -23,7 +23,8 @@ export function runPreview(options: PreviewOptions, io: Output): number {
     templatesDir: options.templatesDir ?? config!.templatesDir,
     blockedTermsFile: options.blockedTermsFile ?? config?.compliance.blockedTermsFile,
   });
-  if (options.from > options.to) throw new Error(`--from ${options.from} is after --to ${options.to}; swap them`);
+  if (options.from > options.to)
+    throw new Error(`--from ${options.from} is after --to ${options.to}; swap them`);
   const plan = planWorkspace(ws, options.from, options.to);
   const problems = plan.problems.map((p) => p.toProblem());
   for (const p of problems) io.err(formatProblem(p));
@@ -37,7 +38,9 @@ export function runPreview(options: PreviewOptions, io: Output): number {
   }
   io.out(renderTable(plan.posts));
   for (const o of plan.overlaps) {
-    io.out(`note: ${o.date} ${o.localTime} ${o.channel}: "${o.winner}" ${o.tie ? 'is listed first (same priority)' : 'has the higher priority'}, "${o.loser}" does not post there`);
+    io.out(
+      `note: ${o.date} ${o.localTime} ${o.channel}: "${o.winner}" ${o.tie ? 'is listed first (same priority)' : 'has the higher priority'}, "${o.loser}" does not post there`,
+    );
   }
   io.err(`${plan.posts.length} post(s) from ${options.from} to ${options.to}`);
   return 0;
@@ -54,7 +57,11 @@ export function renderTable(posts: PostSpec[]): string {
     captionLengths(p),
   ]);
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
-  const line = (cells: string[]): string => cells.map((c, i) => c + ' '.repeat(widths[i] - displayWidth(c))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c + ' '.repeat(widths[i] - displayWidth(c)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -90,7 +97,9 @@ function clip(text: string, columns: number): string {
 export function register(program: Command): void {
   program
     .command('preview')
-    .description('Show the planned posts of a date range: local time, UTC, campaign, channels, prompt, caption length')
+    .description(
+      'Show the planned posts of a date range: local time, UTC, campaign, channels, prompt, caption length',
+    )
     .requiredOption('--from <date>', 'first date, YYYY-MM-DD', parseDateOption)
     .option('--to <date>', 'last date, YYYY-MM-DD (default: --from)', parseDateOption)
     .option('--json', 'print the full posts as JSON')

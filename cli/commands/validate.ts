@@ -44,26 +44,36 @@ export function runValidate(paths: string[], options: ValidateOptions, io: Outpu
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const checked = `${ws.calendars.length} calendar(s), ${plan.posts.length} post(s) from ${range.from} to ${range.to}`;
-  io.err(errors > 0 ? `${errors} error(s), ${warnings} warning(s); checked ${checked}` : `ok: ${warnings} warning(s); checked ${checked}`);
+  io.err(
+    errors > 0
+      ? `${errors} error(s), ${warnings} warning(s); checked ${checked}`
+      : `ok: ${warnings} warning(s); checked ${checked}`,
+  );
   return errors > 0 ? 1 : 0;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseDateOption(value: string): string {
-  if (!DATE.test(value)) throw new InvalidArgumentError(`"${value}" is not a date; write YYYY-MM-DD, e.g. 2027-02-01`);
+  if (!DATE.test(value))
+    throw new InvalidArgumentError(`"${value}" is not a date; write YYYY-MM-DD, e.g. 2027-02-01`);
   return value;
 }
 
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('Check calendars and templates; print every problem as file:line:col: message (exit 1 on errors)')
+    .description(
+      'Check calendars and templates; print every problem as file:line:col: message (exit 1 on errors)',
+    )
     .argument('[paths...]', 'calendar files or folders (default: calendarsDir from the config)')
     .option('--from <date>', 'first date to check, YYYY-MM-DD (default: today)', parseDateOption)
     .option('--to <date>', 'last date to check, YYYY-MM-DD (default: 366 days after --from)', parseDateOption)
     .action((paths: string[], opts: { from?: string; to?: string }) => {
-      const code = runValidate(paths, opts, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+      const code = runValidate(paths, opts, {
+        out: (l) => process.stdout.write(`${l}\n`),
+        err: (l) => process.stderr.write(`${l}\n`),
+      });
       process.exitCode = code;
     });
 }

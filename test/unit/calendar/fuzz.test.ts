@@ -17,7 +17,51 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const TOKENS = ['-', ':', ': ', ' ', '\n', '  ', '{', '}', '[', ']', '"', "'", '#', '&a ', '*a', '!!str ', '!!binary ', '2027-02-30', '25:00', '02:30', 'null', '~', '\t', '春节', '|', '>', '%', '@', '`', '-1', '1e309', '0x10', 'true', '<<: *a', '{{', '}}', 'FREQ=YEARLY;BYMONTH=13', 'Europe/Nowhere', '[]', '{}', '9999999999999999999', 'x', 'id: dup'];
+const TOKENS = [
+  '-',
+  ':',
+  ': ',
+  ' ',
+  '\n',
+  '  ',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '#',
+  '&a ',
+  '*a',
+  '!!str ',
+  '!!binary ',
+  '2027-02-30',
+  '25:00',
+  '02:30',
+  'null',
+  '~',
+  '\t',
+  '春节',
+  '|',
+  '>',
+  '%',
+  '@',
+  '`',
+  '-1',
+  '1e309',
+  '0x10',
+  'true',
+  '<<: *a',
+  '{{',
+  '}}',
+  'FREQ=YEARLY;BYMONTH=13',
+  'Europe/Nowhere',
+  '[]',
+  '{}',
+  '9999999999999999999',
+  'x',
+  'id: dup',
+];
 
 function mutate(text: string, rnd: () => number): string {
   const pick = <T>(list: T[]): T => list[Math.floor(rnd() * list.length)];
@@ -44,10 +88,14 @@ function mutate(text: string, rnd: () => number): string {
       break;
     }
     case 5:
-      lines = lines.map((l, i) => (i === at && l.includes(': ') ? `${l.slice(0, l.indexOf(': ') + 2)}${pick(TOKENS)}` : l));
+      lines = lines.map((l, i) =>
+        i === at && l.includes(': ') ? `${l.slice(0, l.indexOf(': ') + 2)}${pick(TOKENS)}` : l,
+      );
       break;
     default:
-      lines = lines.map((l, i) => (i === at ? l.replace(/^( *)/, (s) => (rnd() < 0.5 ? s.slice(1) : `${s} `)) : l));
+      lines = lines.map((l, i) =>
+        i === at ? l.replace(/^( *)/, (s) => (rnd() < 0.5 ? s.slice(1) : `${s} `)) : l,
+      );
   }
   return lines.join('\n');
 }
@@ -57,11 +105,20 @@ function mutate(text: string, rnd: () => number): string {
  * that each name a file, line and column.
  */
 describe('validate on randomly broken calendars', () => {
-  const base = readFileSync(join(repo, 'calendars', 'us-ecommerce.yaml'), 'utf8').replace('defaults:', 'include: [parts/extra.yaml]\ndefaults:');
-  const part = readFileSync(join(repo, 'calendars', 'china', 'mid-autumn.yaml'), 'utf8').replace('mid-autumn-mooncake', 'extra').replace(/holiday: .*\n/, 'weekdays: [fri]\n');
+  const base = readFileSync(join(repo, 'calendars', 'us-ecommerce.yaml'), 'utf8').replace(
+    'defaults:',
+    'include: [parts/extra.yaml]\ndefaults:',
+  );
+  const part = readFileSync(join(repo, 'calendars', 'china', 'mid-autumn.yaml'), 'utf8')
+    .replace('mid-autumn-mooncake', 'extra')
+    .replace(/holiday: .*\n/, 'weekdays: [fri]\n');
   const root = mkdtempSync(join(tmpdir(), 'reelcast-fuzz-'));
   const calendarsDir = join(root, 'calendars');
-  cpSync(join(repo, 'calendars'), calendarsDir, { recursive: true, filter: (src) => !src.endsWith('.yaml') || src.endsWith('us-ecommerce.yaml') || !src.includes('calendars/') });
+  cpSync(join(repo, 'calendars'), calendarsDir, {
+    recursive: true,
+    filter: (src) =>
+      !src.endsWith('.yaml') || src.endsWith('us-ecommerce.yaml') || !src.includes('calendars/'),
+  });
   cpSync(join(repo, 'templates'), join(root, 'templates'), { recursive: true });
 
   test('the unmutated calendar is valid (so mutations are what breaks it)', () => {
@@ -69,7 +126,11 @@ describe('validate on randomly broken calendars', () => {
     cpSync(join(repo, 'calendars', 'china'), join(calendarsDir, 'parts'), { recursive: true });
     writeFileSync(join(calendarsDir, 'parts', 'extra.yaml'), part);
     const out: string[] = [];
-    const code = runValidate([join(calendarsDir, 'us-ecommerce.yaml')], { calendarsDir, templatesDir: join(root, 'templates'), from: '2026-11-20', to: '2026-12-05' }, { out: (l) => out.push(l), err: () => undefined });
+    const code = runValidate(
+      [join(calendarsDir, 'us-ecommerce.yaml')],
+      { calendarsDir, templatesDir: join(root, 'templates'), from: '2026-11-20', to: '2026-12-05' },
+      { out: (l) => out.push(l), err: () => undefined },
+    );
     expect({ code, out }).toEqual({ code: 0, out: [] });
   });
 
@@ -89,9 +150,15 @@ describe('validate on randomly broken calendars', () => {
       const out: string[] = [];
       let code: number;
       try {
-        code = runValidate([join(calendarsDir, 'us-ecommerce.yaml')], { calendarsDir, templatesDir: join(root, 'templates'), from: '2026-11-20', to: '2026-12-05' }, { out: (l) => out.push(l), err: () => undefined });
+        code = runValidate(
+          [join(calendarsDir, 'us-ecommerce.yaml')],
+          { calendarsDir, templatesDir: join(root, 'templates'), from: '2026-11-20', to: '2026-12-05' },
+          { out: (l) => out.push(l), err: () => undefined },
+        );
       } catch (err) {
-        throw new Error(`mutation ${i} of ${target} crashed validate: ${(err as Error).stack}\n--- text ---\n${text}`);
+        throw new Error(
+          `mutation ${i} of ${target} crashed validate: ${(err as Error).stack}\n--- text ---\n${text}`,
+        );
       }
       expect([0, 1]).toContain(code);
       if (code === 1) {

@@ -14,7 +14,12 @@ function campaign(id: string, channels: string, priority: number | undefined, ti
 
 /** Two campaigns claiming the same slot and channel: the higher priority posts there. */
 describe('overlapping campaigns', () => {
-  const cases: Array<{ title: string; campaigns: string[]; posts: Array<[string, string[]]>; tieWarning: boolean }> = [
+  const cases: Array<{
+    title: string;
+    campaigns: string[];
+    posts: Array<[string, string[]]>;
+    tieWarning: boolean;
+  }> = [
     {
       title: 'higher priority takes the shared channel; the other keeps its own',
       campaigns: [campaign('evergreen', 'x, reels', 0), campaign('black-friday', 'x', 10)],
@@ -66,9 +71,20 @@ describe('overlapping campaigns', () => {
   });
 
   test('overlaps are reported with winner and loser', () => {
-    const fx = makeFixture({ 'test.yaml': calendarYaml([campaign('evergreen', 'x', 0), campaign('black-friday', 'x', 10)].join('\n')) });
+    const fx = makeFixture({
+      'test.yaml': calendarYaml(
+        [campaign('evergreen', 'x', 0), campaign('black-friday', 'x', 10)].join('\n'),
+      ),
+    });
     expect(fx.plan('2027-05-01', '2027-05-01').overlaps).toEqual([
-      { date: '2027-05-01', localTime: '12:00', channel: 'x', winner: 'black-friday', loser: 'evergreen', tie: false },
+      {
+        date: '2027-05-01',
+        localTime: '12:00',
+        channel: 'x',
+        winner: 'black-friday',
+        loser: 'evergreen',
+        tie: false,
+      },
     ]);
   });
 
@@ -77,6 +93,9 @@ describe('overlapping campaigns', () => {
       'a.yaml': calendarYaml(campaign('one', 'x', 0)),
       'b.yaml': calendarYaml(campaign('two', 'x', 10)).replace('id: test', 'id: other'),
     });
-    expect(fx.plan('2027-05-01', '2027-05-01').posts.map((p) => p.postId)).toEqual(['one/2027-05-01/s', 'two/2027-05-01/s']);
+    expect(fx.plan('2027-05-01', '2027-05-01').posts.map((p) => p.postId)).toEqual([
+      'one/2027-05-01/s',
+      'two/2027-05-01/s',
+    ]);
   });
 });

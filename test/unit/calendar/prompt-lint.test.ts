@@ -14,17 +14,30 @@ describe('prompt lint (subject + action + scene + style)', () => {
   test.each([
     ['make a cool video', /short.*\n.*abstract/s],
     ['a cat', /short/],
-    ['a golden retriever puppy sitting quietly on a wooden porch with its red ball and a blanket', /lacks .*style/],
+    [
+      'a golden retriever puppy sitting quietly on a wooden porch with its red ball and a blanket',
+      /lacks .*style/,
+    ],
     ['a red sports car, cinematic lighting, film grain, dramatic mood', /lacks an action.*a scene/],
   ])('"%s" warns', (prompt, pattern) => {
     expect(lintPrompt(prompt).join('\n')).toMatch(pattern);
   });
 
   test('a warning is attached to the post and reported at the prompt template, without failing the plan', () => {
-    const fx = makeFixture({ 'test.yaml': calendarYaml(campaignYaml('promo', '      - dates: [2027-02-03]')) }, { 'promo/prompt.hbs': 'make a cool video' });
+    const fx = makeFixture(
+      { 'test.yaml': calendarYaml(campaignYaml('promo', '      - dates: [2027-02-03]')) },
+      { 'promo/prompt.hbs': 'make a cool video' },
+    );
     const plan = fx.plan('2027-02-03', '2027-02-03');
     expect(plan.posts[0].warnings.length).toBeGreaterThan(0);
-    expect(plan.problems.every((p) => p.severity === 'warning' && p.name === 'PromptLintWarning' && p.file === fx.shown('templates/promo/prompt.hbs'))).toBe(true);
+    expect(
+      plan.problems.every(
+        (p) =>
+          p.severity === 'warning' &&
+          p.name === 'PromptLintWarning' &&
+          p.file === fx.shown('templates/promo/prompt.hbs'),
+      ),
+    ).toBe(true);
   });
 });
 

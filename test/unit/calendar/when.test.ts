@@ -2,7 +2,14 @@ import { calendarYaml, campaignYaml, datesOf, makeFixture } from './workspace-fi
 
 /** The days a campaign runs: holidays with offsets, weekdays, ranges, dates, rrule, includes. */
 describe('when a campaign runs', () => {
-  const cases: Array<{ title: string; when: string; holidays?: string; from: string; to: string; dates: string[] }> = [
+  const cases: Array<{
+    title: string;
+    when: string;
+    holidays?: string;
+    from: string;
+    to: string;
+    dates: string[];
+  }> = [
     {
       title: 'from 3 days before Spring Festival to the day (day 2: date-holidays lists the eve first)',
       holidays: 'holidays: { country: CN }',
@@ -119,28 +126,47 @@ describe('when a campaign runs', () => {
 
   test('except removes days from when', () => {
     const fx = makeFixture({
-      'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [mon, tue, wed, thu, fri, sat, sun]', '    except:\n      - dates: [2027-05-02]')),
+      'test.yaml': calendarYaml(
+        campaignYaml(
+          'promo',
+          '      - weekdays: [mon, tue, wed, thu, fri, sat, sun]',
+          '    except:\n      - dates: [2027-05-02]',
+        ),
+      ),
     });
     expect(datesOf(fx.plan('2027-05-01', '2027-05-03'))).toEqual(['2027-05-01', '2027-05-03']);
   });
 
   test('a disabled campaign plans nothing', () => {
-    const fx = makeFixture({ 'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [mon]', '    enabled: false')) });
+    const fx = makeFixture({
+      'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [mon]', '    enabled: false')),
+    });
     expect(fx.plan('2027-03-01', '2027-03-31').posts).toEqual([]);
   });
 
   test('include: campaigns from another file plan like their own', () => {
     const fx = makeFixture({
-      'test.yaml': calendarYaml(campaignYaml('main', '      - dates: [2027-04-01]'), { extra: 'include:\n  - parts/more.yaml' }),
-      'parts/more.yaml': 'campaigns:\n' + campaignYaml('extra', '      - dates: [2027-04-02]') + '\ninclude:\n  - deeper.yaml\n',
+      'test.yaml': calendarYaml(campaignYaml('main', '      - dates: [2027-04-01]'), {
+        extra: 'include:\n  - parts/more.yaml',
+      }),
+      'parts/more.yaml':
+        'campaigns:\n' +
+        campaignYaml('extra', '      - dates: [2027-04-02]') +
+        '\ninclude:\n  - deeper.yaml\n',
       'parts/deeper.yaml': 'campaigns:\n' + campaignYaml('deepest', '      - dates: [2027-04-03]') + '\n',
     });
     const plan = fx.plan('2027-04-01', '2027-04-05');
-    expect(plan.posts.map((p) => p.postId)).toEqual(['main/2027-04-01/noon', 'extra/2027-04-02/noon', 'deepest/2027-04-03/noon']);
+    expect(plan.posts.map((p) => p.postId)).toEqual([
+      'main/2027-04-01/noon',
+      'extra/2027-04-02/noon',
+      'deepest/2027-04-03/noon',
+    ]);
   });
 
   test('a plan range crossing New Year keeps each post on its own local date', () => {
-    const fx = makeFixture({ 'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [thu, fri]')) });
+    const fx = makeFixture({
+      'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [thu, fri]')),
+    });
     const plan = fx.plan('2026-12-31', '2027-01-01');
     expect(plan.posts.map((p) => [p.postId, p.publishAt])).toEqual([
       ['promo/2026-12-31/noon', '2026-12-31T04:00:00.000Z'],

@@ -23,11 +23,16 @@ export const BASE_TEMPLATES: Record<string, string> = {
   'negative.hbs': 'blurry, low quality, watermark',
   'styles/cinematic.hbs': 'cinematic lighting, shallow depth of field',
   'styles/ink-wash.hbs': 'ink wash painting style',
-  'promo/prompt.hbs': '{{subject}} running through a sakura forest, spring afternoon sun, anime style, {{> style}}',
+  'promo/prompt.hbs':
+    '{{subject}} running through a sakura forest, spring afternoon sun, anime style, {{> style}}',
   'promo/caption.hbs': '{{headline}} {{hashtags tags}}',
 };
 
-export function makeFixture(calendars: Record<string, string>, templates: Record<string, string> = {}, extra: Record<string, string> = {}): Fixture {
+export function makeFixture(
+  calendars: Record<string, string>,
+  templates: Record<string, string> = {},
+  extra: Record<string, string> = {},
+): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'reelcast-calendar-'));
   const calendarsDir = join(root, 'calendars');
   const templatesDir = join(root, 'templates');
@@ -50,13 +55,20 @@ export function makeFixture(calendars: Record<string, string>, templates: Record
     shown: (path) => displayPath(join(root, path)),
     blockedTermsFile: existsSync(join(root, 'blocked.txt')) ? join(root, 'blocked.txt') : undefined,
     plan(from, to) {
-      return planWorkspace(loadWorkspace({ calendarsDir, templatesDir, blockedTermsFile: this.blockedTermsFile }), from, to);
+      return planWorkspace(
+        loadWorkspace({ calendarsDir, templatesDir, blockedTermsFile: this.blockedTermsFile }),
+        from,
+        to,
+      );
     },
   };
 }
 
 /** A small valid calendar; `campaigns` is the YAML under `campaigns:` (indented two spaces). */
-export function calendarYaml(campaigns: string, head: Partial<Record<'zone' | 'locale' | 'holidays' | 'extra', string>> = {}): string {
+export function calendarYaml(
+  campaigns: string,
+  head: Partial<Record<'zone' | 'locale' | 'holidays' | 'extra', string>> = {},
+): string {
   return [
     'id: test',
     `zone: ${head.zone ?? 'Asia/Shanghai'}`,
