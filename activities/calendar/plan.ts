@@ -146,6 +146,8 @@ function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: Pro
     );
     ok = false;
   }
+  // A template that does not parse was reported when templates were read; say it once.
+  if (ok && templates.unparsable(campaign.template, campaign.style)) ok = false;
   for (const name of Object.keys(campaign.variables)) {
     if (RESERVED_VARIABLES.includes(name)) {
       const at = positionOf(campaign.source, [...campaign.path, 'variables', name], { key: true });
@@ -372,7 +374,8 @@ const lintCache = new Map<string, string[]>();
 function cachedLint(prompt: string): string[] {
   let hit = lintCache.get(prompt);
   if (!hit) {
-    hit = lintPrompt(prompt);
+    // Shared by every post with this prompt; frozen so no consumer edits another post's list.
+    hit = Object.freeze(lintPrompt(prompt)) as string[];
     if (lintCache.size > 20_000) lintCache.clear();
     lintCache.set(prompt, hit);
   }

@@ -122,6 +122,14 @@ export class TemplateSet {
     return undefined;
   }
 
+  /** Whether a file the template (or style) uses failed to parse: already reported at load. */
+  unparsable(template: string, style?: string): boolean {
+    for (const [key, tf] of this.#files)
+      if (!tf.ast && (key.startsWith(`${template}/`) || !key.includes('/'))) return true;
+    if (style && this.#styles.get(style)?.ast === undefined && this.#styles.has(style)) return true;
+    return [...this.#partials.values()].some((tf) => !tf.ast);
+  }
+
   /** The file a template part comes from (per-channel caption first). */
   fileOf(template: string, kind: TemplateKind, channel?: Channel): TemplateFile {
     if (kind === 'caption' && channel) {

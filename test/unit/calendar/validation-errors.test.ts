@@ -359,6 +359,18 @@ describe('reelcast validate: each problem at its file and line', () => {
     ]);
   });
 
+  test('a template that does not parse is reported once, at its line, not again for each post', () => {
+    const fx = makeFixture(
+      { 'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [mon, tue, wed]')) },
+      { 'promo/caption.hbs': '{{headline}}\n{{#if tags}}tagged\n' },
+    );
+    const plan = fx.plan('2027-01-01', '2027-01-31');
+    expect(plan.problems.map((p) => [p.name, p.file, p.line])).toEqual([
+      ['TemplateSyntaxError', fx.shown('templates/promo/caption.hbs'), 3],
+    ]);
+    expect(plan.posts).toEqual([]);
+  });
+
   test('a valid calendar exits 0 with no output lines', () => {
     const fx = makeFixture({ 'test.yaml': calendarYaml(ok) });
     const out: string[] = [];
