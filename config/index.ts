@@ -14,6 +14,7 @@ export interface ReelcastConfig {
   dataDir: string;
   calendarsDir: string;
   templatesDir: string;
+  compliance: { blockedTermsFile?: string };
   temporal: {
     address?: string;
     namespace: string;

@@ -58,6 +58,13 @@ export const SETTINGS: readonly Setting[] = [
   },
 
   {
+    key: 'compliance.blockedTermsFile',
+    env: 'REELCAST_BLOCKED_TERMS_FILE',
+    type: path,
+    doc: 'Compliance list: one term a line (# comments allowed). A prompt or caption containing one is an error at validate and plan time. Calendars may add their own with `blockedTerms:`.',
+  },
+
+  {
     key: 'temporal.address',
     env: 'TEMPORAL_ADDRESS',
     type: str,

@@ -1,0 +1,517 @@
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { IANAZone } from 'luxon';
+import { rrulestr, type RRule, type RRuleSet } from 'rrule';
+import { dayNumber, type Weekday } from './days';
+import { CalendarError, CalendarSyntaxError, CalendarValueError, type Position } from './errors';
+import { checkCountry, HolidaySet, type HolidayType } from './holidays';
+import { checkSchema } from './schema';
+import { positionOf, readYamlFile, type FieldPath, type SourceFile } from './source';
+import type { Channel, OnApprovalDeadline, VideoParams } from './types';
+
+/**
+ * The typed calendar: parsed once at the boundary with precise errors; the plan trusts it.
+ * Internal to activities (it holds YAML documents for error positions); workflows get PostSpecs.
+ */
+
+/** Wan2.2 TI2V-5B defaults (DESIGN.md, the model contract): 121 frames at 24 fps, 704x1280. */
+export const DEFAULT_VIDEO: Omit<VideoParams, 'seed'> = {
+  frames: 121,
+  fps: 24,
+  width: 704,
+  height: 1280,
+  steps: 50,
+  guidance: 5,
+};
+export const DEFAULT_APPROVAL = {
+  required: false,
+  deadlineMinutesBefore: 60,
+  onDeadline: 'skip' as OnApprovalDeadline,
+};
+export const DEFAULT_LATENESS_MINUTES = 30;
+
+export interface Rule {
+  dates?: Set<string>;
+  /** `annual`: MM-DD bounds that repeat every year (and may wrap over New Year). */
+  range?: { from: string; to: string; annual: boolean };
+  weekdays?: Set<Weekday>;
+  holiday?: { name: string; day: number; from: number; to: number };
+  rrule?: RRule | RRuleSet;
+  /** Index in `when`/`except`, for error positions. */
+  path: FieldPath;
+}
+
+export interface Slot {
+  id: string;
+  time: string;
+  hour: number;
+  minute: number;
+  channels: Channel[];
+  index: number;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  enabled: boolean;
+  when: Rule[];
+  except: Rule[];
+  slots: Slot[];
+  template: string;
+  style?: string;
+  variables: Record<string, unknown>;
+  video: Omit<VideoParams, 'seed'> & { seed?: number };
+  approval: { required: boolean; deadlineMinutesBefore: number; onDeadline: OnApprovalDeadline };
+  latenessMinutes: number;
+  priority: number;
+  aiDisclosure?: string;
+  /** Position in the calendar (includes expanded in place): breaks priority ties. */
+  order: number;
+  source: SourceFile;
+  path: FieldPath;
+}
+
+export interface Calendar {
+  id: string;
+  name: string;
+  zone: string;
+  locale: string;
+  holidays?: HolidaySet;
+  blockedTerms: string[];
+  campaigns: Campaign[];
+  source: SourceFile;
+}
+
+/** Where a campaign field is written. */
+export function campaignPosition(c: Campaign, ...path: FieldPath): Position {
+  return positionOf(c.source, [...c.path, ...path]);
+}
+
+/** Calendar files in a folder: its top-level *.yaml / *.yml (parts live in subfolders). */
+export function listCalendarFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => ['.yaml', '.yml'].includes(extname(f)))
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile())
+    .sort();
+}
+
+/** Expands paths given on the command line: folders become their calendar files. */
+export function expandCalendarPaths(paths: string[]): string[] {
+  return paths.flatMap((p) => {
+    const abs = resolve(p);
+    try {
+      return statSync(abs).isDirectory() ? listCalendarFiles(abs) : [abs];
+    } catch {
+      return [abs];
+    }
+  });
+}
+
+export interface LoadResult {
+  calendar?: Calendar;
+  problems: CalendarError[];
+}
+
+/** Reads a calendar and its includes, checks the schema and values; every problem is returned. */
+export function loadCalendar(absolute: string): LoadResult {
+  const problems: CalendarError[] = [];
+  const root = readYamlFile(absolute);
+  problems.push(...root.errors);
+  if (!root.source) return { problems };
+  const schemaErrors = checkSchema(root.source, 'calendar');
+  problems.push(...schemaErrors);
+  if (schemaErrors.length > 0) return { problems };
+
+  const data = root.source.data as RawCalendar;
+  const where = (...path: FieldPath): Position => positionOf(root.source!, path);
+
+  if (!IANAZone.isValidZone(data.zone)) {
+    problems.push(
+      new CalendarValueError(
+        where('zone'),
+        `unknown time zone "${data.zone}"; use an IANA name such as Asia/Shanghai, America/New_York or Europe/Berlin`,
+      ),
+    );
+  }
+  try {
+    Intl.getCanonicalLocales(data.locale);
+  } catch {
+    problems.push(
+      new CalendarValueError(
+        where('locale'),
+        `"${data.locale}" is not a locale; use a tag such as zh-CN, en-US or ja-JP`,
+      ),
+    );
+  }
+
+  let holidays: HolidaySet | undefined;
+  if (data.holidays) {
+    const h = data.holidays;
+    const countryProblem = checkCountry(h.country);
+    if (countryProblem) problems.push(new CalendarValueError(where('holidays', 'country'), countryProblem));
+    (h.add ?? []).forEach((a, i) => {
+      if (!isValidDateOrReport(a.date, where('holidays', 'add', i, 'date'), problems)) return;
+    });
+    (h.remove ?? []).forEach((d, i) => isValidDateOrReport(d, where('holidays', 'remove', i), problems));
+    if (!countryProblem) {
+      holidays = new HolidaySet({
+        country: h.country,
+        types: h.types ?? ['public'],
+        add: h.add ?? [],
+        remove: h.remove ?? [],
+      });
+    }
+  }
+
+  const raws: Array<{ raw: RawCampaign; source: SourceFile; path: FieldPath }> = [];
+  (data.campaigns ?? []).forEach((raw, i) =>
+    raws.push({ raw, source: root.source!, path: ['campaigns', i] }),
+  );
+  followIncludes(
+    root.source,
+    data.include ?? [],
+    [root.source.absolute],
+    dirname(root.source.absolute),
+    raws,
+    problems,
+  );
+
+  const defaults = data.defaults ?? {};
+  const campaigns: Campaign[] = [];
+  const ids = new Map<string, Position>();
+  raws.forEach(({ raw, source, path }, order) => {
+    const at = (...p: FieldPath): Position => positionOf(source, [...path, ...p]);
+    const first = ids.get(raw.id);
+    if (first) {
+      problems.push(
+        new CalendarValueError(
+          at('id'),
+          `campaign id "${raw.id}" is already used at ${first.file}:${first.line}; ids must be unique (they are part of the post id)`,
+        ),
+      );
+      return;
+    }
+    ids.set(raw.id, at('id'));
+    const campaign = buildCampaign(
+      raw,
+      source,
+      path,
+      order,
+      defaults,
+      root.source!,
+      data.aiDisclosure,
+      problems,
+    );
+    if (campaign) campaigns.push(campaign);
+  });
+
+  if (problems.length > 0) return { problems };
+  return {
+    calendar: {
+      id: data.id,
+      name: data.name ?? data.id,
+      zone: data.zone,
+      locale: data.locale,
+      holidays,
+      blockedTerms: data.blockedTerms ?? [],
+      campaigns,
+      source: root.source,
+    },
+    problems,
+  };
+}
+
+function followIncludes(
+  from: SourceFile,
+  includes: string[],
+  stack: string[],
+  rootDir: string,
+  out: Array<{ raw: RawCampaign; source: SourceFile; path: FieldPath }>,
+  problems: CalendarError[],
+): void {
+  includes.forEach((name, i) => {
+    const at = positionOf(from, ['include', i]);
+    const target = resolve(dirname(from.absolute), name);
+    const rel = relative(rootDir, target);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      problems.push(
+        new CalendarSyntaxError(
+          at,
+          `include "${name}" points outside the calendar's folder; keep included files next to the calendar or in a subfolder`,
+        ),
+      );
+      return;
+    }
+    if (stack.includes(target)) {
+      problems.push(
+        new CalendarSyntaxError(
+          at,
+          `include "${name}" makes a loop (${[...stack, target].map((s) => relative(rootDir, s)).join(' → ')}); remove one of the includes`,
+        ),
+      );
+      return;
+    }
+    const part = readYamlFile(target);
+    if (part.errors.length > 0 && !part.source) {
+      const missing = part.errors[0].message.includes('ENOENT');
+      problems.push(
+        ...(missing
+          ? [
+              new CalendarSyntaxError(
+                at,
+                `included file "${name}" does not exist (looked for ${target}); fix the name or create it`,
+              ),
+            ]
+          : part.errors),
+      );
+      return;
+    }
+    const schemaErrors = checkSchema(part.source!, 'part');
+    problems.push(...schemaErrors);
+    if (schemaErrors.length > 0) return;
+    const data = part.source!.data as { campaigns?: RawCampaign[]; include?: string[] };
+    (data.campaigns ?? []).forEach((raw, j) =>
+      out.push({ raw, source: part.source!, path: ['campaigns', j] }),
+    );
+    followIncludes(part.source!, data.include ?? [], [...stack, target], rootDir, out, problems);
+  });
+}
+
+function buildCampaign(
+  raw: RawCampaign,
+  source: SourceFile,
+  path: FieldPath,
+  order: number,
+  defaults: RawDefaults,
+  calendarSource: SourceFile,
+  calendarDisclosure: string | undefined,
+  problems: CalendarError[],
+): Campaign | undefined {
+  const before = problems.length;
+  const at = (...p: FieldPath): Position => positionOf(source, [...path, ...p]);
+  const channels = raw.channels ?? defaults.channels;
+  if (!channels) {
+    problems.push(
+      new CalendarValueError(
+        at(),
+        `campaign "${raw.id}" has no channels; add channels: [x] to it or to defaults:`,
+      ),
+    );
+  }
+
+  const slotIds = new Set<string>();
+  const slots: Slot[] = raw.slots.map((s, index) => {
+    if (slotIds.has(s.id))
+      problems.push(
+        new CalendarValueError(
+          at('slots', index, 'id'),
+          `slot id "${s.id}" appears twice in campaign "${raw.id}"; give each slot its own id`,
+        ),
+      );
+    slotIds.add(s.id);
+    const [hour, minute] = s.time.split(':').map(Number);
+    return { id: s.id, time: s.time, hour, minute, channels: s.channels ?? channels ?? [], index };
+  });
+
+  const video = { ...DEFAULT_VIDEO, ...defaults.video, ...raw.video };
+  // Point at the value where it was written: the campaign's video:, else defaults.video.
+  const videoAt = (field: keyof VideoParams): Position =>
+    raw.video?.[field] !== undefined
+      ? at('video', field)
+      : defaults.video?.[field] !== undefined
+        ? positionOf(calendarSource, ['defaults', 'video', field])
+        : at('id');
+  if ((video.frames - 1) % 4 !== 0) {
+    const lower = video.frames - ((video.frames - 1) % 4);
+    problems.push(
+      new CalendarValueError(
+        videoAt('frames'),
+        `frames is ${video.frames}: the model needs 4n+1 frames (the video decoder works in groups of 4); use ${lower} or ${lower + 4}`,
+      ),
+    );
+  }
+  for (const side of ['width', 'height'] as const) {
+    if (video[side] % 32 !== 0) {
+      const lower = Math.max(32, video[side] - (video[side] % 32));
+      problems.push(
+        new CalendarValueError(
+          videoAt(side),
+          `${side} is ${video[side]}: it must be a multiple of 32; use ${lower} or ${lower + 32}`,
+        ),
+      );
+    }
+  }
+
+  const when = raw.when.map((r, i) => buildRule(r, [...path, 'when', i], source, problems));
+  const except = (raw.except ?? []).map((r, i) => buildRule(r, [...path, 'except', i], source, problems));
+
+  let aiDisclosure: string | undefined = calendarDisclosure;
+  if (raw.aiDisclosure === false) aiDisclosure = undefined;
+  else if (typeof raw.aiDisclosure === 'string') aiDisclosure = raw.aiDisclosure;
+
+  if (problems.length > before) return undefined;
+  return {
+    id: raw.id,
+    name: raw.name ?? raw.id,
+    enabled: raw.enabled ?? true,
+    when,
+    except,
+    slots,
+    template: raw.template,
+    style: raw.style,
+    variables: raw.variables ?? {},
+    video,
+    approval: { ...DEFAULT_APPROVAL, ...defaults.approval, ...raw.approval },
+    latenessMinutes: raw.latenessMinutes ?? defaults.latenessMinutes ?? DEFAULT_LATENESS_MINUTES,
+    priority: raw.priority ?? defaults.priority ?? 0,
+    aiDisclosure,
+    order,
+    source,
+    path,
+  };
+}
+
+function buildRule(raw: RawRule, path: FieldPath, source: SourceFile, problems: CalendarError[]): Rule {
+  const at = (...p: FieldPath): Position => positionOf(source, [...path, ...p]);
+  const rule: Rule = { path };
+  if (raw.dates) {
+    raw.dates.forEach((d, i) => isValidDateOrReport(d, at('dates', i), problems));
+    rule.dates = new Set(raw.dates);
+  }
+  if (raw.range) {
+    const { from, to } = raw.range;
+    const annual = from.length === 5;
+    if (annual !== (to.length === 5)) {
+      problems.push(
+        new CalendarValueError(
+          at('range'),
+          `range mixes a full date and a yearly MM-DD date (${from} … ${to}); write both as YYYY-MM-DD or both as MM-DD`,
+        ),
+      );
+    } else if (annual) {
+      // 2000 is a leap year, so 02-29 is accepted (it then matches only in leap years).
+      for (const k of ['from', 'to'] as const) {
+        if (Number.isNaN(dayNumber(`2000-${raw.range[k]}`)))
+          problems.push(
+            new CalendarValueError(
+              at('range', k),
+              `"${raw.range[k]}" is not a day of the year; write MM-DD, e.g. 03-20`,
+            ),
+          );
+      }
+    } else {
+      const okFrom = isValidDateOrReport(from, at('range', 'from'), problems);
+      const okTo = isValidDateOrReport(to, at('range', 'to'), problems);
+      if (okFrom && okTo && dayNumber(from) > dayNumber(to)) {
+        problems.push(
+          new CalendarValueError(
+            at('range', 'to'),
+            `range ends (${to}) before it starts (${from}); swap from and to`,
+          ),
+        );
+      }
+    }
+    rule.range = { from, to, annual };
+  }
+  if (raw.weekdays) rule.weekdays = new Set(raw.weekdays as Weekday[]);
+  if (raw.holiday) {
+    const { name, day = 1, from = 0, to = 0 } = raw.holiday;
+    if (from > to)
+      problems.push(
+        new CalendarValueError(
+          at('holiday', 'to'),
+          `holiday window ends (to: ${to}) before it starts (from: ${from}); "from: -3, to: 0" means from 3 days before to the day`,
+        ),
+      );
+    if (day === 0)
+      problems.push(
+        new CalendarValueError(
+          at('holiday', 'day'),
+          `day: 0 is not a day of the holiday; use 1 for its first listed day, 2 for the second, -1 for the last`,
+        ),
+      );
+    rule.holiday = { name, day, from, to };
+  }
+  if (raw.rrule) {
+    try {
+      // Without DTSTART a rule counts from a fixed day, never from "now", so plans are repeatable.
+      const text = raw.rrule.replace(/^RRULE:/i, '');
+      rule.rrule = rrulestr(text, { dtstart: new Date(Date.UTC(2000, 0, 1)) });
+      const sample = rule.rrule.after(new Date(Date.UTC(2000, 0, 1)), true);
+      if (!sample) throw new Error('it never matches a day');
+    } catch (err) {
+      problems.push(
+        new CalendarValueError(
+          at('rrule'),
+          `rrule "${raw.rrule}" cannot be used (${(err as Error).message}); write e.g. FREQ=WEEKLY;BYDAY=FR`,
+        ),
+      );
+    }
+  }
+  return rule;
+}
+
+function isValidDateOrReport(date: string, at: Position, problems: CalendarError[]): boolean {
+  if (!Number.isNaN(dayNumber(date))) return true;
+  problems.push(
+    new CalendarValueError(
+      at,
+      `${date} is not a date on the calendar (check the month and day; February 29 exists only in leap years)`,
+    ),
+  );
+  return false;
+}
+
+/** The YAML as the schema guarantees it. */
+interface RawCalendar {
+  id: string;
+  name?: string;
+  zone: string;
+  locale: string;
+  holidays?: {
+    country: string;
+    types?: HolidayType[];
+    add?: Array<{ date: string; name: string }>;
+    remove?: string[];
+  };
+  blockedTerms?: string[];
+  aiDisclosure?: string;
+  defaults?: RawDefaults;
+  include?: string[];
+  campaigns?: RawCampaign[];
+}
+
+interface RawDefaults {
+  channels?: Channel[];
+  video?: Partial<VideoParams>;
+  approval?: Partial<Campaign['approval']>;
+  latenessMinutes?: number;
+  priority?: number;
+}
+
+interface RawRule {
+  dates?: string[];
+  range?: { from: string; to: string };
+  weekdays?: string[];
+  holiday?: { name: string; day?: number; from?: number; to?: number };
+  rrule?: string;
+}
+
+interface RawCampaign {
+  id: string;
+  name?: string;
+  enabled?: boolean;
+  when: RawRule[];
+  except?: RawRule[];
+  slots: Array<{ id: string; time: string; channels?: Channel[] }>;
+  channels?: Channel[];
+  template: string;
+  style?: string;
+  variables?: Record<string, unknown>;
+  video?: Partial<VideoParams>;
+  approval?: Partial<Campaign['approval']>;
+  latenessMinutes?: number;
+  priority?: number;
+  aiDisclosure?: string | boolean;
+}

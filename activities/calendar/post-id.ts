@@ -1,0 +1,19 @@
+/** The business key of a post, and the numbers derived from it (never random, so replays match). */
+export function postIdOf(campaign: string, date: string, slot: string): string {
+  return `${campaign}/${date}/${slot}`;
+}
+
+/** FNV-1a, 32 bits: small, fast, stable across Node versions and machines. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The seed of a post whose campaign fixes none: the same post id always gets the same clip. */
+export function seedOf(postId: string): number {
+  return hash32(`seed:${postId}`);
+}

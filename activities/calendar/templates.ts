@@ -1,0 +1,464 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import Handlebars from 'handlebars';
+import { DateTime } from 'luxon';
+import { dayNumber } from './days';
+import {
+  CalendarError,
+  CalendarValueError,
+  TemplateSyntaxError,
+  UnknownTemplateError,
+  UnknownVariableError,
+  type Position,
+} from './errors';
+import type { HolidaySet } from './holidays';
+import { hash32 } from './post-id';
+import { displayPath } from './source';
+import type { Channel } from './types';
+
+/**
+ * Templates folder layout:
+ *   <template>/prompt.hbs            the text-to-video prompt
+ *   <template>/negative.hbs          optional; else ./negative.hbs (shared)
+ *   <template>/caption.hbs           the caption
+ *   <template>/caption.<channel>.hbs optional per-channel caption, e.g. caption.x.hbs
+ *   styles/<style>.hbs               style partials; the campaign's `style:` is `{{> style}}`
+ *   partials/<name>.hbs              shared partials, `{{> name}}`
+ * Rendering is strict (an unknown variable is an error) and does not HTML-escape: the output is
+ * a prompt or a caption, not a web page.
+ */
+
+export type TemplateKind = 'prompt' | 'negative' | 'caption';
+
+/** What the helpers need to know about the post being rendered. */
+export interface PostData {
+  postId: string;
+  date: string;
+  localTime: string;
+  zone: string;
+  locale: string;
+  holidays?: HolidaySet;
+  /** The holiday the campaign's rule is relative to, if any. */
+  holiday?: { name: string; date: string };
+}
+
+interface TemplateFile {
+  file: string;
+  source: string;
+  ast?: hbs.AST.Program;
+  render?: HandlebarsTemplateDelegate;
+}
+
+export class TemplateSet {
+  readonly #env = Handlebars.create();
+  readonly #files = new Map<string, TemplateFile>();
+  readonly #templates = new Set<string>();
+  readonly #styles = new Map<string, TemplateFile>();
+  readonly #partials = new Map<string, TemplateFile>();
+  readonly #formatCache = new Map<string, string>();
+  readonly #dependencies = new Map<string, { post: boolean; channel: boolean }>();
+
+  private constructor(readonly dir: string) {
+    registerHelpers(this.#env, this.#formatCache);
+  }
+
+  /** Reads every template file; syntax errors come back as problems (all of them). */
+  static load(dir: string): { templates: TemplateSet; problems: CalendarError[] } {
+    const set = new TemplateSet(dir);
+    const problems: CalendarError[] = [];
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir).sort();
+    } catch {
+      problems.push(
+        new UnknownTemplateError(
+          { file: displayPath(dir), line: 1, col: 1, field: 'templatesDir' },
+          `templates folder ${dir} cannot be read; set templatesDir (REELCAST_TEMPLATES_DIR) to the folder with your templates`,
+        ),
+      );
+      return { templates: set, problems };
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) {
+        for (const f of readdirSync(path).sort()) {
+          if (!f.endsWith('.hbs')) continue;
+          const tf = set.#read(join(path, f), problems);
+          const name = basename(f, '.hbs');
+          if (entry === 'styles') set.#styles.set(name, tf);
+          else if (entry === 'partials') set.#partials.set(name, tf);
+          else set.#files.set(`${entry}/${name}`, tf);
+        }
+        if (entry !== 'styles' && entry !== 'partials') set.#templates.add(entry);
+      } else if (entry.endsWith('.hbs')) {
+        set.#files.set(basename(entry, '.hbs'), set.#read(path, problems));
+      }
+    }
+    for (const [name, tf] of set.#partials) if (tf.ast) set.#env.registerPartial(name, set.#compile(tf));
+    for (const [name, tf] of set.#styles) if (tf.ast) set.#env.registerPartial(name, set.#compile(tf));
+    return { templates: set, problems };
+  }
+
+  get templateNames(): string[] {
+    return [...this.#templates];
+  }
+
+  get styleNames(): string[] {
+    return [...this.#styles.keys()];
+  }
+
+  /** Why a template name cannot be used, or undefined when it can. */
+  missing(template: string): string | undefined {
+    if (!this.#templates.has(template)) {
+      return `no template folder "${template}" in ${displayPath(this.dir)}; known: ${this.templateNames.join(', ') || '(none)'}`;
+    }
+    for (const kind of ['prompt', 'caption'] as const) {
+      if (!this.#files.has(`${template}/${kind}`))
+        return `template "${template}" has no ${kind}.hbs; add ${displayPath(join(this.dir, template, `${kind}.hbs`))}`;
+    }
+    if (!this.#files.has(`${template}/negative`) && !this.#files.has('negative')) {
+      return `template "${template}" has no negative.hbs and there is no shared ${displayPath(join(this.dir, 'negative.hbs'))}; add one`;
+    }
+    return undefined;
+  }
+
+  /** Whether a file the template (or style) uses failed to parse: already reported at load. */
+  unparsable(template: string, style?: string): boolean {
+    for (const [key, tf] of this.#files)
+      if (!tf.ast && (key.startsWith(`${template}/`) || !key.includes('/'))) return true;
+    if (style && this.#styles.get(style)?.ast === undefined && this.#styles.has(style)) return true;
+    return [...this.#partials.values()].some((tf) => !tf.ast);
+  }
+
+  /** The file a template part comes from (per-channel caption first). */
+  fileOf(template: string, kind: TemplateKind, channel?: Channel): TemplateFile {
+    if (kind === 'caption' && channel) {
+      const own = this.#files.get(`${template}/caption.${channel}`);
+      if (own) return own;
+    }
+    return this.#files.get(`${template}/${kind}`) ?? this.#files.get(kind)!;
+  }
+
+  /** Renders one template part; a strict-mode failure becomes an error at the template's line. */
+  render(
+    template: string,
+    kind: TemplateKind,
+    channel: Channel | undefined,
+    context: Record<string, unknown>,
+    post: PostData,
+    style?: string,
+  ): string {
+    const tf = this.fileOf(template, kind, channel);
+    if (!tf.ast)
+      throw new TemplateSyntaxError(
+        { file: tf.file, line: 1, col: 1, field: '' },
+        `${tf.file} does not parse; see the error above`,
+      );
+    const styleFile = style ? this.#styles.get(style) : undefined;
+    const partials = { style: styleFile?.ast ? this.#compile(styleFile) : emptyPartial };
+    try {
+      return this.#compile(tf)(context, { data: { post }, partials }).trim();
+    } catch (err) {
+      throw this.#explain(
+        err,
+        [tf, ...(styleFile ? [styleFile] : []), ...this.#partials.values(), ...this.#styles.values()],
+        context,
+      );
+    }
+  }
+
+  /**
+   * What a render's output can depend on besides the campaign's own variables: the post (date,
+   * slot, post id, holiday...) and/or the channel. A part that depends on neither renders once
+   * per campaign; one that ignores the channel renders once per post for all channels.
+   */
+  dependsOn(
+    template: string,
+    kind: TemplateKind,
+    channel: Channel | undefined,
+    style?: string,
+  ): { post: boolean; channel: boolean } {
+    const key = `${template}|${kind}|${channel ?? ''}|${style ?? ''}`;
+    let hit = this.#dependencies.get(key);
+    if (!hit) {
+      const styleFile = style ? this.#styles.get(style) : undefined;
+      // Every shared partial counts: a part may include any of them.
+      const files = [
+        this.fileOf(template, kind, channel),
+        ...(styleFile ? [styleFile] : []),
+        ...this.#partials.values(),
+      ];
+      hit = { post: false, channel: false };
+      for (const tf of files) {
+        const d = astDependencies(tf.ast);
+        hit.post ||= d.post;
+        hit.channel ||= d.channel;
+      }
+      this.#dependencies.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The files a render reads, for finding where a word in the output was written. */
+  sources(
+    template: string,
+    kind: TemplateKind,
+    channel: Channel | undefined,
+    style?: string,
+  ): Array<{ file: string; source: string }> {
+    const styleFile = style ? this.#styles.get(style) : undefined;
+    return [
+      this.fileOf(template, kind, channel),
+      ...(styleFile ? [styleFile] : []),
+      ...this.#partials.values(),
+    ];
+  }
+
+  hasStyle(style: string): boolean {
+    return this.#styles.has(style);
+  }
+
+  #read(path: string, problems: CalendarError[]): TemplateFile {
+    const file = displayPath(path);
+    const source = readFileSync(path, 'utf8');
+    try {
+      return { file, source, ast: Handlebars.parse(source) };
+    } catch (err) {
+      problems.push(
+        new TemplateSyntaxError(
+          parseErrorPosition(file, source, err as Error),
+          `template does not parse: ${firstLine(err as Error)}. Check that every {{#if}} / {{#each}} has its {{/if}} / {{/each}} and every {{ has its }}`,
+        ),
+      );
+      return { file, source };
+    }
+  }
+
+  #compile(tf: TemplateFile): HandlebarsTemplateDelegate {
+    tf.render ??= this.#env.compile(tf.source, { strict: true, noEscape: true });
+    return tf.render;
+  }
+
+  #explain(err: unknown, candidates: TemplateFile[], context: Record<string, unknown>): CalendarError {
+    const e = err as Error & { lineNumber?: number; column?: number };
+    const missingVar = /^"([^"]+)" not defined/.exec(e.message);
+    if (missingVar && e.lineNumber !== undefined && e.column !== undefined) {
+      const hit = findNode(
+        candidates,
+        (n) =>
+          n.type === 'PathExpression' &&
+          n.loc?.start.line === e.lineNumber &&
+          n.loc?.start.column <= e.column! &&
+          n.loc?.end.column >= e.column!,
+      );
+      const file = hit?.file ?? candidates[0].file;
+      const variable = (hit?.node as { original?: string } | undefined)?.original ?? missingVar[1];
+      const known = Object.keys(context).filter((k) => typeof context[k] !== 'object' || context[k] === null);
+      return new UnknownVariableError(
+        { file, line: e.lineNumber, col: (hit?.node.loc?.start.column ?? e.column) + 1, field: variable },
+        `unknown variable "${variable}"; add it to the campaign's variables: in the calendar, or fix the name (available here: ${known.join(', ')})`,
+      );
+    }
+    const missingPartial = /The partial (\S+) could not be found/.exec(e.message);
+    if (missingPartial) {
+      const hit = findNode(
+        candidates,
+        (n) =>
+          n.type === 'PartialStatement' &&
+          (n as hbs.AST.PartialStatement & { name: { original?: string } }).name.original ===
+            missingPartial[1],
+      );
+      const file = hit?.file ?? candidates[0].file;
+      const loc = hit?.node.loc?.start;
+      return new UnknownTemplateError(
+        { file, line: loc?.line ?? 1, col: (loc?.column ?? 0) + 1, field: missingPartial[1] },
+        `unknown partial "${missingPartial[1]}"; styles are ${this.styleNames.join(', ')} (use {{> style}} for the campaign's style), or add templates/partials/${missingPartial[1]}.hbs`,
+      );
+    }
+    if (err instanceof CalendarError) return err;
+    return new CalendarValueError(
+      { file: candidates[0].file, line: e.lineNumber ?? 1, col: (e.column ?? 0) + 1, field: '' },
+      `template failed: ${firstLine(e)}`,
+    );
+  }
+}
+
+const emptyPartial = (): string => '';
+
+/** Whether a luxon format shows the time of day (or zone), outside 'quoted' literal text. */
+function showsTime(format: string): boolean {
+  let hit = timeFormats.get(format);
+  if (hit === undefined) {
+    hit = /[hHmsSaZztTfFxX]/.test(format.replace(/'[^']*'/g, ''));
+    timeFormats.set(format, hit);
+  }
+  return hit;
+}
+
+const timeFormats = new Map<string, boolean>();
+
+function firstLine(err: Error): string {
+  return err.message.split('\n')[0];
+}
+
+/** Handlebars says "Parse error on line N:" and draws a caret under an excerpt of the line. */
+function parseErrorPosition(file: string, source: string, err: Error): Position {
+  const lines = err.message.split('\n');
+  const lineMatch = /line (\d+)/.exec(lines[0]);
+  const line = lineMatch ? Number(lineMatch[1]) : 1;
+  let col = 1;
+  if (lines.length >= 3) {
+    const excerpt = lines[1];
+    const caret = lines[2].indexOf('^');
+    const before = excerpt.slice(0, caret).replace(/^\.\.\./, '');
+    const text = source.split('\n')[line - 1] ?? '';
+    const at = before ? text.indexOf(before.slice(-Math.min(before.length, 10))) : -1;
+    if (at >= 0) col = at + Math.min(before.length, 10) + 1;
+  }
+  return { file, line, col, field: '' };
+}
+
+type AnyNode = hbs.AST.Node & { loc?: hbs.AST.SourceLocation };
+
+/** Names whose value differs from post to post; helpers that read the post. */
+const PER_POST = new Set([
+  'postId',
+  'date',
+  'time',
+  'weekday',
+  'slot',
+  'holiday',
+  'holidayDate',
+  'formatDate',
+  'daysUntil',
+  'holidayName',
+  'variant',
+  'lookup',
+  'this',
+]);
+
+function astDependencies(ast: hbs.AST.Program | undefined): { post: boolean; channel: boolean } {
+  const out = { post: ast === undefined, channel: ast === undefined };
+  const walk = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(walk);
+    const node = value as {
+      type?: string;
+      original?: string;
+      data?: boolean;
+      head?: unknown;
+      parts?: string[];
+    };
+    if (node.type === 'PathExpression') {
+      const head = node.parts?.[0] ?? '';
+      // `this`, `.`, `../x` and @data can reach anything: assume they depend on everything.
+      if (
+        node.data ||
+        node.parts?.length === 0 ||
+        String(node.original).startsWith('.') ||
+        PER_POST.has(head)
+      )
+        out.post = true;
+      if (
+        head === 'channel' ||
+        node.data ||
+        node.parts?.length === 0 ||
+        String(node.original).startsWith('.')
+      )
+        out.channel = true;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'loc' && k !== 'strip') walk(v);
+  };
+  walk(ast);
+  return out;
+}
+
+function findNode(
+  files: TemplateFile[],
+  test: (n: AnyNode) => boolean,
+): { file: string; node: AnyNode } | undefined {
+  for (const tf of files) {
+    if (!tf.ast) continue;
+    let found: AnyNode | undefined;
+    const walk = (value: unknown): void => {
+      if (found || !value || typeof value !== 'object') return;
+      if (Array.isArray(value)) return value.forEach(walk);
+      const node = value as AnyNode;
+      if (typeof node.type === 'string' && test(node)) {
+        found = node;
+        return;
+      }
+      for (const [k, v] of Object.entries(node)) if (k !== 'loc' && k !== 'strip') walk(v);
+    };
+    walk(tf.ast);
+    if (found) return { file: tf.file, node: found };
+  }
+  return undefined;
+}
+
+function registerHelpers(env: typeof Handlebars, cache: Map<string, string>): void {
+  const postOf = (options: Handlebars.HelperOptions): PostData => (options.data as { post: PostData }).post;
+
+  /** {{formatDate "DDD"}} the post's date (and time); {{formatDate someDate "d LLL"}} another date. */
+  env.registerHelper('formatDate', function (...args: unknown[]) {
+    const options = args.pop() as Handlebars.HelperOptions;
+    const post = postOf(options);
+    const [a, b] = args as string[];
+    const date = b === undefined ? post.date : a;
+    const format = b === undefined ? (a ?? 'DDD') : b;
+    const key = `${post.zone}|${post.locale}|${date}|${showsTime(format) ? post.localTime : ''}|${format}`;
+    let out = cache.get(key);
+    if (out === undefined) {
+      const time = date === post.date ? post.localTime : '12:00';
+      const dt = DateTime.fromISO(`${date}T${time}`, { zone: post.zone, locale: post.locale });
+      if (!dt.isValid) throw new Error(`formatDate: "${date}" is not a date (YYYY-MM-DD)`);
+      out = dt.toFormat(format);
+      if (cache.size > 50_000) cache.clear();
+      cache.set(key, out);
+    }
+    return out;
+  });
+
+  /** {{daysUntil holidayDate}}: whole days from the post's date (negative once past). */
+  env.registerHelper('daysUntil', function (date: unknown, options: Handlebars.HelperOptions) {
+    const target = dayNumber(String(date));
+    if (Number.isNaN(target)) throw new Error(`daysUntil: "${String(date)}" is not a date (YYYY-MM-DD)`);
+    return target - dayNumber(postOf(options).date);
+  });
+
+  /** {{holidayName}} in the calendar's language; {{holidayName "en"}} in another. */
+  env.registerHelper('holidayName', function (...args: unknown[]) {
+    const options = args.pop() as Handlebars.HelperOptions;
+    const post = postOf(options);
+    const lang = (args[0] as string | undefined) ?? post.locale;
+    if (post.holiday)
+      return post.holidays?.localName(post.holiday.date, lang, post.holiday.name) ?? post.holiday.name;
+    return post.holidays?.localName(post.date, lang) ?? '';
+  });
+
+  /** {{variant "a" "b" "c"}}: one of the options, the same every time for the same post. */
+  env.registerHelper('variant', function (...args: unknown[]) {
+    const options = args.pop() as Handlebars.HelperOptions;
+    const choices = args.flat().map(String);
+    if (choices.length === 0) return '';
+    return choices[hash32(`${postOf(options).postId}\u0000${choices.join('\u0001')}`) % choices.length];
+  });
+
+  /** {{hashtags tags}} or {{hashtags "Black Friday" "deals"}} → "#BlackFriday #deals". */
+  const tagCache = new Map<string, string>();
+  env.registerHelper('hashtags', function (...args: unknown[]) {
+    args.pop();
+    const key = JSON.stringify(args);
+    const hit = tagCache.get(key);
+    if (hit !== undefined) return hit;
+    const tags = args
+      .flat()
+      .flatMap((t) => String(t).split(','))
+      .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, ''))
+      .filter(Boolean);
+    const out = [...new Set(tags)].map((t) => `#${t}`).join(' ');
+    if (tagCache.size > 10_000) tagCache.clear();
+    tagCache.set(key, out);
+    return out;
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * What the calendar activities hand to workflows. Everything here is plain JSON (no Date, no
+ * class instances, no functions) because it crosses Temporal workflow and activity boundaries.
+ * Workflow code imports these with `import type` only.
+ */
+
+/** A channel a post is published to. Presets: x 720x1280, reels/tiktok/shorts 1080x1920. */
+export const CHANNELS = ['x', 'reels', 'tiktok', 'shorts', 'outbox', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Text-to-video parameters, following the model contract (see DESIGN.md, Wan2.2 TI2V-5B). */
+export interface VideoParams {
+  /** 4n+1 (the VAE compresses time 4x); Wan2.2 default 121. */
+  frames: number;
+  fps: number;
+  /** Multiples of 32 (VAE stride 16 x patch 2). 704x1280 is the 9:16 Wan2.2 size. */
+  width: number;
+  height: number;
+  steps: number;
+  guidance: number;
+  /** Fixed per campaign when the calendar says so, otherwise derived from the post id. */
+  seed: number;
+}
+
+export type OnApprovalDeadline = 'skip' | 'approve';
+
+export interface ApprovalSpec {
+  required: boolean;
+  /** The rule as written: how long before publishAt a person must have decided. */
+  deadlineMinutesBefore: number;
+  /** publishAt minus deadlineMinutesBefore, ISO UTC. */
+  deadlineAt: string;
+  /** What the post does when nobody decided by the deadline. */
+  onDeadline: OnApprovalDeadline;
+}
+
+/** One planned post: everything the post workflow needs, rendered and checked. */
+export interface PostSpec {
+  /** `<campaign>/<yyyy-mm-dd>/<slot>`: the business key; the workflow id is `post/<postId>`. */
+  postId: string;
+  calendar: string;
+  campaign: string;
+  campaignName: string;
+  /** Local date in the calendar's zone, yyyy-mm-dd. */
+  date: string;
+  slot: string;
+  /** The instant to publish, ISO 8601 UTC (`...Z`). */
+  publishAt: string;
+  /** IANA zone of the calendar. */
+  zone: string;
+  /** Wall time in `zone`, HH:mm. */
+  localTime: string;
+  locale: string;
+  channels: Channel[];
+  prompt: string;
+  negativePrompt: string;
+  /** Caption text per channel, disclosure line included. */
+  captions: Partial<Record<Channel, string>>;
+  video: VideoParams;
+  approval: ApprovalSpec;
+  /** How late (after publishAt) the post may still go out; later it is skipped. */
+  latenessMinutes: number;
+  priority: number;
+  /** Template folder name under templatesDir. */
+  template: string;
+  /** Holiday names on this date in the calendar's holiday set (may be empty). */
+  holidays: string[];
+  /** Prompt lint warnings (missing subject/action/scene/style, too short, abstract). */
+  warnings: string[];
+}
+
+/** A problem found in a calendar or template, as a person reads it. */
+export interface CalendarProblem {
+  severity: 'error' | 'warning';
+  /** Stable error class name, e.g. `UnknownVariableError`. */
+  name: string;
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted field path, e.g. `campaigns[0].slots[1].time`, or the template variable. */
+  field: string;
+  message: string;
+}
+
+/** A channel a lower-priority campaign lost to a higher-priority one in the same slot. */
+export interface OverlapNotice {
+  date: string;
+  localTime: string;
+  channel: Channel;
+  winner: string;
+  loser: string;
+  /** True when both had the same priority (the one listed first in the calendar won). */
+  tie: boolean;
+}
+
+export interface PlanDayInput {
+  /** Local date yyyy-mm-dd (each calendar reads it in its own zone). */
+  date: string;
+  calendarsDir?: string;
+  templatesDir?: string;
+}
+
+export interface PlanRangeInput {
+  from: string;
+  to: string;
+  calendarsDir?: string;
+  templatesDir?: string;
+}

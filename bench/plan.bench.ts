@@ -1,0 +1,155 @@
+/**
+ * Plan benchmark: one year of 100 campaigns x 3 slots x 3 channels (about 110,000 posts, each
+ * with a prompt, a negative prompt and three captions rendered, linted and length-checked).
+ *
+ * Run (Node 20 has no TypeScript loader here, so compile first):
+ *   npx tsc -p tsconfig.json --outDir dist/bench && node dist/bench/bench/plan.bench.js
+ *
+ * Baseline, measured in the same run: rendering the same number of templates with bare
+ * Handlebars (no calendar rules, time zones, overlaps, lint or caption checks). The ratio says
+ * what the plan costs on top of the text it has to produce anyway. Prints; never asserts.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Handlebars from 'handlebars';
+import { loadWorkspace, planWorkspace } from '../activities/calendar';
+
+const CAMPAIGNS = 100;
+const SLOTS = 3;
+const CHANNELS = ['x', 'reels', 'tiktok'];
+const ZONES = ['Asia/Shanghai', 'America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];
+const FROM = '2027-01-01';
+const TO = '2027-12-31';
+
+const TEMPLATES: Record<string, string> = {
+  'negative.hbs': 'blurry, low resolution, watermark, text overlay, flickering, jittery motion',
+  'styles/cinematic.hbs': 'cinematic lighting, shallow depth of field, smooth dolly camera move',
+  'bench/prompt.hbs': '{{product}}, {{action}}, {{scene}}, {{> style}}',
+  'bench/caption.hbs':
+    '{{variant "New today:" "Just in:" "Meet"}} {{productName}}, {{formatDate "cccc, LLL d"}}. {{hashtags tags}}',
+  'bench/caption.x.hbs': '{{variant "New today:" "Just in:" "Meet"}} {{productName}} {{hashtags tags}}',
+};
+
+function writeWorkspace(): { calendarsDir: string; templatesDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'reelcast-bench-'));
+  const write = (path: string, text: string): void => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  for (const [name, text] of Object.entries(TEMPLATES)) write(`templates/${name}`, text);
+  const perCalendar = CAMPAIGNS / ZONES.length;
+  ZONES.forEach((zone, z) => {
+    const campaigns: string[] = [];
+    for (let i = 0; i < perCalendar; i++) {
+      const n = z * perCalendar + i;
+      // Distinct wall times between 06:00 and 22:59 (no DST gap), a few shared on purpose.
+      const slots = Array.from(
+        { length: SLOTS },
+        (_, s) =>
+          `      - { id: s${s}, time: "${String(6 + ((n + s * 6) % 17)).padStart(2, '0')}:${String((n * 7) % 60).padStart(2, '0')}" }`,
+      );
+      campaigns.push(
+        [
+          `  - id: campaign-${n}`,
+          '    when: [{ weekdays: [mon, tue, wed, thu, fri, sat, sun] }]',
+          '    slots:',
+          ...slots,
+          `    priority: ${n % 5}`,
+          '    template: bench',
+          '    style: cinematic',
+          '    variables:',
+          `      product: a white wireless earbud case number ${n}`,
+          '      action: pops open and rotates slowly',
+          '      scene: blue-purple gradient background, tech feel',
+          `      productName: Pulse Buds ${n}`,
+          '      tags: [PulseBuds, deals]',
+        ].join('\n'),
+      );
+    }
+    write(
+      `calendars/bench-${z}.yaml`,
+      [
+        `id: bench-${z}`,
+        `zone: ${zone}`,
+        'locale: en-US',
+        `defaults: { channels: [${CHANNELS.join(', ')}] }`,
+        'campaigns:',
+        ...campaigns,
+        '',
+      ].join('\n'),
+    );
+  });
+  return { calendarsDir: join(root, 'calendars'), templatesDir: join(root, 'templates') };
+}
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const start = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function bareRender(posts: number): number {
+  const env = Handlebars.create();
+  env.registerPartial('style', TEMPLATES['styles/cinematic.hbs']);
+  env.registerHelper('variant', (...args: unknown[]) => String(args[0]));
+  env.registerHelper('formatDate', () => 'Friday, Jan 1');
+  env.registerHelper('hashtags', () => '#PulseBuds #deals');
+  const parts = [
+    'bench/prompt.hbs',
+    'negative.hbs',
+    'bench/caption.hbs',
+    'bench/caption.hbs',
+    'bench/caption.x.hbs',
+  ].map((k) => env.compile(TEMPLATES[k], { strict: true, noEscape: true }));
+  const context = {
+    product: 'a white wireless earbud case',
+    action: 'pops open',
+    scene: 'gradient',
+    productName: 'Pulse Buds',
+    tags: ['a'],
+    channel: 'x',
+  };
+  let chars = 0;
+  for (let i = 0; i < posts; i++) for (const render of parts) chars += render({ ...context, i }).length;
+  return chars;
+}
+
+function main(): void {
+  const dirs = writeWorkspace();
+  const load = time(() => loadWorkspace(dirs));
+  const ws = load.value;
+  const runs: number[] = [];
+  let posts = 0;
+  let problems = 0;
+  for (let run = 0; run < 4; run++) {
+    const r = time(() => planWorkspace(ws, FROM, TO));
+    if (run > 0) runs.push(r.ms); // the first run warms the JIT and the holiday/zone caches
+    posts = r.value.posts.length;
+    problems = r.value.problems.filter((p) => p.severity === 'error').length;
+  }
+  const baselineRuns: number[] = [];
+  for (let run = 0; run < 4; run++) {
+    const r = time(() => bareRender(posts));
+    if (run > 0) baselineRuns.push(r.ms);
+  }
+  const plan = median(runs);
+  const baseline = median(baselineRuns);
+  const lines = [
+    `plan ${FROM}..${TO}: ${CAMPAIGNS} campaigns x ${SLOTS} slots x ${CHANNELS.length} channels in ${ZONES.length} zones`,
+    `  posts planned:            ${posts} (${problems} errors)`,
+    `  load (YAML+schema+tmpl):  ${load.ms.toFixed(1)} ms`,
+    `  plan, median of 3:        ${plan.toFixed(1)} ms  (${((plan * 1000) / posts).toFixed(2)} us/post)  runs: ${runs.map((r) => r.toFixed(0)).join(', ')} ms`,
+    `  baseline, bare render:    ${baseline.toFixed(1)} ms  (same ${posts} x 5 templates, no calendar logic)`,
+    `  ratio plan / baseline:    ${(plan / baseline).toFixed(2)}x`,
+    `  target (< 1000 ms):       ${plan + load.ms < 1000 ? 'met' : 'NOT met'} (load + plan = ${(plan + load.ms).toFixed(0)} ms)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main();

@@ -1,0 +1,79 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { horizonFrom, loadWorkspace, planWorkspace, type CalendarProblem } from '../../activities/calendar';
+import { loadConfig } from '../../config';
+
+export interface ValidateOptions {
+  from?: string;
+  to?: string;
+  /** Where the calendars and templates are; default: the config. */
+  calendarsDir?: string;
+  templatesDir?: string;
+  blockedTermsFile?: string;
+  /** "Today" for the default horizon; the clock by default. */
+  today?: string;
+}
+
+export interface Output {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** `file:line:col: message` for errors, `file:line:col: warning: message` for warnings. */
+export function formatProblem(p: CalendarProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
+}
+
+/**
+ * Checks calendars and templates by planning them over a horizon (default: today and the next
+ * 366 days), so date-dependent problems (a slot in a DST gap, a caption too long on one day)
+ * are found too. Returns the exit code: 1 when there is any error, else 0.
+ */
+export function runValidate(paths: string[], options: ValidateOptions, io: Output): number {
+  const config = options.calendarsDir && options.templatesDir ? undefined : loadConfig();
+  const ws = loadWorkspace({
+    paths,
+    calendarsDir: options.calendarsDir ?? config!.calendarsDir,
+    templatesDir: options.templatesDir ?? config!.templatesDir,
+    blockedTermsFile: options.blockedTermsFile ?? config?.compliance.blockedTermsFile,
+  });
+  const start = options.from ?? options.today ?? new Date().toISOString().slice(0, 10);
+  const range = options.to ? { from: start, to: options.to } : horizonFrom(start);
+  const plan = planWorkspace(ws, range.from, range.to);
+  const problems = plan.problems.map((p) => p.toProblem());
+  for (const p of problems) io.out(formatProblem(p));
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const checked = `${ws.calendars.length} calendar(s), ${plan.posts.length} post(s) from ${range.from} to ${range.to}`;
+  io.err(
+    errors > 0
+      ? `${errors} error(s), ${warnings} warning(s); checked ${checked}`
+      : `ok: ${warnings} warning(s); checked ${checked}`,
+  );
+  return errors > 0 ? 1 : 0;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function parseDateOption(value: string): string {
+  if (!DATE.test(value))
+    throw new InvalidArgumentError(`"${value}" is not a date; write YYYY-MM-DD, e.g. 2027-02-01`);
+  return value;
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description(
+      'Check calendars and templates; print every problem as file:line:col: message (exit 1 on errors)',
+    )
+    .argument('[paths...]', 'calendar files or folders (default: calendarsDir from the config)')
+    .option('--from <date>', 'first date to check, YYYY-MM-DD (default: today)', parseDateOption)
+    .option('--to <date>', 'last date to check, YYYY-MM-DD (default: 366 days after --from)', parseDateOption)
+    .action((paths: string[], opts: { from?: string; to?: string }) => {
+      const code = runValidate(paths, opts, {
+        out: (l) => process.stdout.write(`${l}\n`),
+        err: (l) => process.stderr.write(`${l}\n`),
+      });
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,396 @@
+import { runValidate } from '../../../cli/commands/validate';
+import { calendarYaml, campaignYaml, makeFixture } from './workspace-fixture';
+
+const ok = campaignYaml('promo', '      - dates: [2027-04-01]');
+
+interface Case {
+  title: string;
+  calendars: Record<string, string>;
+  templates?: Record<string, string>;
+  blockedTermsFile?: string;
+  /** What `validate` must say: error name, file (relative to the fixture), line, column. */
+  expected: { name: string; file: string; line: number; col?: number; says: string };
+}
+
+/**
+ * Every kind of problem `reelcast validate` reports, each pointing at the exact file and line a
+ * person must edit. Line numbers are counted in the YAML/template text written in each case.
+ */
+const cases: Case[] = [
+  {
+    title: 'YAML syntax: an unclosed quote',
+    calendars: { 'test.yaml': 'id: test\nzone: "Asia/Shanghai\nlocale: en-US\ncampaigns: []\n' },
+    expected: {
+      name: 'CalendarSyntaxError',
+      file: 'calendars/test.yaml',
+      line: 2,
+      col: 7,
+      says: 'Missing closing "quote',
+    },
+  },
+  {
+    title: 'YAML syntax: a key twice',
+    calendars: {
+      'test.yaml': 'id: test\nzone: Asia/Shanghai\nzone: Asia/Tokyo\nlocale: en-US\ncampaigns: []\n',
+    },
+    expected: {
+      name: 'CalendarSyntaxError',
+      file: 'calendars/test.yaml',
+      line: 3,
+      col: 1,
+      says: 'not valid YAML',
+    },
+  },
+  {
+    title: 'schema: a misspelt field, shown at its name with a suggestion',
+    calendars: {
+      'test.yaml': calendarYaml(
+        ok.replace('    template: promo', '    tempalte: promo\n    template: promo'),
+      ),
+    },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 12,
+      col: 5,
+      says: 'unknown field "tempalte" (did you mean "template"?)',
+    },
+  },
+  {
+    title: 'schema: a missing required field, shown at the campaign',
+    calendars: { 'test.yaml': calendarYaml(ok.replace('    template: promo\n', '')) },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 7,
+      col: 5,
+      says: 'missing field "template"',
+    },
+  },
+  {
+    title: 'schema: a time not written HH:MM',
+    calendars: { 'test.yaml': calendarYaml(ok.replace('"12:00"', '"9:00"')) },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 11,
+      col: 27,
+      says: 'a 24-hour wall time HH:MM',
+    },
+  },
+  {
+    title: 'schema: an unknown channel',
+    calendars: { 'test.yaml': calendarYaml(ok).replace('channels: [x]', 'channels: [twitter]') },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 5,
+      col: 14,
+      says: 'one of x, reels, tiktok, shorts, outbox, webhook',
+    },
+  },
+  {
+    title: 'value: an unknown time zone',
+    calendars: { 'test.yaml': calendarYaml(ok, { zone: 'Asia/Beijing' }) },
+    expected: {
+      name: 'CalendarValueError',
+      file: 'calendars/test.yaml',
+      line: 2,
+      col: 7,
+      says: 'unknown time zone "Asia/Beijing"',
+    },
+  },
+  {
+    title: 'value: February 29 in a year that has none',
+    calendars: { 'test.yaml': calendarYaml(campaignYaml('promo', '      - dates: [2027-02-29]')) },
+    expected: {
+      name: 'CalendarValueError',
+      file: 'calendars/test.yaml',
+      line: 9,
+      col: 17,
+      says: '2027-02-29 is not a date',
+    },
+  },
+  {
+    title: 'value: frames the model cannot make',
+    calendars: { 'test.yaml': calendarYaml(`${ok}\n    video: { frames: 120 }`) },
+    expected: {
+      name: 'CalendarValueError',
+      file: 'calendars/test.yaml',
+      line: 18,
+      col: 22,
+      says: 'use 117 or 121',
+    },
+  },
+  {
+    title: 'value: the same campaign id twice (across an include)',
+    calendars: {
+      'test.yaml': calendarYaml(ok, { extra: 'include: [parts/more.yaml]' }),
+      'parts/more.yaml': `campaigns:\n${ok}\n`,
+    },
+    expected: {
+      name: 'CalendarValueError',
+      file: 'calendars/parts/more.yaml',
+      line: 2,
+      col: 9,
+      says: 'campaign id "promo" is already used',
+    },
+  },
+  {
+    title: 'include: a file that does not exist, shown at the include line',
+    calendars: { 'test.yaml': calendarYaml(ok, { extra: 'include:\n  - parts/missing.yaml' }) },
+    expected: {
+      name: 'CalendarSyntaxError',
+      file: 'calendars/test.yaml',
+      line: 5,
+      col: 5,
+      says: 'included file "parts/missing.yaml" does not exist',
+    },
+  },
+  {
+    title: 'include: a schema error inside an included file points into that file',
+    calendars: {
+      'test.yaml': calendarYaml(ok, { extra: 'include: [parts/more.yaml]' }),
+      'parts/more.yaml': `campaigns:\n${campaignYaml('other', '      - dates: [2027-04-02]').replace('"12:00"', '"25:00"')}\n`,
+    },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/parts/more.yaml',
+      line: 6,
+      col: 27,
+      says: 'HH:MM',
+    },
+  },
+  {
+    title: 'holiday: a name the country does not have',
+    calendars: {
+      'test.yaml': calendarYaml(campaignYaml('promo', '      - holiday: { name: Spring Festivel }'), {
+        holidays: 'holidays: { country: CN }',
+      }),
+    },
+    expected: {
+      name: 'UnknownHolidayError',
+      file: 'calendars/test.yaml',
+      line: 10,
+      col: 26,
+      says: 'no holiday named "Spring Festivel" in CN',
+    },
+  },
+  {
+    title: 'unknown template',
+    calendars: { 'test.yaml': calendarYaml(ok.replace('template: promo', 'template: promotion')) },
+    expected: {
+      name: 'UnknownTemplateError',
+      file: 'calendars/test.yaml',
+      line: 12,
+      col: 15,
+      says: 'no template folder "promotion"',
+    },
+  },
+  {
+    title: 'unknown style',
+    calendars: { 'test.yaml': calendarYaml(ok.replace('style: cinematic', 'style: watercolour')) },
+    expected: {
+      name: 'UnknownTemplateError',
+      file: 'calendars/test.yaml',
+      line: 13,
+      col: 12,
+      says: 'no style "watercolour"',
+    },
+  },
+  {
+    title: 'unknown variable in a template: template file, line and column',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'promo/caption.hbs': '{{headline}}\nBuy now: {{product}} {{hashtags tags}}' },
+    expected: {
+      name: 'UnknownVariableError',
+      file: 'templates/promo/caption.hbs',
+      line: 2,
+      col: 12,
+      says: 'unknown variable "product"',
+    },
+  },
+  {
+    title: 'unknown variable inside a style partial points at the partial',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'styles/cinematic.hbs': 'cinematic lighting,\n{{lens}} lens' },
+    expected: {
+      name: 'UnknownVariableError',
+      file: 'templates/styles/cinematic.hbs',
+      line: 2,
+      col: 3,
+      says: 'unknown variable "lens"',
+    },
+  },
+  {
+    title: 'template syntax error',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'promo/caption.hbs': '{{headline}}\n{{#if tags}}tagged\n' },
+    expected: {
+      name: 'TemplateSyntaxError',
+      file: 'templates/promo/caption.hbs',
+      line: 3,
+      says: 'template does not parse',
+    },
+  },
+  {
+    title: 'nonexistent local time (spring forward in New York)',
+    calendars: {
+      'test.yaml': calendarYaml(
+        campaignYaml('promo', '      - dates: [2027-03-14]').replace('"12:00"', '"02:15"'),
+        { zone: 'America/New_York' },
+      ),
+    },
+    expected: {
+      name: 'NonexistentLocalTimeError',
+      file: 'calendars/test.yaml',
+      line: 11,
+      col: 27,
+      says: '02:15 does not exist on 2027-03-14 in America/New_York',
+    },
+  },
+  {
+    title: 'caption too long for X (CJK counts double)',
+    calendars: {
+      'test.yaml': calendarYaml(ok.replace('headline: Spring is here', `headline: ${'春'.repeat(141)}`)),
+    },
+    expected: {
+      name: 'CaptionTooLongError',
+      file: 'templates/promo/caption.hbs',
+      line: 1,
+      col: 1,
+      says: 'is 290 of 280 weighted characters',
+    },
+  },
+  {
+    title: 'blocked term written in a template',
+    calendars: { 'test.yaml': calendarYaml(ok, { extra: 'blockedTerms: [guaranteed]' }) },
+    templates: { 'promo/caption.hbs': '{{headline}}\nResults Guaranteed! {{hashtags tags}}' },
+    expected: {
+      name: 'BlockedTermError',
+      file: 'templates/promo/caption.hbs',
+      line: 2,
+      col: 9,
+      says: 'blocked term "Guaranteed"',
+    },
+  },
+  {
+    title: 'blocked term from the compliance file, written in a campaign variable',
+    calendars: {
+      'test.yaml': calendarYaml(
+        ok.replace('headline: Spring is here', 'headline: A miracle cure for spring'),
+      ),
+    },
+    blockedTermsFile: '# compliance list\nmiracle cure\n',
+    expected: {
+      name: 'BlockedTermError',
+      file: 'calendars/test.yaml',
+      line: 16,
+      col: 17,
+      says: 'blocked term "miracle cure"',
+    },
+  },
+];
+
+describe('reelcast validate: each problem at its file and line', () => {
+  test.each(cases)('$title', ({ calendars, templates, blockedTermsFile, expected }) => {
+    const fx = makeFixture(calendars, templates, blockedTermsFile ? { 'blocked.txt': blockedTermsFile } : {});
+    const out: string[] = [];
+    const code = runValidate(
+      [],
+      {
+        calendarsDir: fx.calendarsDir,
+        templatesDir: fx.templatesDir,
+        blockedTermsFile: fx.blockedTermsFile,
+        from: '2027-01-01',
+        to: '2027-12-31',
+      },
+      { out: (l) => out.push(l), err: () => undefined },
+    );
+    expect(code).toBe(1);
+    const prefix = `${fx.shown(expected.file)}:${expected.line}:${expected.col ?? ''}`;
+    const hit = out.find((l) => l.startsWith(prefix) && l.includes(expected.says));
+    if (!hit)
+      throw new Error(`expected a line starting ${prefix} saying ${expected.says}; got:\n${out.join('\n')}`);
+    // Also the error class, for workflows and the failures list.
+    const fxPlan = fx.plan('2027-01-01', '2027-12-31');
+    expect(fxPlan.problems.map((p) => p.name)).toContain(expected.name);
+  });
+
+  test('every problem is printed, not only the first, and the exit code is 1', () => {
+    const broken = calendarYaml(
+      [
+        campaignYaml('one', '      - dates: [2027-02-30]'),
+        campaignYaml('two', '      - dates: [2027-04-01]').replace('"12:00"', '"24:00"'),
+        campaignYaml('three', '      - dates: [2027-04-01]').replace('template: promo', 'template: nope'),
+      ].join('\n'),
+      { zone: 'Mars/Olympus' },
+    );
+    const fx = makeFixture({ 'a.yaml': broken, 'b.yaml': calendarYaml(ok).replace('id: test', 'id: fine') });
+    const out: string[] = [];
+    const code = runValidate(
+      [],
+      { calendarsDir: fx.calendarsDir, templatesDir: fx.templatesDir, from: '2027-01-01', to: '2027-12-31' },
+      { out: (l) => out.push(l), err: () => undefined },
+    );
+    expect(code).toBe(1);
+    // The schema error (24:00) stops value checks of that file, as the values cannot be trusted;
+    // fixing it reveals the rest, so check both passes.
+    expect(out).toEqual([
+      expect.stringMatching(
+        /^.*a\.yaml:22:27: campaigns\[1\]\.slots\[0\]\.time is "24:00": expected a 24-hour wall time/,
+      ),
+    ]);
+    const fixed = makeFixture({ 'a.yaml': broken.replace('"24:00"', '"12:00"') });
+    const out2: string[] = [];
+    runValidate(
+      [],
+      {
+        calendarsDir: fixed.calendarsDir,
+        templatesDir: fixed.templatesDir,
+        from: '2027-01-01',
+        to: '2027-12-31',
+      },
+      { out: (l) => out2.push(l), err: () => undefined },
+    );
+    expect(out2.map((l) => l.replace(/^.*a\.yaml:/, ''))).toEqual([
+      expect.stringMatching(/^2:7: unknown time zone "Mars\/Olympus"/),
+      expect.stringMatching(/^9:17: 2027-02-30 is not a date/),
+    ]);
+  });
+
+  test('a template that does not parse is reported once, at its line, not again for each post', () => {
+    const fx = makeFixture(
+      { 'test.yaml': calendarYaml(campaignYaml('promo', '      - weekdays: [mon, tue, wed]')) },
+      { 'promo/caption.hbs': '{{headline}}\n{{#if tags}}tagged\n' },
+    );
+    const plan = fx.plan('2027-01-01', '2027-01-31');
+    expect(plan.problems.map((p) => [p.name, p.file, p.line])).toEqual([
+      ['TemplateSyntaxError', fx.shown('templates/promo/caption.hbs'), 3],
+    ]);
+    expect(plan.posts).toEqual([]);
+  });
+
+  test('a valid calendar exits 0 with no output lines', () => {
+    const fx = makeFixture({ 'test.yaml': calendarYaml(ok) });
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runValidate(
+      [],
+      { calendarsDir: fx.calendarsDir, templatesDir: fx.templatesDir, from: '2027-01-01' },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+    expect({ code, out }).toEqual({ code: 0, out: [] });
+    expect(err.join('\n')).toContain('ok:');
+  });
+
+  test('validate accepts file paths instead of the whole folder', () => {
+    const fx = makeFixture({ 'good.yaml': calendarYaml(ok), 'bad.yaml': 'id: [' });
+    const code = runValidate(
+      [`${fx.calendarsDir}/good.yaml`],
+      { calendarsDir: fx.calendarsDir, templatesDir: fx.templatesDir, from: '2027-01-01' },
+      { out: () => undefined, err: () => undefined },
+    );
+    expect(code).toBe(0);
+  });
+});
