@@ -1,0 +1,262 @@
+import type { SamplerKind } from './manifest';
+
+/**
+ * The flow-matching samplers, pure: no I/O, no onnxruntime. They follow Wan2.2's solvers
+ * (wan/utils/fm_solvers*.py, themselves diffusers' schedulers converted to flow matching):
+ *
+ * - `unipc`  FlowUniPCMultistepScheduler: order 2, bh2, predict x0, lower-order final step,
+ *            sigmas = shift(linspace(0.999, 0, N+1)[:-1]) then 0. Wan's default.
+ * - `dpmpp`  FlowDPMSolverMultistepScheduler: DPM-Solver++ 2M midpoint, sigmas
+ *            shift(linspace(1, 0, N+1)[:N]) then 0 (Wan's get_sampling_sigmas).
+ * - `euler`  flow-matching Euler on the same sigmas as dpmpp.
+ *
+ * The model predicts the flow velocity v; x0 = x - sigma * v. Latents and model outputs are
+ * float32 (what onnxruntime takes); per-step coefficients are float64. Wan computes its
+ * coefficients from float32 tensors, so ours differ from Wan's by float32 rounding only.
+ */
+
+export interface SamplerOptions {
+  steps: number;
+  shift: number;
+  numTrainTimesteps?: number;
+}
+
+export interface Sampler {
+  readonly kind: SamplerKind;
+  /** sigma_0 .. sigma_{N-1} and the final 0: N+1 values, float32-rounded as Wan keeps them. */
+  readonly sigmas: Float64Array;
+  /** The timestep fed to the denoiser at step i (N values). */
+  readonly timesteps: Float64Array;
+  /**
+   * Advances one step: `velocity` is the (guided) model output at `sample` for step `index`.
+   * Returns the next sample (a new array); the caller's arrays are not changed.
+   */
+  step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array;
+}
+
+export function createSampler(kind: SamplerKind, options: SamplerOptions): Sampler {
+  const { steps, shift } = options;
+  const train = options.numTrainTimesteps ?? 1000;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`steps must be a whole number ≥ 1, got ${steps}`);
+  if (!(shift > 0)) throw new RangeError(`shift must be > 0, got ${shift}`);
+  switch (kind) {
+    case 'unipc':
+      return new UniPCSampler(steps, shift, train);
+    case 'dpmpp':
+      return new DpmSolverPPSampler(steps, shift, train);
+    case 'euler':
+      return new EulerSampler(steps, shift, train);
+  }
+}
+
+/** numpy.linspace(start, stop, num): start + i*step, last value exactly stop. */
+export function linspace(start: number, stop: number, num: number): Float64Array {
+  const out = new Float64Array(num);
+  const step = (stop - start) / (num - 1);
+  for (let i = 0; i < num; i++) out[i] = i * step + start;
+  if (num > 1) out[num - 1] = stop;
+  return out;
+}
+
+function shifted(sigma: number, shift: number): number {
+  return (shift * sigma) / (1 + (shift - 1) * sigma);
+}
+
+/** Shifted sigmas (float64) for the N steps, before the final 0. */
+function shiftedSigmas(start: number, steps: number, shift: number): Float64Array {
+  const base = linspace(start, 0, steps + 1).subarray(0, steps);
+  return base.map((s) => shifted(s, shift));
+}
+
+function withFinalZero(sigmas: Float64Array): Float64Array {
+  const out = new Float64Array(sigmas.length + 1);
+  for (let i = 0; i < sigmas.length; i++) out[i] = Math.fround(sigmas[i]);
+  return out;
+}
+
+/** alpha = 1 - sigma; lambda = log(alpha) - log(sigma) (log-SNR/2 of the flow path). */
+function lambdaOf(sigma: number): number {
+  return Math.log(1 - sigma) - Math.log(sigma);
+}
+
+class EulerSampler implements Sampler {
+  readonly kind = 'euler' as const;
+  readonly sigmas: Float64Array;
+  readonly timesteps: Float64Array;
+
+  constructor(steps: number, shift: number, train: number) {
+    const s = shiftedSigmas(1, steps, shift);
+    this.sigmas = withFinalZero(s);
+    this.timesteps = this.sigmas.subarray(0, steps).map((x) => x * train);
+  }
+
+  step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array {
+    const dt = this.sigmas[index + 1] - this.sigmas[index];
+    const out = new Float32Array(sample.length);
+    for (let j = 0; j < out.length; j++) out[j] = sample[j] + dt * velocity[j];
+    return out;
+  }
+}
+
+/** Shared by the two multistep solvers: converts v to x0 and keeps the last two x0's. */
+abstract class MultistepSampler implements Sampler {
+  abstract readonly kind: SamplerKind;
+  readonly sigmas: Float64Array;
+  readonly timesteps: Float64Array;
+  protected history: Float32Array[] = [];
+  protected lowerOrderNums = 0;
+  #next = 0;
+
+  constructor(sigmas: Float64Array, train: number) {
+    this.sigmas = withFinalZero(sigmas);
+    // Wan's timesteps are int64: sigma * 1000 truncated, from the float64 sigmas.
+    this.timesteps = sigmas.map((s) => Math.trunc(s * train));
+  }
+
+  get steps(): number {
+    return this.timesteps.length;
+  }
+
+  step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array {
+    // Multistep state belongs to one trajectory in order; a skipped or repeated step is a bug.
+    if (index !== this.#next)
+      throw new Error(`sampler step ${index} called out of order (expected ${this.#next})`);
+    this.#next++;
+    const sigma = this.sigmas[index];
+    const x0 = new Float32Array(sample.length);
+    for (let j = 0; j < x0.length; j++) x0[j] = sample[j] - sigma * velocity[j];
+    return this.update(index, x0, sample);
+  }
+
+  protected push(x0: Float32Array): void {
+    this.history.push(x0);
+    if (this.history.length > 2) this.history.shift();
+  }
+
+  protected abstract update(index: number, x0: Float32Array, sample: Float32Array): Float32Array;
+}
+
+class UniPCSampler extends MultistepSampler {
+  readonly kind = 'unipc' as const;
+  #lastSample: Float32Array | undefined;
+  #lastOrder = 1;
+
+  constructor(steps: number, shift: number, train: number) {
+    // Wan's scheduler is built with shift=1, so its sigma_max is float32(1 - 1/1000).
+    super(shiftedSigmas(Math.fround(1 - 1 / train), steps, shift), train);
+  }
+
+  protected update(i: number, x0: Float32Array, sample: Float32Array): Float32Array {
+    let x = sample;
+    if (i > 0 && this.#lastSample) x = this.#correct(i, x0, this.#lastSample, sample, this.#lastOrder);
+    this.push(x0);
+    const order = Math.min(2, this.steps - i, this.lowerOrderNums + 1);
+    this.#lastOrder = order;
+    this.#lastSample = x;
+    const next = this.#predict(i, x, order);
+    if (this.lowerOrderNums < 2) this.lowerOrderNums++;
+    return next;
+  }
+
+  /** UniP-bh2: sample at sigma_{i+1} from x at sigma_i, using the x0 history (newest last). */
+  #predict(i: number, x: Float32Array, order: number): Float32Array {
+    const sT = this.sigmas[i + 1];
+    const sS0 = this.sigmas[i];
+    const alphaT = 1 - sT;
+    const h = lambdaOf(sT) - lambdaOf(sS0);
+    const hh = -h;
+    const hPhi1 = Math.expm1(hh);
+    const bH = Math.expm1(hh);
+    const m0 = this.history[this.history.length - 1];
+    const a = sT / sS0;
+    const b = alphaT * hPhi1;
+    const out = new Float32Array(x.length);
+    if (order === 1) {
+      for (let j = 0; j < out.length; j++) out[j] = a * x[j] - b * m0[j];
+      return out;
+    }
+    const m1 = this.history[this.history.length - 2];
+    const rk = (lambdaOf(this.sigmas[i - 1]) - lambdaOf(sS0)) / h;
+    // order 2: rhos_p = [0.5]; D1 = (m1 - m0) / rk.
+    const c = (alphaT * bH * 0.5) / rk;
+    for (let j = 0; j < out.length; j++) out[j] = a * x[j] - b * m0[j] - c * (m1[j] - m0[j]);
+    return out;
+  }
+
+  /** UniC-bh2: corrects the sample at sigma_i with the model output just computed there. */
+  #correct(
+    i: number,
+    modelT: Float32Array,
+    last: Float32Array,
+    current: Float32Array,
+    order: number,
+  ): Float32Array {
+    const sT = this.sigmas[i];
+    const sS0 = this.sigmas[i - 1];
+    const alphaT = 1 - sT;
+    const h = lambdaOf(sT) - lambdaOf(sS0);
+    const hh = -h;
+    const hPhi1 = Math.expm1(hh);
+    const bH = Math.expm1(hh);
+    const m0 = this.history[this.history.length - 1];
+    const a = sT / sS0;
+    const b = alphaT * hPhi1;
+    const out = new Float32Array(current.length);
+    if (order === 1) {
+      const c = alphaT * bH * 0.5;
+      for (let j = 0; j < out.length; j++) out[j] = a * last[j] - b * m0[j] - c * (modelT[j] - m0[j]);
+      return out;
+    }
+    const m1 = this.history[this.history.length - 2];
+    const rk = (lambdaOf(this.sigmas[i - 2]) - lambdaOf(sS0)) / h;
+    // rhos_c solves R rho = b with R = [[1, 1], [rk, 1]], b_k = h_phi_k * k! / B(h).
+    let hPhiK = hPhi1 / hh - 1;
+    const b1 = hPhiK / bH;
+    hPhiK = hPhiK / hh - 1 / 2;
+    const b2 = (hPhiK * 2) / bH;
+    const rho0 = (b1 - b2) / (1 - rk);
+    const rho1 = b1 - rho0;
+    const cD = (alphaT * bH * rho0) / rk;
+    const cT = alphaT * bH * rho1;
+    for (let j = 0; j < out.length; j++) {
+      out[j] = a * last[j] - b * m0[j] - cD * (m1[j] - m0[j]) - cT * (modelT[j] - m0[j]);
+    }
+    return out;
+  }
+}
+
+class DpmSolverPPSampler extends MultistepSampler {
+  readonly kind = 'dpmpp' as const;
+
+  constructor(steps: number, shift: number, train: number) {
+    super(shiftedSigmas(1, steps, shift), train);
+  }
+
+  protected update(i: number, x0: Float32Array, sample: Float32Array): Float32Array {
+    this.push(x0);
+    const n = this.steps;
+    // Final step (sigma -> 0) is first order; with < 15 steps the one before is second order at most.
+    const lowerOrderFinal = i === n - 1;
+    const sT = this.sigmas[i + 1];
+    const sS0 = this.sigmas[i];
+    const alphaT = 1 - sT;
+    const h = lambdaOf(sT) - lambdaOf(sS0);
+    const a = sT / sS0;
+    const b = alphaT * (Math.exp(-h) - 1);
+    const out = new Float32Array(sample.length);
+    const m0 = this.history[this.history.length - 1];
+    if (this.lowerOrderNums < 1 || lowerOrderFinal) {
+      for (let j = 0; j < out.length; j++) out[j] = a * sample[j] - b * m0[j];
+    } else {
+      const m1 = this.history[this.history.length - 2];
+      const h0 = lambdaOf(sS0) - lambdaOf(this.sigmas[i - 1]);
+      const r0 = h0 / h;
+      // midpoint: x = a*x - b*D0 - 0.5*b*D1, D1 = (m0 - m1) / r0.
+      const c = (0.5 * b) / r0;
+      for (let j = 0; j < out.length; j++) out[j] = a * sample[j] - b * m0[j] - c * (m0[j] - m1[j]);
+    }
+    if (this.lowerOrderNums < 2) this.lowerOrderNums++;
+    return out;
+  }
+}
