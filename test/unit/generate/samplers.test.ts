@@ -70,7 +70,9 @@ describe('sampler behaviour', () => {
     const noise = Float32Array.from([1, 2, -1, 0.5]);
     for (const kind of ['euler', 'dpmpp', 'unipc'] as const) {
       const s = createSampler(kind, { steps: 8, shift: 5 });
-      let x: Float32Array = new Float32Array(4).map((_, j) => (1 - s.sigmas[0]) * x0[j] + s.sigmas[0] * noise[j]);
+      let x: Float32Array = new Float32Array(4).map(
+        (_, j) => (1 - s.sigmas[0]) * x0[j] + s.sigmas[0] * noise[j],
+      );
       for (let i = 0; i < 8; i++)
         x = s.step(
           i,

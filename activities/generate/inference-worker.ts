@@ -1,0 +1,55 @@
+import { parentPort } from 'node:worker_threads';
+import { serializeError } from './errors';
+import { loadModel, type ModelOptions } from './model';
+import { runPipeline, type ResolvedRequest } from './pipeline';
+
+/**
+ * The inference thread's side: keeps the model sessions open across jobs (loadModel caches
+ * them) and runs one job at a time. Every message carries the job id; see inference-thread.ts.
+ */
+
+export interface RunMessage {
+  type: 'run';
+  id: number;
+  model: ModelOptions;
+  request: ResolvedRequest;
+  /** Int32 flag the caller sets to 1 to cancel; read before every step. */
+  cancel: SharedArrayBuffer;
+}
+
+export type ToWorker = RunMessage | { type: 'ack'; id: number };
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker.ts runs as a worker thread (see inference-thread.ts)');
+
+const acks = new Map<number, () => void>();
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'ack') {
+    acks.get(msg.id)?.();
+    acks.delete(msg.id);
+    return;
+  }
+  void run(msg);
+});
+
+async function run(msg: RunMessage): Promise<void> {
+  const cancel = new Int32Array(msg.cancel);
+  try {
+    const model = await loadModel(msg.model);
+    port!.postMessage({ type: 'loaded', id: msg.id, provider: model.provider, warnings: model.warnings });
+    const result = await runPipeline(model, msg.request, {
+      isCancelled: () => Atomics.load(cancel, 0) === 1,
+      onProgress: (progress) => port!.postMessage({ type: 'progress', id: msg.id, progress }),
+      emitFrames: (planes, count) =>
+        new Promise<void>((resolve) => {
+          // Wait until the caller has handed the frames to ffmpeg: memory stays one window deep.
+          acks.set(msg.id, resolve);
+          port!.postMessage({ type: 'frames', id: msg.id, planes, count }, [planes.buffer as ArrayBuffer]);
+        }),
+    });
+    port!.postMessage({ type: 'done', id: msg.id, result: { ...result, provider: model.provider } });
+  } catch (err) {
+    port!.postMessage({ type: 'error', id: msg.id, error: serializeError(err) });
+  }
+}
