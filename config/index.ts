@@ -50,13 +50,7 @@ export interface ReelcastConfig {
   ffmpeg: { ffmpegPath: string; ffprobePath: string };
   channels: {
     outbox: { dir?: string };
-    x: {
-      apiBaseUrl?: string;
-      appKey?: Secret;
-      appSecret?: Secret;
-      accessToken?: Secret;
-      accessSecret?: Secret;
-    };
+    x: { apiBaseUrl?: string; appKey?: Secret; appSecret?: Secret; accessToken?: Secret; accessSecret?: Secret };
     webhook: { url?: string; secret?: Secret };
   };
 }
@@ -107,11 +101,7 @@ export function loadConfigWithSources(options: LoadOptions = {}): LoadedConfig {
     if (picked.raw === undefined) continue;
     flat[setting.key] = parseValue(setting, picked.raw, picked.where ?? 'default', cwd);
   }
-  return {
-    config: unflatten(flat) as unknown as ReelcastConfig,
-    sources,
-    file: file ? resolve(cwd, file) : undefined,
-  };
+  return { config: unflatten(flat) as unknown as ReelcastConfig, sources, file: file ? resolve(cwd, file) : undefined };
 }
 
 function defaultConfigFile(cwd: string): string | undefined {
@@ -126,11 +116,7 @@ interface FileValue {
 
 function readConfigFile(file: string): Map<string, FileValue> {
   if (!existsSync(file)) {
-    throw new ConfigError(
-      'REELCAST_CONFIG',
-      file,
-      'config file not found; fix the path or unset REELCAST_CONFIG',
-    );
+    throw new ConfigError('REELCAST_CONFIG', file, 'config file not found; fix the path or unset REELCAST_CONFIG');
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter, prettyErrors: false });
@@ -158,12 +144,7 @@ function readConfigFile(file: string): Map<string, FileValue> {
       }
     } else if (node !== null && node !== undefined) {
       const value = isScalar(node) ? node.value : node.toJSON();
-      if (!known.has(prefix))
-        throw new ConfigError(
-          prefix,
-          whereOf(node.range?.[0]),
-          'expected a section (key: value lines under it)',
-        );
+      if (!known.has(prefix)) throw new ConfigError(prefix, whereOf(node.range?.[0]), 'expected a section (key: value lines under it)');
       out.set(prefix, { value, where: whereOf(node.range?.[0]) });
     }
   };
@@ -173,9 +154,7 @@ function readConfigFile(file: string): Map<string, FileValue> {
 
 function suggest(key: string, known: Set<string>): string {
   const last = key.split('.').pop()!.toLowerCase();
-  const close = [...known].find(
-    (k) => k.toLowerCase().endsWith(last) || k.split('.').pop()!.toLowerCase().startsWith(last.slice(0, 5)),
-  );
+  const close = [...known].find((k) => k.toLowerCase().endsWith(last) || k.split('.').pop()!.toLowerCase().startsWith(last.slice(0, 5)));
   return close ? ` (did you mean ${close}?)` : ' (see `reelcast config --reference`)';
 }
 
@@ -234,8 +213,7 @@ function parseValue(setting: Setting, raw: unknown, where: string, cwd: string):
     case 'int': {
       const n = typeof text === 'number' ? text : /^-?\d+$/.test(String(text)) ? Number(text) : NaN;
       const range = t.max === undefined ? `≥ ${t.min}` : `from ${t.min} to ${t.max}`;
-      if (!Number.isInteger(n) || n < t.min || (t.max !== undefined && n > t.max))
-        return fail(`a whole number ${range}`);
+      if (!Number.isInteger(n) || n < t.min || (t.max !== undefined && n > t.max)) return fail(`a whole number ${range}`);
       return n;
     }
     case 'bool': {
@@ -251,8 +229,7 @@ function parseValue(setting: Setting, raw: unknown, where: string, cwd: string):
         .map((s) => String(s).trim())
         .filter(Boolean);
       const bad = items.filter((i) => !t.values.includes(i));
-      if (bad.length > 0 || items.length === 0)
-        return fail(`a comma-separated list of ${t.values.join(', ')}`);
+      if (bad.length > 0 || items.length === 0) return fail(`a comma-separated list of ${t.values.join(', ')}`);
       return [...new Set(items)];
     }
     case 'secret':
