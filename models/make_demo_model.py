@@ -200,6 +200,12 @@ def vae_decoder(rng):
     h = g.silu(h)
     w2 = g.weight((3 * st, VAE_HIDDEN, 1, 1, 1), 1.2 / np.sqrt(VAE_HIDDEN), "conv_out")
     h = g.op("Conv", [h, w2, g.weight((3 * st,), 0.1, "b")], kernel_shape=[1, 1, 1])  # [B,3*4,T,h,w]
+    # A fixed Gaussian blur per channel (space only, so windows still decode exactly): soft blobs
+    # of colour rather than per-latent-pixel noise. Gain 2.5 restores the contrast it takes away.
+    ax = np.exp(-0.5 * (np.arange(-2, 3) / 1.2) ** 2)
+    k2 = np.outer(ax, ax) / np.outer(ax, ax).sum() * 2.5
+    blur = np.tile(k2.astype(np.float32)[None, None, None], (3 * st, 1, 1, 1, 1))
+    h = g.op("Conv", [h, g.const(blur, "blur")], kernel_shape=[1, 5, 5], pads=[0, 2, 2, 0, 2, 2], group=3 * st)
     b_t_h_w = g.dims(h, [0, 2, 3, 4])
     b = g.op("Slice", [b_t_h_w, g.const(np.array([0], np.int64)), g.const(np.array([1], np.int64))])
     t = g.op("Slice", [b_t_h_w, g.const(np.array([1], np.int64)), g.const(np.array([2], np.int64))])
