@@ -79,7 +79,11 @@ export class InferenceThread {
             for (const w of msg.warnings) cb.onWarning?.(w);
             break;
           case 'progress':
-            cb.onProgress?.(msg.progress);
+            try {
+              cb.onProgress?.(msg.progress);
+            } finally {
+              worker.postMessage({ type: 'ack', id });
+            }
             break;
           case 'frames':
             cb.onFrames(msg.planes, msg.count).then(
