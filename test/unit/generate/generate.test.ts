@@ -67,10 +67,16 @@ function decodedFrames(storage: FsStorage, key: string): Buffer {
 }
 
 /** A copy of the demo model directory with its manifest edited. */
-function modelCopy(edit: (manifest: Record<string, any>) => void): string {
+interface EditableManifest {
+  latentChannels: number;
+  vaeDecode: { chunkLatentFrames: number; contextLatentFrames: number };
+  graphs: Record<string, { inputs: Record<string, Array<number | string>> }>;
+}
+
+function modelCopy(edit: (manifest: EditableManifest) => void): string {
   const dir = join(tmp, `model-${++n}`);
   cpSync(DEMO, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as EditableManifest;
   edit(manifest);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
