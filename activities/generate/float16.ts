@@ -6,7 +6,10 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-export function toFloat16(src: Float32Array | Float64Array, out = new Uint16Array(src.length)): Uint16Array {
+export function toFloat16(
+  src: Float32Array | Float64Array,
+  out: Uint16Array = new Uint16Array(src.length),
+): Uint16Array {
   for (let i = 0; i < src.length; i++) {
     f32[0] = src[i];
     const x = u32[0];
@@ -57,7 +60,10 @@ const TABLE = (() => {
   return t;
 })();
 
-export function fromFloat16(src: Uint16Array, out = new Float32Array(src.length)): Float32Array {
+export function fromFloat16(
+  src: Uint16Array,
+  out: Float32Array = new Float32Array(src.length),
+): Float32Array {
   for (let i = 0; i < src.length; i++) out[i] = TABLE[src[i]];
   return out;
 }

@@ -49,8 +49,8 @@ async function run(msg: RunMessage): Promise<void> {
     port!.postMessage({ type: 'loaded', id: msg.id, provider: model.provider, warnings: model.warnings });
     const result = await runPipeline(model, msg.request, {
       isCancelled: () => Atomics.load(cancel, 0) === 1,
-      // Each step waits for the caller to take its progress (a message round trip, ~0.1 ms): the
-      // heartbeat a person sees is the step that ran, and a cancel sent on it stops the next one.
+      // Acknowledged progress keeps the worker at most one step ahead of what the caller has
+      // seen, so a cancel sent on a heartbeat stops the generation within one step.
       onProgress: (progress) => request(msg.id, { type: 'progress', id: msg.id, progress }),
       // Wait until the caller has handed the frames to ffmpeg: memory stays one window deep.
       emitFrames: (planes, count) =>

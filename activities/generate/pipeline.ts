@@ -37,7 +37,7 @@ export interface Progress {
 
 export interface PipelineHooks {
   isCancelled(): boolean;
-  /** Resolves when the caller has seen the progress, so a cancel sent on it lands before the next step. */
+  /** Resolves when the caller has seen the progress; the next step's progress waits for it. */
   onProgress(p: Progress): Promise<void>;
   /** Frames as planar G,B,R bytes (ffmpeg's gbrp), `count` frames back to back. Resolves when taken. */
   emitFrames(planes: Uint8Array, count: number): Promise<void>;
@@ -122,57 +122,53 @@ export async function runPipeline(
   });
   const den = sessions.denoiser;
   const batchOk = manifest.graphs.denoiser.guidanceBatch !== 1 && inputShape(den, 'latents')?.[0] !== 1;
-  const latentType = inputType(den, 'latents');
   const ctxType = inputType(den, 'encoder_hidden_states');
-  const tType = inputType(den, 'timestep');
   const ctxTensors =
     batchOk || !guided
       ? [floatTensor(ctxType, context.data, [texts.length, ...context.dims])]
       : splitBatch(ctxType, context);
-  const batched = new Float32Array(batchOk && guided ? 2 * n : 0);
+  // Every per-step buffer is allocated once: inputs, onnxruntime's outputs, the guided velocity.
+  const denoise = new DenoiserCall(den, dims, guided && batchOk ? 2 : 1);
+  const velocity = new Float32Array(n);
   const started = performance.now();
+  let progressSeen = Promise.resolve();
 
   for (let i = 0; i < req.steps; i++) {
     if (hooks.isCancelled()) throw new GenerationCancelledError(i);
     const stepStart = performance.now();
     let runMs = 0;
     const t = sampler.timesteps[i];
-    const run = async (x: Float32Array, batch: number, ctx: ort.Tensor): Promise<Float32Array> => {
-      const feeds = {
-        latents: floatTensor(latentType, x, [batch, ...dims]),
-        timestep: timestepTensor(tType, t, batch),
-        encoder_hidden_states: ctx,
-      };
+    const timed = async (call: () => Promise<Float32Array>): Promise<Float32Array> => {
       const r0 = performance.now();
-      const out = await runSession(den, feeds, 'noise_pred', 'denoiser');
+      const out = await call();
       runMs += performance.now() - r0;
       return out;
     };
-    let velocity: Float32Array;
     if (!guided) {
-      velocity = await run(latents, 1, ctxTensors[0]);
+      velocity.set(await timed(() => denoise.run([latents], t, ctxTensors[0])));
     } else if (batchOk) {
-      batched.set(latents, 0);
-      batched.set(latents, n);
-      const both = await run(batched, 2, ctxTensors[0]);
-      velocity = guide(both.subarray(0, n), both.subarray(n), req.guidance);
+      const both = await timed(() => denoise.run([latents, latents], t, ctxTensors[0]));
+      guide(both.subarray(0, n), both.subarray(n), req.guidance, velocity);
     } else {
-      const cond = await run(latents, 1, ctxTensors[0]);
-      const uncond = await run(latents, 1, ctxTensors[1]);
-      velocity = guide(cond, uncond, req.guidance);
+      const cond = (await timed(() => denoise.run([latents], t, ctxTensors[0]))).slice();
+      const uncond = await timed(() => denoise.run([latents], t, ctxTensors[1]));
+      guide(cond, uncond, req.guidance, velocity);
     }
     latents = sampler.step(i, velocity, latents);
+    // The main thread's ack of the previous step's progress overlaps this step's compute: the
+    // worker never idles on the hand-off, and a cancel sent on heartbeat k stops before step k+2.
+    await progressSeen;
     const perStep = (performance.now() - started) / (i + 1);
-    await hooks.onProgress({
+    progressSeen = hooks.onProgress({
       phase: 'denoise',
       step: i + 1,
       of: req.steps,
       etaSeconds: round1((perStep * (req.steps - i - 1)) / 1000),
     });
-    // Step time includes the progress hand-off to the main thread: all of it is overhead we pay.
     timing.stepMs.push(performance.now() - stepStart);
     timing.runMs.push(runMs);
   }
+  await progressSeen;
 
   // 3. Decode in time windows and stream the frames out.
   const d0 = performance.now();
@@ -181,11 +177,70 @@ export async function runPipeline(
   return { ...result, timing };
 }
 
-/** Classifier-free guidance: uncond + g * (cond - uncond), as Wan does it. */
-function guide(cond: Float32Array, uncond: Float32Array, g: number): Float32Array {
-  const out = new Float32Array(cond.length);
+/** Classifier-free guidance: uncond + g * (cond - uncond), as Wan does it, into `out`. */
+function guide(cond: Float32Array, uncond: Float32Array, g: number, out: Float32Array): void {
   for (let j = 0; j < out.length; j++) out[j] = uncond[j] + g * (cond[j] - uncond[j]);
-  return out;
+}
+
+/**
+ * One denoiser call shape (batch of 1 or 2), with its input and output tensors allocated once
+ * and reused every step; onnxruntime writes the output into our buffer (pre-allocated fetch).
+ */
+class DenoiserCall {
+  readonly #latentType: string;
+  readonly #timestepType: string;
+  readonly #input: ort.Tensor;
+  readonly #output: ort.Tensor;
+  readonly #timestep: ort.Tensor;
+  readonly #inputF32: Float32Array;
+  readonly #outputF32: Float32Array;
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    dims: number[],
+    readonly batch: number,
+  ) {
+    const size = batch * dims.reduce((a, b) => a * b, 1);
+    const shape = [batch, ...dims];
+    this.#latentType = inputType(session, 'latents');
+    this.#timestepType = inputType(session, 'timestep');
+    const outType = outputType(session, 'noise_pred');
+    this.#inputF32 = new Float32Array(size);
+    this.#input =
+      this.#latentType === 'float16'
+        ? new ort.Tensor('float16', new Uint16Array(size), shape)
+        : new ort.Tensor('float32', this.#inputF32, shape);
+    this.#output =
+      outType === 'float16'
+        ? new ort.Tensor('float16', new Uint16Array(size), shape)
+        : new ort.Tensor('float32', new Float32Array(size), shape);
+    this.#outputF32 = outType === 'float16' ? new Float32Array(size) : (this.#output.data as Float32Array);
+    this.#timestep =
+      this.#timestepType === 'int64'
+        ? new ort.Tensor('int64', new BigInt64Array(batch), [batch])
+        : this.#timestepType === 'float16'
+          ? new ort.Tensor('float16', new Uint16Array(batch), [batch])
+          : new ort.Tensor('float32', new Float32Array(batch), [batch]);
+  }
+
+  /** Velocity for each latent in `rows` (one batch row each) at timestep t. Valid until the next run. */
+  async run(rows: Float32Array[], t: number, context: ort.Tensor): Promise<Float32Array> {
+    const n = this.#inputF32.length / this.batch;
+    rows.forEach((row, b) => this.#inputF32.set(row, b * n));
+    if (this.#latentType === 'float16') toFloat16(this.#inputF32, this.#input.data as Uint16Array);
+    if (this.#timestepType === 'int64') (this.#timestep.data as BigInt64Array).fill(BigInt(Math.trunc(t)));
+    else if (this.#timestepType === 'float16')
+      toFloat16(new Float32Array(this.batch).fill(t), this.#timestep.data as Uint16Array);
+    else (this.#timestep.data as Float32Array).fill(t);
+    const feeds = { latents: this.#input, timestep: this.#timestep, encoder_hidden_states: context };
+    try {
+      await this.session.run(feeds, { noise_pred: this.#output });
+    } catch (err) {
+      throw classifyOrtError('denoiser', err);
+    }
+    if (this.#output.type === 'float16') fromFloat16(this.#output.data as Uint16Array, this.#outputF32);
+    return this.#outputF32;
+  }
 }
 
 async function encodeText(
@@ -329,10 +384,10 @@ function floatTensor(type: string, data: Float32Array, dims: number[]): ort.Tens
     : new ort.Tensor('float32', data, dims);
 }
 
-function timestepTensor(type: string, t: number, batch: number): ort.Tensor {
-  if (type === 'int64')
-    return new ort.Tensor('int64', new BigInt64Array(batch).fill(BigInt(Math.trunc(t))), [batch]);
-  return floatTensor(type, new Float32Array(batch).fill(t), [batch]);
+function outputType(s: ort.InferenceSession, name: string): string {
+  const i = s.outputNames.indexOf(name);
+  const m = s.outputMetadata?.[i] as { isTensor?: boolean; type?: string } | undefined;
+  return (m?.isTensor && m.type) || 'float32';
 }
 
 function inputMeta(

@@ -29,7 +29,9 @@ export interface Sampler {
   readonly timesteps: Float64Array;
   /**
    * Advances one step: `velocity` is the (guided) model output at `sample` for step `index`.
-   * Returns the next sample (a new array); the caller's arrays are not changed.
+   * Returns the next sample in a buffer the sampler owns and reuses two steps later (no
+   * allocation per step: at 121 frames a step would otherwise churn ~100 MB); the caller's
+   * arrays are not changed. Pass the returned array back as the next `sample`.
    */
   step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array;
 }
@@ -80,6 +82,21 @@ function lambdaOf(sigma: number): number {
   return Math.log(1 - sigma) - Math.log(sigma);
 }
 
+/** `size` buffers used in turn: a buffer handed out stays valid for the next size-1 takes. */
+class BufferRing {
+  #buffers: Float32Array[] = [];
+  #next = 0;
+
+  constructor(readonly size: number) {}
+
+  take(length: number): Float32Array {
+    let b = this.#buffers[this.#next];
+    if (!b || b.length !== length) b = this.#buffers[this.#next] = new Float32Array(length);
+    this.#next = (this.#next + 1) % this.size;
+    return b;
+  }
+}
+
 class EulerSampler implements Sampler {
   readonly kind = 'euler' as const;
   readonly sigmas: Float64Array;
@@ -91,9 +108,11 @@ class EulerSampler implements Sampler {
     this.timesteps = this.sigmas.subarray(0, steps).map((x) => x * train);
   }
 
+  readonly #out = new BufferRing(2);
+
   step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array {
     const dt = this.sigmas[index + 1] - this.sigmas[index];
-    const out = new Float32Array(sample.length);
+    const out = this.#out.take(sample.length);
     for (let j = 0; j < out.length; j++) out[j] = sample[j] + dt * velocity[j];
     return out;
   }
@@ -104,8 +123,12 @@ abstract class MultistepSampler implements Sampler {
   abstract readonly kind: SamplerKind;
   readonly sigmas: Float64Array;
   readonly timesteps: Float64Array;
+  /** The last two x0 predictions, newest last. */
   protected history: Float32Array[] = [];
   protected lowerOrderNums = 0;
+  protected readonly out = new BufferRing(2);
+  // x0 of this step and the two before it are read in one UniPC step (corrector, then predictor).
+  #x0 = new BufferRing(3);
   #next = 0;
 
   constructor(sigmas: Float64Array, train: number) {
@@ -124,7 +147,7 @@ abstract class MultistepSampler implements Sampler {
       throw new Error(`sampler step ${index} called out of order (expected ${this.#next})`);
     this.#next++;
     const sigma = this.sigmas[index];
-    const x0 = new Float32Array(sample.length);
+    const x0 = this.#x0.take(sample.length);
     for (let j = 0; j < x0.length; j++) x0[j] = sample[j] - sigma * velocity[j];
     return this.update(index, x0, sample);
   }
@@ -141,6 +164,8 @@ class UniPCSampler extends MultistepSampler {
   readonly kind = 'unipc' as const;
   #lastSample: Float32Array | undefined;
   #lastOrder = 1;
+  // The corrected sample is read again by the next step's corrector: two in turn.
+  readonly #corrected = new BufferRing(2);
 
   constructor(steps: number, shift: number, train: number) {
     // Wan's scheduler is built with shift=1, so its sigma_max is float32(1 - 1/1000).
@@ -171,7 +196,7 @@ class UniPCSampler extends MultistepSampler {
     const m0 = this.history[this.history.length - 1];
     const a = sT / sS0;
     const b = alphaT * hPhi1;
-    const out = new Float32Array(x.length);
+    const out = this.out.take(x.length);
     if (order === 1) {
       for (let j = 0; j < out.length; j++) out[j] = a * x[j] - b * m0[j];
       return out;
@@ -202,7 +227,7 @@ class UniPCSampler extends MultistepSampler {
     const m0 = this.history[this.history.length - 1];
     const a = sT / sS0;
     const b = alphaT * hPhi1;
-    const out = new Float32Array(current.length);
+    const out = this.#corrected.take(current.length);
     if (order === 1) {
       const c = alphaT * bH * 0.5;
       for (let j = 0; j < out.length; j++) out[j] = a * last[j] - b * m0[j] - c * (modelT[j] - m0[j]);
@@ -244,7 +269,7 @@ class DpmSolverPPSampler extends MultistepSampler {
     const h = lambdaOf(sT) - lambdaOf(sS0);
     const a = sT / sS0;
     const b = alphaT * (Math.exp(-h) - 1);
-    const out = new Float32Array(sample.length);
+    const out = this.out.take(sample.length);
     const m0 = this.history[this.history.length - 1];
     if (this.lowerOrderNums < 1 || lowerOrderFinal) {
       for (let j = 0; j < out.length; j++) out[j] = a * sample[j] - b * m0[j];

@@ -1,0 +1,239 @@
+/**
+ * Generation benchmark: prints ratios against a baseline measured in the same run; asserts nothing.
+ *
+ * How to run (from the repository root; Node 20 here has no TypeScript stripping):
+ *
+ *   npx tsc -p tsconfig.json --outDir /tmp/x && ln -sfn "$PWD/node_modules" /tmp/x/node_modules
+ *   nice node /tmp/x/bench/generate.bench.js            # all three parts, ~3 minutes on 2 cores
+ *   nice node /tmp/x/bench/generate.bench.js compare    # only part 1 (+2)
+ *   nice node /tmp/x/bench/generate.bench.js rss        # only part 3
+ *
+ * Needs ffmpeg on PATH (or FFMPEG_PATH) and, for part 1, Python: models/python-env.sh makes the
+ * pinned venv (onnxruntime at the version onnxruntime-node uses) on first use.
+ *
+ * 1. The whole TypeScript pipeline (worker thread, tokenizer, text encoder, UniPC + guidance in a
+ *    batch of 2, streamed VAE decode, FFV1 master into storage) against bench/generate_baseline.py
+ *    (onnxruntime + numpy, same graphs, steps, seed, threads, windows, ffmpeg flags), both with
+ *    sessions already loaded. Ratio TS / Python, median of BENCH_REPEAT runs (target ≤ 1.10).
+ * 2. Time outside session.run per denoising step (scheduler math, guidance, tensor copies, the
+ *    progress hand-off to the main thread) as a share of step time (target < 5 %).
+ * 3. Peak RSS of a fresh process generating 16 frames at 480x640 and 121 frames at 704x1280 (and
+ *    61 between, to show the growth with frames) on the demo model.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config';
+import { FsStorage } from '../activities/storage';
+import {
+  generateMaster,
+  InferenceThread,
+  type GenerateRequest,
+  type GenerateResult,
+} from '../activities/generate';
+
+const ROOT = process.cwd();
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+const CLIP: GenerateRequest = {
+  prompt: 'a bright summer sale banner with floating shapes',
+  negative: 'blurry, low quality',
+  seed: 42,
+  frames: 16,
+  width: 640,
+  height: 480,
+  steps: 25,
+  guidance: 7.5,
+  sampler: 'unipc',
+};
+
+function setup(dataDir: string) {
+  const config = loadConfig({
+    cwd: ROOT,
+    env: {
+      REELCAST_DATA_DIR: dataDir,
+      REELCAST_MODEL_DIR: join(ROOT, 'models/demo'),
+      REELCAST_MODEL_THREADS: String(THREADS),
+      FFMPEG_PATH: FFMPEG,
+    },
+  });
+  return { config, storage: new FsStorage(join(dataDir, 'storage')) };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+
+/** Generates `req` REPEAT times in fresh storage (so nothing is a cache hit) after one warm-up. */
+async function timeTypeScript(
+  req: GenerateRequest,
+): Promise<{ seconds: number[]; results: GenerateResult[] }> {
+  const tmp = mkdtempSync(join(tmpdir(), 'reelcast-bench-'));
+  const inference = new InferenceThread();
+  try {
+    // Warm-up: starts the worker thread and loads the sessions (Python's loadSeconds counterpart).
+    await generateMaster({ ...req, steps: 1 }, { ...setup(join(tmp, 'warm')), inference });
+    const seconds: number[] = [];
+    const results: GenerateResult[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const t0 = performance.now();
+      results.push(await generateMaster(req, { ...setup(join(tmp, `run-${i}`)), inference }));
+      seconds.push((performance.now() - t0) / 1000);
+    }
+    return { seconds, results };
+  } finally {
+    await inference.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+interface PythonRun {
+  seconds: number;
+  decodeSeconds: number;
+  stepSeconds: number[];
+  runSeconds: number[];
+  framesSha256: string;
+}
+
+function timePython(req: GenerateRequest): { loadSeconds: number; runs: PythonRun[] } {
+  const venv = execFileSync(join(ROOT, 'models/python-env.sh'), { encoding: 'utf8' }).trim();
+  // One extra run: the first pays onnxruntime's first-run allocations, as the TS warm-up does.
+  // prettier-ignore
+  const args = [
+    join(ROOT, 'bench/generate_baseline.py'), '--model', join(ROOT, 'models/demo'), '--prompt', req.prompt, '--negative', req.negative ?? '',
+    '--frames', String(req.frames), '--width', String(req.width), '--height', String(req.height), '--steps', String(req.steps),
+    '--guidance', String(req.guidance), '--seed', String(req.seed), '--threads', String(THREADS), '--repeat', String(REPEAT + 1),
+    '--out', join(tmpdir(), `reelcast-py-master-${process.pid}.mkv`),
+  ];
+  const out = execFileSync(join(venv, 'bin/python'), args, {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${process.env.PATH}` },
+  });
+  const parsed = JSON.parse(out.trim().split('\n').pop()!) as { loadSeconds: number; runs: PythonRun[] };
+  return { loadSeconds: parsed.loadSeconds, runs: parsed.runs.slice(1) };
+}
+
+async function compare(): Promise<void> {
+  console.log(
+    `\n1. Whole pipeline, TypeScript vs Python (${CLIP.frames} frames ${CLIP.width}x${CLIP.height}, ${CLIP.steps} UniPC steps, guidance ${CLIP.guidance}, ${THREADS} threads, median of ${REPEAT})`,
+  );
+  const py = timePython(CLIP);
+  const ts = await timeTypeScript(CLIP);
+  const tsMed = median(ts.seconds);
+  const pyMed = median(py.runs.map((r) => r.seconds));
+  console.log(
+    `   TypeScript: ${ts.seconds.map((s) => s.toFixed(3)).join(', ')} s  (median ${tsMed.toFixed(3)} s)`,
+  );
+  console.log(
+    `   Python:     ${py.runs.map((r) => r.seconds.toFixed(3)).join(', ')} s  (median ${pyMed.toFixed(3)} s)`,
+  );
+  console.log(`   ratio TS/Python = ${(tsMed / pyMed).toFixed(3)}   (target ≤ 1.10)`);
+  const tsT = ts.results.map((r) => r.timing!);
+  const phases = (denoise: number, decode: number, total: number): string =>
+    `denoise ${denoise.toFixed(3)} s, decode+encode ${decode.toFixed(3)} s, rest ${(total - denoise - decode).toFixed(3)} s`;
+  console.log(
+    `   TypeScript phases (median): ${phases(median(tsT.map((t) => sum(t.stepMs) / 1000)), median(tsT.map((t) => t.decodeMs / 1000)), tsMed)}`,
+  );
+  console.log(
+    `   Python phases (median):     ${phases(median(py.runs.map((r) => sum(r.stepSeconds))), median(py.runs.map((r) => r.decodeSeconds)), pyMed)}`,
+  );
+  const same = ts.results[0].framesSha256 === py.runs[0].framesSha256;
+  console.log(
+    `   frames identical to Python's: ${same ? 'yes (same sha256)' : 'no (float rounding in noise/sampler order; see README)'}`,
+  );
+
+  console.log('\n2. Time outside session.run per denoising step (TypeScript, same runs)');
+  const timing = ts.results.map((r) => r.timing!);
+  const outside = timing.map((t) => (sum(t.stepMs) - sum(t.runMs)) / sum(t.stepMs));
+  const perStep = timing.map((t) => (sum(t.stepMs) - sum(t.runMs)) / t.stepMs.length);
+  const stepMs = timing.map((t) => sum(t.stepMs) / t.stepMs.length);
+  console.log(
+    `   step ${median(stepMs).toFixed(2)} ms, outside session.run ${median(perStep).toFixed(3)} ms = ${pct(median(outside))} of step time   (target < 5 %)`,
+  );
+  const pyOutside = py.runs.map((r) => (sum(r.stepSeconds) - sum(r.runSeconds)) / sum(r.stepSeconds));
+  console.log(`   (Python baseline: ${pct(median(pyOutside))} of its step time outside session.run)`);
+}
+
+/** Part 3 runs each size in a fresh process so peak RSS belongs to that clip alone. */
+function rss(): void {
+  console.log('\n3. Peak RSS of a fresh process (4 steps; memory does not depend on steps)');
+  const sizes: Array<[number, number, number]> = [
+    [16, 640, 480],
+    [121, 640, 480],
+    [16, 1280, 704],
+    [61, 1280, 704],
+    [121, 1280, 704],
+  ];
+  const rows: Array<{ label: string; frames: number; mb: number; seconds: number }> = [];
+  for (const [frames, width, height] of sizes) {
+    const child = spawnSync(
+      process.execPath,
+      [__filename, 'rss-child', String(frames), String(width), String(height)],
+      {
+        encoding: 'utf8',
+        cwd: ROOT,
+      },
+    );
+    if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
+    const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+      maxRssKb: number;
+      seconds: number;
+      outsideShare: number;
+    };
+    const row = {
+      label: `${frames} frames ${height}x${width}`,
+      frames,
+      mb: r.maxRssKb / 1024,
+      seconds: r.seconds,
+    };
+    rows.push(row);
+    console.log(
+      `   ${row.label.padEnd(24)} peak RSS ${row.mb.toFixed(0).padStart(5)} MB   (${r.seconds.toFixed(1)} s, ${pct(r.outsideShare)} outside session.run)`,
+    );
+  }
+  const at = (f: number, w: number): number =>
+    rows.find((r) => r.frames === f && r.label.endsWith(`x${w}`))!.mb;
+  console.log(
+    `   growth 16 -> 121 frames: ${((at(121, 640) - at(16, 640)) / 105).toFixed(2)} MB/frame at 480x640, ${((at(121, 1280) - at(16, 1280)) / 105).toFixed(2)} MB/frame at 704x1280`,
+  );
+  console.log(
+    `   (one 704x1280 RGB frame is ${((704 * 1280 * 3) / 2 ** 20).toFixed(1)} MB as bytes, ${((704 * 1280 * 3 * 4) / 2 ** 20).toFixed(1)} MB as float32)`,
+  );
+}
+
+async function rssChild(frames: number, width: number, height: number): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'reelcast-rss-'));
+  const inference = new InferenceThread();
+  try {
+    const t0 = performance.now();
+    const r = await generateMaster(
+      { ...CLIP, frames, width, height, steps: 4 },
+      { ...setup(tmp), inference },
+    );
+    const t = r.timing!;
+    const out = {
+      maxRssKb: process.resourceUsage().maxRSS,
+      seconds: (performance.now() - t0) / 1000,
+      outsideShare: (sum(t.stepMs) - sum(t.runMs)) / sum(t.stepMs),
+    };
+    console.log(JSON.stringify(out));
+  } finally {
+    await inference.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const [mode, ...rest] = process.argv.slice(2);
+  if (mode === 'rss-child') return rssChild(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+  console.log(`reelcast generate bench: model ${resolve(ROOT, 'models/demo')}, node ${process.version}`);
+  if (!mode || mode === 'compare') await compare();
+  if (!mode || mode === 'rss') rss();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
