@@ -20,7 +20,9 @@
  * 3. Peak RSS of a fresh process generating 16 frames at 480x640 and 121 frames at 704x1280 (and
  *    61 between, to show the growth with frames) on the demo model.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -66,29 +68,6 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 
-/** Generates `req` REPEAT times in fresh storage (so nothing is a cache hit) after one warm-up. */
-async function timeTypeScript(
-  req: GenerateRequest,
-): Promise<{ seconds: number[]; results: GenerateResult[] }> {
-  const tmp = mkdtempSync(join(tmpdir(), 'reelcast-bench-'));
-  const inference = new InferenceThread();
-  try {
-    // Warm-up: starts the worker thread and loads the sessions (Python's loadSeconds counterpart).
-    await generateMaster({ ...req, steps: 1 }, { ...setup(join(tmp, 'warm')), inference });
-    const seconds: number[] = [];
-    const results: GenerateResult[] = [];
-    for (let i = 0; i < REPEAT; i++) {
-      const t0 = performance.now();
-      results.push(await generateMaster(req, { ...setup(join(tmp, `run-${i}`)), inference }));
-      seconds.push((performance.now() - t0) / 1000);
-    }
-    return { seconds, results };
-  } finally {
-    await inference.close();
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
 interface PythonRun {
   seconds: number;
   decodeSeconds: number;
@@ -97,62 +76,127 @@ interface PythonRun {
   framesSha256: string;
 }
 
-function timePython(req: GenerateRequest): { loadSeconds: number; runs: PythonRun[] } {
-  const venv = execFileSync(join(ROOT, 'models/python-env.sh'), { encoding: 'utf8' }).trim();
-  // One extra run: the first pays onnxruntime's first-run allocations, as the TS warm-up does.
-  // prettier-ignore
-  const args = [
-    join(ROOT, 'bench/generate_baseline.py'), '--model', join(ROOT, 'models/demo'), '--prompt', req.prompt, '--negative', req.negative ?? '',
-    '--frames', String(req.frames), '--width', String(req.width), '--height', String(req.height), '--steps', String(req.steps),
-    '--guidance', String(req.guidance), '--seed', String(req.seed), '--threads', String(THREADS), '--repeat', String(REPEAT + 1),
-    '--out', join(tmpdir(), `reelcast-py-master-${process.pid}.mkv`),
-  ];
-  const out = execFileSync(join(venv, 'bin/python'), args, {
-    encoding: 'utf8',
-    env: { ...process.env, PATH: `${process.env.PATH}` },
-  });
-  const parsed = JSON.parse(out.trim().split('\n').pop()!) as { loadSeconds: number; runs: PythonRun[] };
-  return { loadSeconds: parsed.loadSeconds, runs: parsed.runs.slice(1) };
+/** The Python baseline as a server: one generation per line written, one JSON line back. */
+class PythonBaseline {
+  readonly #proc: ChildProcessByStdio<Writable, Readable, null>;
+  readonly #lines: AsyncIterator<string>;
+
+  constructor(req: GenerateRequest) {
+    const venv = execFileSync(join(ROOT, 'models/python-env.sh'), { encoding: 'utf8' }).trim();
+    // prettier-ignore
+    const args = [
+      join(ROOT, 'bench/generate_baseline.py'), '--serve', '--model', join(ROOT, 'models/demo'), '--prompt', req.prompt,
+      '--negative', req.negative ?? '', '--frames', String(req.frames), '--width', String(req.width), '--height', String(req.height),
+      '--steps', String(req.steps), '--guidance', String(req.guidance), '--seed', String(req.seed), '--threads', String(THREADS),
+      '--out', join(tmpdir(), `reelcast-py-master-${process.pid}.mkv`),
+    ];
+    this.#proc = spawn(join(venv, 'bin/python'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.#lines = createInterface({ input: this.#proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  async ready(): Promise<number> {
+    return (JSON.parse(await this.#next()) as { loadSeconds: number }).loadSeconds;
+  }
+
+  async run(): Promise<PythonRun> {
+    this.#proc.stdin.write('go\n');
+    return JSON.parse(await this.#next()) as PythonRun;
+  }
+
+  close(): void {
+    this.#proc.stdin.end();
+  }
+
+  async #next(): Promise<string> {
+    const r = await this.#lines.next();
+    if (r.done) throw new Error('the Python baseline exited early');
+    return r.value as string;
+  }
+}
+
+/**
+ * REPEAT generations each side, alternating TypeScript and Python so a shared machine's load
+ * hits both alike, after one warm-up each (sessions loaded, first-run allocations done). The
+ * TypeScript runs use fresh storage, so none is a cache hit.
+ */
+async function timeBoth(
+  req: GenerateRequest,
+): Promise<{ ts: number[]; results: GenerateResult[]; py: PythonRun[] }> {
+  const tmp = mkdtempSync(join(tmpdir(), 'reelcast-bench-'));
+  const inference = new InferenceThread();
+  const python = new PythonBaseline(req);
+  try {
+    await python.ready();
+    await generateMaster(req, { ...setup(join(tmp, 'warm')), inference });
+    await python.run();
+    const ts: number[] = [];
+    const results: GenerateResult[] = [];
+    const py: PythonRun[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const t0 = performance.now();
+      results.push(await generateMaster(req, { ...setup(join(tmp, `run-${i}`)), inference }));
+      ts.push((performance.now() - t0) / 1000);
+      py.push(await python.run());
+    }
+    return { ts, results, py };
+  } finally {
+    python.close();
+    await inference.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 async function compare(): Promise<void> {
   console.log(
-    `\n1. Whole pipeline, TypeScript vs Python (${CLIP.frames} frames ${CLIP.width}x${CLIP.height}, ${CLIP.steps} UniPC steps, guidance ${CLIP.guidance}, ${THREADS} threads, median of ${REPEAT})`,
+    `\n1. Whole pipeline, TypeScript vs Python (${CLIP.frames} frames ${CLIP.width}x${CLIP.height}, ${CLIP.steps} UniPC steps, guidance ${CLIP.guidance}, ${THREADS} threads, ${REPEAT} alternating runs each)`,
   );
-  const py = timePython(CLIP);
-  const ts = await timeTypeScript(CLIP);
-  const tsMed = median(ts.seconds);
-  const pyMed = median(py.runs.map((r) => r.seconds));
+  const { ts, results, py } = await timeBoth(CLIP);
+  const tsMed = median(ts);
+  const pyMed = median(py.map((r) => r.seconds));
+  const ratios = ts.map((t, i) => t / py[i].seconds);
+  console.log(`   TypeScript: ${ts.map((s) => s.toFixed(3)).join(', ')} s  (median ${tsMed.toFixed(3)} s)`);
   console.log(
-    `   TypeScript: ${ts.seconds.map((s) => s.toFixed(3)).join(', ')} s  (median ${tsMed.toFixed(3)} s)`,
-  );
-  console.log(
-    `   Python:     ${py.runs.map((r) => r.seconds.toFixed(3)).join(', ')} s  (median ${pyMed.toFixed(3)} s)`,
-  );
-  console.log(`   ratio TS/Python = ${(tsMed / pyMed).toFixed(3)}   (target ≤ 1.10)`);
-  const tsT = ts.results.map((r) => r.timing!);
-  const phases = (denoise: number, decode: number, total: number): string =>
-    `denoise ${denoise.toFixed(3)} s, decode+encode ${decode.toFixed(3)} s, rest ${(total - denoise - decode).toFixed(3)} s`;
-  console.log(
-    `   TypeScript phases (median): ${phases(median(tsT.map((t) => sum(t.stepMs) / 1000)), median(tsT.map((t) => t.decodeMs / 1000)), tsMed)}`,
+    `   Python:     ${py.map((r) => r.seconds.toFixed(3)).join(', ')} s  (median ${pyMed.toFixed(3)} s)`,
   );
   console.log(
-    `   Python phases (median):     ${phases(median(py.runs.map((r) => sum(r.stepSeconds))), median(py.runs.map((r) => r.decodeSeconds)), pyMed)}`,
+    `   ratio TS/Python = ${(tsMed / pyMed).toFixed(3)} (of medians); per pair ${ratios.map((r) => r.toFixed(2)).join(', ')}   (target ≤ 1.10)`,
   );
-  const same = ts.results[0].framesSha256 === py.runs[0].framesSha256;
+  const tsT = results.map((r) => r.timing!);
+  const phases = (denoise: number[], decode: number[], total: number[]): string => {
+    const rest = total.map((t, i) => t - denoise[i] - decode[i]);
+    return `denoise ${median(denoise).toFixed(3)} s, decode+encode ${median(decode).toFixed(3)} s, rest ${median(rest).toFixed(3)} s`;
+  };
   console.log(
-    `   frames identical to Python's: ${same ? 'yes (same sha256)' : 'no (float rounding in noise/sampler order; see README)'}`,
+    `   TypeScript phases (medians): ${phases(
+      tsT.map((t) => sum(t.stepMs) / 1000),
+      tsT.map((t) => t.decodeMs / 1000),
+      ts,
+    )}`,
+  );
+  console.log(
+    `   Python phases (medians):     ${phases(
+      py.map((r) => sum(r.stepSeconds)),
+      py.map((r) => r.decodeSeconds),
+      py.map((r) => r.seconds),
+    )}`,
+  );
+  const same = results[0].framesSha256 === py[0].framesSha256;
+  console.log(
+    `   frames identical to Python's: ${same ? 'yes (same sha256)' : 'no (float rounding differs between the two samplers; see models/README.md)'}`,
   );
 
   console.log('\n2. Time outside session.run per denoising step (TypeScript, same runs)');
-  const timing = ts.results.map((r) => r.timing!);
-  const outside = timing.map((t) => (sum(t.stepMs) - sum(t.runMs)) / sum(t.stepMs));
-  const perStep = timing.map((t) => (sum(t.stepMs) - sum(t.runMs)) / t.stepMs.length);
-  const stepMs = timing.map((t) => sum(t.stepMs) / t.stepMs.length);
+  const outside = tsT.map((t) => (sum(t.stepMs) - sum(t.runMs)) / sum(t.stepMs));
+  const perStep = tsT.map((t) => (sum(t.stepMs) - sum(t.runMs)) / t.stepMs.length);
+  const waitPerStep = tsT.map((t) => sum(t.waitMs) / t.stepMs.length);
+  const stepMs = tsT.map((t) => sum(t.stepMs) / t.stepMs.length);
   console.log(
     `   step ${median(stepMs).toFixed(2)} ms, outside session.run ${median(perStep).toFixed(3)} ms = ${pct(median(outside))} of step time   (target < 5 %)`,
   );
-  const pyOutside = py.runs.map((r) => (sum(r.stepSeconds) - sum(r.runSeconds)) / sum(r.stepSeconds));
+  console.log(
+    `   of which waiting for the main thread to take the previous progress: ${median(waitPerStep).toFixed(3)} ms`,
+  );
+  const pyOutside = py.map((r) => (sum(r.stepSeconds) - sum(r.runSeconds)) / sum(r.stepSeconds));
   console.log(`   (Python baseline: ${pct(median(pyOutside))} of its step time outside session.run)`);
 }
 

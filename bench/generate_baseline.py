@@ -6,7 +6,9 @@ onnxruntime + numpy on the same graphs, steps, seed, guidance, decode windows an
         --steps 25 --guidance 7.5 --seed 42 --threads 2 --repeat 3 --out /tmp/py-master.mkv
 
 Prints one JSON line: load and per-run wall times, per-step session.run and step times, the
-sha256 of the frame bytes. The noise and UniPC sampler are the independent numpy reference in
+sha256 of the frame bytes. With --serve it loads once, then runs one generation per line read
+from stdin and prints one JSON line each, so the bench can alternate TypeScript and Python runs
+(a shared machine's load then hits both alike). The noise and UniPC sampler are the independent numpy reference in
 test/unit/generate/fixtures/make_fixtures.py (imported, not copied).
 """
 
@@ -35,6 +37,7 @@ def main():
     ap.add_argument("--prompt", default="a bright summer sale banner with floating shapes")
     ap.add_argument("--negative", default="blurry, low quality")
     ap.add_argument("--out", default="/tmp/reelcast-py-master.mkv")
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
 
     t_load = time.perf_counter()
@@ -49,6 +52,11 @@ def main():
     tok = Tokenizer.from_file(os.path.join(a.model, m["tokenizer"]))
     load_s = time.perf_counter() - t_load
 
+    if a.serve:
+        print(json.dumps({"loadSeconds": load_s}), flush=True)
+        for _ in sys.stdin:
+            print(json.dumps(generate(a, m, sess, tok)), flush=True)
+        return
     runs = []
     for _ in range(a.repeat):
         runs.append(generate(a, m, sess, tok))
@@ -100,7 +108,8 @@ def generate(a, m, sess, tok):
         video = sess["vaeDecoder"].run(["video"], {"latents": np.ascontiguousarray(x[:, :, lo:hi])})[0][0]
         skip = 0 if lo == start else st * (start - lo - 1) + 1
         keep = min(video.shape[1] - skip, a.frames - emitted)
-        rgb = np.clip((video[:, skip : skip + keep] + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)  # [3,F,H,W]
+        # float64 and round-half-even, as the TypeScript side's Uint8ClampedArray store does
+        rgb = np.clip(np.rint((video[:, skip : skip + keep].astype(np.float64) + 1) * 127.5), 0, 255).astype(np.uint8)
         planes = np.ascontiguousarray(rgb[[1, 2, 0]].transpose(1, 0, 2, 3)).tobytes()  # gbrp per frame
         digest.update(planes)
         ff.stdin.write(planes)

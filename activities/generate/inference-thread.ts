@@ -20,8 +20,8 @@ export interface RunCallbacks {
 
 type FromWorker =
   | { type: 'loaded'; id: number; provider: ProviderKind; warnings: string[] }
-  | { type: 'progress'; id: number; progress: Progress }
-  | { type: 'frames'; id: number; planes: Uint8Array; count: number }
+  | { type: 'progress'; id: number; seq: number; progress: Progress }
+  | { type: 'frames'; id: number; seq: number; planes: Uint8Array; count: number }
   | { type: 'done'; id: number; result: InferenceResult }
   | { type: 'error'; id: number; error: SerializedError };
 
@@ -82,12 +82,12 @@ export class InferenceThread {
             try {
               cb.onProgress?.(msg.progress);
             } finally {
-              worker.postMessage({ type: 'ack', id });
+              worker.postMessage({ type: 'ack', seq: msg.seq });
             }
             break;
           case 'frames':
             cb.onFrames(msg.planes, msg.count).then(
-              () => worker.postMessage({ type: 'ack', id }),
+              () => worker.postMessage({ type: 'ack', seq: msg.seq }),
               (err: Error) => {
                 // The consumer failed (ffmpeg died): stop the job at the next step boundary.
                 Atomics.store(flag, 0, 1);

@@ -17,26 +17,27 @@ export interface RunMessage {
   cancel: SharedArrayBuffer;
 }
 
-export type ToWorker = RunMessage | { type: 'ack'; id: number };
+export type ToWorker = RunMessage | { type: 'ack'; seq: number };
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.ts runs as a worker thread (see inference-thread.ts)');
 
 const acks = new Map<number, () => void>();
+let nextSeq = 1;
 
-/** Posts a message and resolves when the main thread acknowledges it (one outstanding per job). */
-function request(id: number, message: object, transfer: ArrayBuffer[] = []): Promise<void> {
-  if (acks.has(id)) throw new Error(`job ${id}: a message is already waiting for its ack`);
+/** Posts a message and resolves when the main thread acknowledges its sequence number. */
+function request(message: object, transfer: ArrayBuffer[] = []): Promise<void> {
+  const seq = nextSeq++;
   return new Promise<void>((resolve) => {
-    acks.set(id, resolve);
-    port!.postMessage(message, transfer);
+    acks.set(seq, resolve);
+    port!.postMessage({ ...message, seq }, transfer);
   });
 }
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'ack') {
-    acks.get(msg.id)?.();
-    acks.delete(msg.id);
+    acks.get(msg.seq)?.();
+    acks.delete(msg.seq);
     return;
   }
   void run(msg);
@@ -51,10 +52,10 @@ async function run(msg: RunMessage): Promise<void> {
       isCancelled: () => Atomics.load(cancel, 0) === 1,
       // Acknowledged progress keeps the worker at most one step ahead of what the caller has
       // seen, so a cancel sent on a heartbeat stops the generation within one step.
-      onProgress: (progress) => request(msg.id, { type: 'progress', id: msg.id, progress }),
+      onProgress: (progress) => request({ type: 'progress', id: msg.id, progress }),
       // Wait until the caller has handed the frames to ffmpeg: memory stays one window deep.
       emitFrames: (planes, count) =>
-        request(msg.id, { type: 'frames', id: msg.id, planes, count }, [planes.buffer as ArrayBuffer]),
+        request({ type: 'frames', id: msg.id, planes, count }, [planes.buffer as ArrayBuffer]),
     });
     port!.postMessage({ type: 'done', id: msg.id, result: { ...result, provider: model.provider } });
   } catch (err) {

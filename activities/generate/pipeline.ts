@@ -54,6 +54,8 @@ export interface PipelineResult {
 export interface StepTiming {
   stepMs: number[];
   runMs: number[];
+  /** Part of stepMs spent waiting for the main thread to take the previous step's progress. */
+  waitMs: number[];
   textMs: number;
   decodeMs: number;
 }
@@ -102,7 +104,7 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const shape = latentShape(model.manifest, req);
   const { sessions, manifest } = model;
-  const timing: StepTiming = { stepMs: [], runMs: [], textMs: 0, decodeMs: 0 };
+  const timing: StepTiming = { stepMs: [], runMs: [], waitMs: [], textMs: 0, decodeMs: 0 };
   const guided = req.guidance !== 1;
 
   // 1. Text: prompt and negative prompt through the encoder (one batch of 2 when allowed).
@@ -157,7 +159,9 @@ export async function runPipeline(
     latents = sampler.step(i, velocity, latents);
     // The main thread's ack of the previous step's progress overlaps this step's compute: the
     // worker never idles on the hand-off, and a cancel sent on heartbeat k stops before step k+2.
+    const w0 = performance.now();
     await progressSeen;
+    timing.waitMs.push(performance.now() - w0);
     const perStep = (performance.now() - started) / (i + 1);
     progressSeen = hooks.onProgress({
       phase: 'denoise',
@@ -308,6 +312,7 @@ async function decode(
   let emitted = 0;
   const plane = shape.h * model.manifest.vaeStride[1] * shape.w * model.manifest.vaeStride[2];
 
+  let taken = Promise.resolve();
   for (let start = 0; start < shape.t && emitted < wanted; start += chunk) {
     if (hooks.isCancelled()) throw new GenerationCancelledError(req.steps);
     const from = Math.max(0, start - context);
@@ -325,10 +330,13 @@ async function decode(
     const keep = Math.min(decodedFrames - skip, wanted - emitted);
     const planes = toGbrp(video, decodedFrames, plane, skip, keep);
     hash.update(planes);
-    await hooks.emitFrames(planes, keep);
+    // One window in flight: ffmpeg encodes this one while the next is decoded.
+    await taken;
+    taken = hooks.emitFrames(planes, keep);
     emitted += keep;
     await hooks.onProgress({ phase: 'decode', step: to, of: shape.t, etaSeconds: 0 });
   }
+  await taken;
   return { frames: emitted, framesSha256: hash.digest('hex') };
 }
 
@@ -342,21 +350,21 @@ function sliceTime(x: Float32Array, s: LatentShape, from: number, to: number): F
   return out;
 }
 
-/** video [1,3,F,H,W] in [-1,1] -> frames skip..skip+keep as G,B,R byte planes (round half up, like Wan's saver). */
+/**
+ * video [1,3,F,H,W] in [-1,1] -> frames skip..skip+keep as G,B,R byte planes. The clamped array
+ * does the clamp and the rounding (to nearest, ties to even) in one store.
+ */
 function toGbrp(video: Float32Array, frames: number, plane: number, skip: number, keep: number): Uint8Array {
-  const out = new Uint8Array(keep * 3 * plane);
+  const bytes = new Uint8ClampedArray(keep * 3 * plane);
   const order = [1, 2, 0]; // gbrp: G plane, B plane, R plane
   for (let f = 0; f < keep; f++) {
     for (let p = 0; p < 3; p++) {
       const src = (order[p] * frames + skip + f) * plane;
       const dst = (f * 3 + p) * plane;
-      for (let k = 0; k < plane; k++) {
-        const v = (video[src + k] + 1) * 127.5 + 0.5;
-        out[dst + k] = v <= 0 ? 0 : v >= 255 ? 255 : v; // Uint8Array stores truncated
-      }
+      for (let k = 0; k < plane; k++) bytes[dst + k] = (video[src + k] + 1) * 127.5;
     }
   }
-  return out;
+  return new Uint8Array(bytes.buffer);
 }
 
 async function runSession(
