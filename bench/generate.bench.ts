@@ -180,6 +180,10 @@ async function compare(): Promise<void> {
       py.map((r) => r.seconds),
     )}`,
   );
+  const m = (f: (t: (typeof tsT)[number]) => number): string => median(tsT.map(f)).toFixed(0);
+  console.log(
+    `   TypeScript rest: text encoder ${m((t) => t.textMs)} ms, ffmpeg finishing ${m((t) => t.finishMs)} ms, copy into storage ${m((t) => t.storeMs)} ms`,
+  );
   const same = results[0].framesSha256 === py[0].framesSha256;
   console.log(
     `   frames identical to Python's: ${same ? 'yes (same sha256)' : 'no (float rounding differs between the two samplers; see models/README.md)'}`,

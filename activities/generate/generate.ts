@@ -50,8 +50,15 @@ export interface GenerateResult {
   seconds: number;
   /** sha256 of the decoded frames (planar RGB bytes), equal for equal clips. */
   framesSha256: string;
-  /** Timings of this run; absent for a cache hit. */
-  timing?: StepTiming;
+  /** Timings of this run (ms); absent for a cache hit. */
+  timing?: GenerateTiming;
+}
+
+export interface GenerateTiming extends StepTiming {
+  /** ffmpeg finishing the file after the last frame. */
+  finishMs: number;
+  /** Copying the master into storage. */
+  storeMs: number;
 }
 
 export interface GenerateDeps {
@@ -146,22 +153,31 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
   if (deps.signal?.aborted) throw new GenerationCancelledError(0);
   const dir = await mkdtemp(join(tmpdir(), 'reelcast-master-'));
   const file = join(dir, 'master.mkv');
-  const writer = new MasterWriter({
-    ffmpegPath: deps.config.ffmpeg.ffmpegPath,
-    width: req.width,
-    height: req.height,
-    fps: manifest.fps,
-    file,
-  });
+  // Starting ffmpeg blocks this thread for tens of milliseconds: do it once the inference thread
+  // is busy with the first step, not before the job is handed to it.
+  let writer: MasterWriter | undefined;
+  const startWriter = (): MasterWriter =>
+    (writer ??= new MasterWriter({
+      ffmpegPath: deps.config.ffmpeg.ffmpegPath,
+      width: req.width,
+      height: req.height,
+      fps: manifest.fps,
+      file,
+    }));
   try {
     const inference = deps.inference ?? sharedInferenceThread();
     const result = await inference.run(options, req, {
-      onProgress: deps.onProgress,
+      onProgress: (p) => {
+        startWriter();
+        deps.onProgress?.(p);
+      },
       onWarning: deps.onWarning ?? ((w) => process.emitWarning(w, 'ReelcastGenerateWarning')),
-      onFrames: (planes) => writer.write(planes),
+      onFrames: (planes) => startWriter().write(planes),
       signal: deps.signal,
     });
-    await writer.finish();
+    const f0 = performance.now();
+    await startWriter().finish();
+    const finishMs = performance.now() - f0;
     const metadata = {
       'model-id': manifest.id,
       precision: options.precision,
@@ -175,7 +191,9 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
       steps: String(req.steps),
       'frames-sha256': result.framesSha256,
     };
+    const s0 = performance.now();
     await deps.storage.put(key, createReadStream(file), { contentType: MASTER_CONTENT_TYPE, metadata });
+    const storeMs = performance.now() - s0;
     return {
       key,
       cached: false,
@@ -187,10 +205,10 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
       fps: manifest.fps,
       seconds: result.frames / manifest.fps,
       framesSha256: result.framesSha256,
-      timing: result.timing,
+      timing: { ...result.timing, finishMs, storeMs },
     };
   } catch (err) {
-    await writer.abort();
+    await writer?.abort();
     throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -30,9 +30,9 @@ export function philox4x32(
       k1 = (k1 + W1) >>> 0;
     }
     const lo0 = Math.imul(M0, c0) >>> 0;
-    const hi0 = mulhi(M0, c0);
+    const hi0 = mulhi(M0_HI, M0_LO, c0);
     const lo1 = Math.imul(M1, c2) >>> 0;
-    const hi1 = mulhi(M1, c2);
+    const hi1 = mulhi(M1_HI, M1_LO, c2);
     const n0 = (hi1 ^ c1 ^ k0) >>> 0;
     const n2 = (hi0 ^ c3 ^ k1) >>> 0;
     c0 = n0;
@@ -46,17 +46,17 @@ export function philox4x32(
   out[3] = c3;
 }
 
-/** High 32 bits of a 32x32-bit product, exact (float64 cannot hold the 64-bit product). */
-function mulhi(a: number, b: number): number {
-  const al = a & 0xffff;
-  const ah = a >>> 16;
-  const bl = b & 0xffff;
-  const bh = b >>> 16;
-  const ll = al * bl;
-  const lh = al * bh;
-  const hl = ah * bl;
-  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  return (ah * bh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536)) >>> 0;
+const M0_HI = M0 >>> 16;
+const M0_LO = M0 & 0xffff;
+const M1_HI = M1 >>> 16;
+const M1_LO = M1 & 0xffff;
+
+/**
+ * High 32 bits of m*c for the 32-bit constant m = mHi*2^16 + mLo: every partial product is
+ * below 2^49, so float64 holds it exactly (the 64-bit product itself would not fit).
+ */
+function mulhi(mHi: number, mLo: number, c: number): number {
+  return Math.floor((mHi * c + Math.floor((mLo * c) / 65536)) / 65536);
 }
 
 /**
