@@ -227,6 +227,7 @@ function rss(): void {
     if (child.status !== 0) throw new Error(`rss child failed: ${child.stderr}`);
     const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
       maxRssKb: number;
+      peakMb: Record<string, number>;
       seconds: number;
       outsideShare: number;
     };
@@ -238,7 +239,7 @@ function rss(): void {
     };
     rows.push(row);
     console.log(
-      `   ${row.label.padEnd(24)} peak RSS ${row.mb.toFixed(0).padStart(5)} MB   (${r.seconds.toFixed(1)} s, ${pct(r.outsideShare)} outside session.run)`,
+      `   ${row.label.padEnd(24)} peak RSS ${row.mb.toFixed(0).padStart(5)} MB (denoising ${r.peakMb.denoise ?? '?'} MB, decoding ${r.peakMb.decode ?? '?'} MB)   ${r.seconds.toFixed(1)} s`,
     );
   }
   const at = (f: number, w: number): number =>
@@ -254,20 +255,37 @@ function rss(): void {
 async function rssChild(frames: number, width: number, height: number): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'reelcast-rss-'));
   const inference = new InferenceThread();
+  // RSS sampled every 20 ms, by phase, to tell the denoiser's activations from decode buffers.
+  let phase = 'load';
+  const peak: Record<string, number> = {};
+  const sample = (): void => {
+    peak[phase] = Math.max(peak[phase] ?? 0, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, 20);
   try {
     const t0 = performance.now();
     const r = await generateMaster(
       { ...CLIP, frames, width, height, steps: 4 },
-      { ...setup(tmp), inference },
+      {
+        ...setup(tmp),
+        inference,
+        onProgress: (p) => {
+          sample();
+          phase = p.phase;
+        },
+      },
     );
+    sample();
     const t = r.timing!;
     const out = {
       maxRssKb: process.resourceUsage().maxRSS,
+      peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       seconds: (performance.now() - t0) / 1000,
       outsideShare: (sum(t.stepMs) - sum(t.runMs)) / sum(t.stepMs),
     };
     console.log(JSON.stringify(out));
   } finally {
+    clearInterval(timer);
     await inference.close();
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -312,18 +312,41 @@ async function decode(
   let emitted = 0;
   const plane = shape.h * model.manifest.vaeStride[1] * shape.w * model.manifest.vaeStride[2];
 
+  // Output buffers per window length, reused: at 704x1280 one window is ~100 MB of float32,
+  // and a fresh one per window would pile up as garbage faster than the collector frees it.
+  const outType = outputType(vae, 'video');
+  const [, sh, sw] = model.manifest.vaeStride;
+  const outputs = new Map<number, { tensor: ort.Tensor; f32: Float32Array }>();
+  const decodeWindow = async (window: Float32Array, k: number): Promise<Float32Array> => {
+    let o = outputs.get(k);
+    if (!o) {
+      const dims = [1, 3, st * (k - 1) + 1, shape.h * sh, shape.w * sw];
+      const size = dims.reduce((a, b) => a * b, 1);
+      const tensor =
+        outType === 'float16'
+          ? new ort.Tensor('float16', new Uint16Array(size), dims)
+          : new ort.Tensor('float32', new Float32Array(size), dims);
+      o = { tensor, f32: outType === 'float16' ? new Float32Array(size) : (tensor.data as Float32Array) };
+      outputs.set(k, o);
+    }
+    try {
+      await vae.run(
+        { latents: floatTensor(type, window, [1, shape.channels, k, shape.h, shape.w]) },
+        { video: o.tensor },
+      );
+    } catch (err) {
+      throw classifyOrtError('VAE decoder', err);
+    }
+    if (outType === 'float16') fromFloat16(o.tensor.data as Uint16Array, o.f32);
+    return o.f32;
+  };
   let taken = Promise.resolve();
   for (let start = 0; start < shape.t && emitted < wanted; start += chunk) {
     if (hooks.isCancelled()) throw new GenerationCancelledError(req.steps);
     const from = Math.max(0, start - context);
     const to = Math.min(shape.t, start + chunk);
     const window = sliceTime(latents, shape, from, to);
-    const video = await runSession(
-      vae,
-      { latents: floatTensor(type, window, [1, shape.channels, to - from, shape.h, shape.w]) },
-      'video',
-      'VAE decoder',
-    );
+    const video = await decodeWindow(window, to - from);
     const decodedFrames = video.length / (3 * plane);
     // Frames of the context latents were emitted by the previous window: skip them.
     const skip = from === start ? 0 : st * (start - from - 1) + 1;
