@@ -13,7 +13,10 @@ export interface InferenceResult extends PipelineResult {
 export interface RunCallbacks {
   onProgress?(p: Progress): void;
   onWarning?(message: string): void;
-  /** Takes a window of frames (planar gbrp); the next window is decoded after this resolves. */
+  /**
+   * Takes a window of frames (planar gbrp). Resolve only when done with the bytes: the buffer
+   * then goes back to the inference thread and is filled with a later window.
+   */
   onFrames(planes: Uint8Array, count: number): Promise<void>;
   signal?: AbortSignal;
 }
@@ -87,7 +90,11 @@ export class InferenceThread {
             break;
           case 'frames':
             cb.onFrames(msg.planes, msg.count).then(
-              () => worker.postMessage({ type: 'ack', seq: msg.seq }),
+              // The bytes are in ffmpeg's pipe: hand the buffer back for the next window.
+              () =>
+                worker.postMessage({ type: 'ack', seq: msg.seq, buffer: msg.planes.buffer }, [
+                  msg.planes.buffer as ArrayBuffer,
+                ]),
               (err: Error) => {
                 // The consumer failed (ffmpeg died): stop the job at the next step boundary.
                 Atomics.store(flag, 0, 1);

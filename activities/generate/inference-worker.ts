@@ -17,12 +17,21 @@ export interface RunMessage {
   cancel: SharedArrayBuffer;
 }
 
-export type ToWorker = RunMessage | { type: 'ack'; seq: number };
+export type ToWorker = RunMessage | { type: 'ack'; seq: number; buffer?: ArrayBuffer };
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.ts runs as a worker thread (see inference-thread.ts)');
 
 const acks = new Map<number, () => void>();
+// Frame buffers come back once ffmpeg has them; reusing them keeps memory flat however long the clip.
+const framePool: ArrayBuffer[] = [];
+
+function frameBuffer(bytes: number): Uint8Array {
+  const i = framePool.findIndex((b) => b.byteLength === bytes);
+  if (i >= 0) return new Uint8Array(framePool.splice(i, 1)[0]);
+  if (framePool.length > 4) framePool.shift(); // sizes of an earlier clip
+  return new Uint8Array(bytes);
+}
 let nextSeq = 1;
 
 /** Posts a message and resolves when the main thread acknowledges its sequence number. */
@@ -36,6 +45,7 @@ function request(message: object, transfer: ArrayBuffer[] = []): Promise<void> {
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'ack') {
+    if (msg.buffer) framePool.push(msg.buffer);
     acks.get(msg.seq)?.();
     acks.delete(msg.seq);
     return;
@@ -54,6 +64,7 @@ async function run(msg: RunMessage): Promise<void> {
       // seen, so a cancel sent on a heartbeat stops the generation within one step.
       onProgress: (progress) => request({ type: 'progress', id: msg.id, progress }),
       // Wait until the caller has handed the frames to ffmpeg: memory stays one window deep.
+      frameBuffer,
       emitFrames: (planes, count) =>
         request({ type: 'frames', id: msg.id, planes, count }, [planes.buffer as ArrayBuffer]),
     });

@@ -56,22 +56,21 @@ export class MasterWriter {
     });
   }
 
+  /**
+   * Writes frames; resolves once ffmpeg's pipe has taken every byte, so the caller may reuse the
+   * buffer (the inference thread gets it back for the next window).
+   */
   async write(planes: Uint8Array): Promise<void> {
     if (this.#failed) throw this.#error();
-    if (!this.#proc.stdin.write(planes)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = (): void => {
-          this.#proc.off('close', onClose);
-          resolve();
-        };
-        const onClose = (): void => {
-          this.#proc.stdin.off('drain', onDrain);
-          reject(this.#error());
-        };
-        this.#proc.stdin.once('drain', onDrain);
-        this.#proc.once('close', onClose);
+    await new Promise<void>((resolve, reject) => {
+      const onClose = (): void => reject(this.#error());
+      this.#proc.once('close', onClose);
+      this.#proc.stdin.write(planes, (err) => {
+        this.#proc.off('close', onClose);
+        if (err) reject(this.#error());
+        else resolve();
       });
-    }
+    });
   }
 
   /** Ends the input and waits for ffmpeg to finish the file. */

@@ -41,6 +41,8 @@ export interface PipelineHooks {
   onProgress(p: Progress): Promise<void>;
   /** Frames as planar G,B,R bytes (ffmpeg's gbrp), `count` frames back to back. Resolves when taken. */
   emitFrames(planes: Uint8Array, count: number): Promise<void>;
+  /** A byte buffer for frames; recycled ones when the caller gives them back. Default: new. */
+  frameBuffer?(bytes: number): Uint8Array;
 }
 
 export interface PipelineResult {
@@ -351,7 +353,14 @@ async function decode(
     // Frames of the context latents were emitted by the previous window: skip them.
     const skip = from === start ? 0 : st * (start - from - 1) + 1;
     const keep = Math.min(decodedFrames - skip, wanted - emitted);
-    const planes = toGbrp(video, decodedFrames, plane, skip, keep);
+    const planes = toGbrp(
+      video,
+      decodedFrames,
+      plane,
+      skip,
+      keep,
+      hooks.frameBuffer?.(keep * 3 * plane) ?? new Uint8Array(keep * 3 * plane),
+    );
     hash.update(planes);
     // One window in flight: ffmpeg encodes this one while the next is decoded.
     await taken;
@@ -377,8 +386,15 @@ function sliceTime(x: Float32Array, s: LatentShape, from: number, to: number): F
  * video [1,3,F,H,W] in [-1,1] -> frames skip..skip+keep as G,B,R byte planes. The clamped array
  * does the clamp and the rounding (to nearest, ties to even) in one store.
  */
-function toGbrp(video: Float32Array, frames: number, plane: number, skip: number, keep: number): Uint8Array {
-  const bytes = new Uint8ClampedArray(keep * 3 * plane);
+function toGbrp(
+  video: Float32Array,
+  frames: number,
+  plane: number,
+  skip: number,
+  keep: number,
+  out: Uint8Array,
+): Uint8Array {
+  const bytes = new Uint8ClampedArray(out.buffer, out.byteOffset, keep * 3 * plane);
   const order = [1, 2, 0]; // gbrp: G plane, B plane, R plane
   for (let f = 0; f < keep; f++) {
     for (let p = 0; p < 3; p++) {
@@ -387,7 +403,7 @@ function toGbrp(video: Float32Array, frames: number, plane: number, skip: number
       for (let k = 0; k < plane; k++) bytes[dst + k] = (video[src + k] + 1) * 127.5;
     }
   }
-  return new Uint8Array(bytes.buffer);
+  return out;
 }
 
 async function runSession(
