@@ -41,7 +41,14 @@ export interface ReelcastConfig {
     shutdownGraceSeconds: number;
   };
   schedule: { leadMinutes: number };
-  model: { dir: string; provider: 'cpu' | 'cuda' | 'tensorrt'; deviceId: number; tensorrtCacheDir?: string };
+  model: {
+    dir: string;
+    provider: 'cpu' | 'cuda' | 'tensorrt';
+    deviceId: number;
+    tensorrtCacheDir?: string;
+    precision: 'fp32' | 'fp16';
+    threads: number;
+  };
   ffmpeg: { ffmpegPath: string; ffprobePath: string };
   channels: {
     outbox: { dir?: string };

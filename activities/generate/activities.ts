@@ -1,0 +1,41 @@
+import { Context } from '@temporalio/activity';
+import type { ReelcastConfig } from '../../config';
+import type { ObjectStorage } from '../storage';
+import { generateMaster, type GenerateRequest, type GenerateResult } from './generate';
+import type { InferenceThread } from './inference-thread';
+
+export interface GenerateActivityDeps {
+  storage: ObjectStorage;
+  config: ReelcastConfig;
+  inference?: InferenceThread;
+}
+
+/** What the workflow gets back: small JSON, no video bytes (timings stay in the worker's logs). */
+export type GenerateActivityResult = Omit<GenerateResult, 'timing'>;
+
+/**
+ * Activities for the `reelcast-gpu` task queue. Register with
+ * `activities: { ...createGenerateActivities({ storage, config }) }` on a worker whose
+ * maxConcurrentActivityTaskExecutions is worker.gpuConcurrency.
+ *
+ * Call from the post workflow with a heartbeatTimeout (a step of a real model on a GPU takes
+ * seconds; 60 s is generous) and `nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS]`.
+ */
+export function createGenerateActivities(deps: GenerateActivityDeps) {
+  return {
+    /** Generates (or finds) the master clip; heartbeats `{step, of, etaSeconds, phase}` every step. */
+    async generateClip(request: GenerateRequest): Promise<GenerateActivityResult> {
+      const ctx = Context.current();
+      const { timing: _timing, ...result } = await generateMaster(request, {
+        storage: deps.storage,
+        config: deps.config,
+        inference: deps.inference,
+        signal: ctx.cancellationSignal,
+        onProgress: (p) =>
+          ctx.heartbeat({ step: p.step, of: p.of, etaSeconds: p.etaSeconds, phase: p.phase }),
+        onWarning: (w) => ctx.log.warn(w),
+      });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { parentPort } from 'node:worker_threads';
+import { serializeError } from './errors';
+import { loadModel, type ModelOptions } from './model';
+import { runPipeline, type ResolvedRequest } from './pipeline';
+
+/**
+ * The inference thread's side: keeps the model sessions open across jobs (loadModel caches
+ * them) and runs one job at a time. Every message carries the job id; see inference-thread.ts.
+ */
+
+export interface RunMessage {
+  type: 'run';
+  id: number;
+  model: ModelOptions;
+  request: ResolvedRequest;
+  /** Int32 flag the caller sets to 1 to cancel; read before every step. */
+  cancel: SharedArrayBuffer;
+}
+
+export type ToWorker = RunMessage | { type: 'ack'; seq: number; buffer?: ArrayBuffer };
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker.ts runs as a worker thread (see inference-thread.ts)');
+
+const acks = new Map<number, () => void>();
+// Frame buffers come back once ffmpeg has them; reusing them keeps memory flat however long the clip.
+const framePool: ArrayBuffer[] = [];
+
+function frameBuffer(bytes: number): Uint8Array {
+  const i = framePool.findIndex((b) => b.byteLength === bytes);
+  if (i >= 0) return new Uint8Array(framePool.splice(i, 1)[0]);
+  if (framePool.length > 4) framePool.shift(); // sizes of an earlier clip
+  return new Uint8Array(bytes);
+}
+let nextSeq = 1;
+
+/** Posts a message and resolves when the main thread acknowledges its sequence number. */
+function request(message: object, transfer: ArrayBuffer[] = []): Promise<void> {
+  const seq = nextSeq++;
+  return new Promise<void>((resolve) => {
+    acks.set(seq, resolve);
+    port!.postMessage({ ...message, seq }, transfer);
+  });
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'ack') {
+    if (msg.buffer) framePool.push(msg.buffer);
+    acks.get(msg.seq)?.();
+    acks.delete(msg.seq);
+    return;
+  }
+  void run(msg);
+});
+
+async function run(msg: RunMessage): Promise<void> {
+  const cancel = new Int32Array(msg.cancel);
+  try {
+    const model = await loadModel(msg.model);
+    port!.postMessage({ type: 'loaded', id: msg.id, provider: model.provider, warnings: model.warnings });
+    const result = await runPipeline(model, msg.request, {
+      isCancelled: () => Atomics.load(cancel, 0) === 1,
+      // Acknowledged progress keeps the worker at most one step ahead of what the caller has
+      // seen, so a cancel sent on a heartbeat stops the generation within one step.
+      onProgress: (progress) => request({ type: 'progress', id: msg.id, progress }),
+      // Wait until the caller has handed the frames to ffmpeg: memory stays one window deep.
+      frameBuffer,
+      emitFrames: (planes, count) =>
+        request({ type: 'frames', id: msg.id, planes, count }, [planes.buffer as ArrayBuffer]),
+    });
+    port!.postMessage({ type: 'done', id: msg.id, result: { ...result, provider: model.provider } });
+  } catch (err) {
+    port!.postMessage({ type: 'error', id: msg.id, error: serializeError(err) });
+  }
+}

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import type { Precision } from './manifest';
+import type { ResolvedRequest } from './pipeline';
+
+/**
+ * The storage key of a master clip: a hash of everything that decides its frames (prompt,
+ * negative prompt, seed, model id and precision, sampler parameters, size). A retry or a replay
+ * asks for the same key and finds the clip, so the GPU never runs twice for it. The execution
+ * provider is left out on purpose: CPU and GPU give the same clip up to float rounding.
+ */
+export function masterKey(modelId: string, precision: Precision, req: ResolvedRequest): string {
+  const canonical = JSON.stringify([
+    'reelcast-master-v1',
+    modelId,
+    precision,
+    req.prompt,
+    req.negative,
+    req.seed,
+    req.frames,
+    req.width,
+    req.height,
+    req.steps,
+    req.guidance,
+    req.sampler,
+    req.shift,
+  ]);
+  return `masters/${createHash('sha256').update(canonical).digest('hex')}.mkv`;
+}

@@ -1,0 +1,161 @@
+import * as ort from 'onnxruntime-node';
+import { classifyOrtError, ManifestMismatchError, UnsupportedProviderError } from './errors';
+import {
+  checkGraph,
+  GRAPH_KEYS,
+  loadManifest,
+  modelFiles,
+  type GraphKey,
+  type ModelManifest,
+  type Precision,
+} from './manifest';
+import {
+  executionProviders,
+  isProviderUnavailable,
+  type ProviderKind,
+  type ProviderRequest,
+} from './providers';
+import { PromptTokenizer } from './tokenizer';
+
+export interface ModelOptions {
+  dir: string;
+  precision: Precision;
+  provider: ProviderRequest;
+  /** onnxruntime intra-op threads; 0 lets onnxruntime pick (all cores). */
+  threads: number;
+}
+
+/** A model directory with its three sessions open, checked against its manifest. */
+export interface LoadedModel {
+  manifest: ModelManifest;
+  tokenizer: PromptTokenizer;
+  sessions: Record<GraphKey, ort.InferenceSession>;
+  /** The provider the sessions run on (after any fallback). */
+  provider: ProviderKind;
+  /** Warnings a person should see (provider fallback). */
+  warnings: string[];
+}
+
+// Sessions are expensive (seconds to minutes for a real model, TensorRT engines longer): one set
+// per model directory/precision/provider per process, reused by every generation.
+const cache = new Map<string, Promise<LoadedModel>>();
+
+export function loadModel(options: ModelOptions): Promise<LoadedModel> {
+  const key = JSON.stringify(options);
+  let loaded = cache.get(key);
+  if (!loaded) {
+    loaded = openModel(options);
+    cache.set(key, loaded);
+    // A failed load is not cached: the next attempt (a retry) tries again from scratch.
+    loaded.catch(() => cache.delete(key));
+  }
+  return loaded;
+}
+
+/** Closes every cached session (tests, shutdown). */
+export async function unloadModels(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const p of all) {
+    const m = await p.catch(() => undefined);
+    if (m) for (const s of Object.values(m.sessions)) await s.release();
+  }
+}
+
+async function openModel(options: ModelOptions): Promise<LoadedModel> {
+  const manifest = loadManifest(options.dir);
+  const files = modelFiles(manifest, options.precision);
+  const tokenizer = new PromptTokenizer(files.tokenizer, manifest.textTokens);
+  const warnings: string[] = [];
+  let provider = options.provider.kind;
+
+  const sessionOptions = (kind: ProviderKind): ort.InferenceSession.SessionOptions => ({
+    executionProviders: executionProviders({ ...options.provider, kind }),
+    graphOptimizationLevel: 'all',
+    ...(options.threads > 0 ? { intraOpNumThreads: options.threads } : {}),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // onnxruntime's CPU threads spin after each run by default; the sampler's JavaScript runs
+    // right after and would fight them for the same cores. Off: measured faster on 2 cores.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
+
+  const supported = new Set(ort.listSupportedBackends().map((b) => b.name));
+  if (!supported.has(provider)) {
+    throw new UnsupportedProviderError(provider, `this onnxruntime-node knows ${[...supported].join(', ')}`);
+  }
+
+  let sessions: Record<GraphKey, ort.InferenceSession>;
+  try {
+    sessions = await openSessions(files, sessionOptions(provider));
+  } catch (failure) {
+    const { err, file } = failure as { err: unknown; file: string };
+    if (provider === 'cpu' || !isProviderUnavailable(err)) throw loadError(file, err);
+    warnings.push(
+      `execution provider ${provider} is not installed or has no usable GPU (${firstLine(err)}); running on CPU. ` +
+        'Install the onnxruntime CUDA/TensorRT libraries, or set model.provider=cpu to silence this.',
+    );
+    provider = 'cpu';
+    try {
+      sessions = await openSessions(files, sessionOptions('cpu'));
+    } catch (again) {
+      const { err: e2, file: f2 } = again as { err: unknown; file: string };
+      throw loadError(f2, e2);
+    }
+  }
+  check(manifest, sessions);
+  return { manifest, tokenizer, sessions, provider, warnings };
+}
+
+/** Opens the three graphs; on failure closes what opened and throws {err, file}. */
+async function openSessions(
+  files: Record<GraphKey, string>,
+  so: ort.InferenceSession.SessionOptions,
+): Promise<Record<GraphKey, ort.InferenceSession>> {
+  const sessions = {} as Record<GraphKey, ort.InferenceSession>;
+  for (const key of GRAPH_KEYS) {
+    try {
+      sessions[key] = await ort.InferenceSession.create(files[key], so);
+    } catch (err) {
+      for (const opened of Object.values(sessions)) await opened.release();
+      throw { err, file: files[key] };
+    }
+  }
+  return sessions;
+}
+
+function check(manifest: ModelManifest, sessions: Record<GraphKey, ort.InferenceSession>): void {
+  const problems: string[] = [];
+  for (const key of GRAPH_KEYS) {
+    const s = sessions[key];
+    problems.push(
+      ...checkGraph(
+        key,
+        manifest.graphs[key],
+        metadata(s.inputNames, s.inputMetadata),
+        metadata(s.outputNames, s.outputMetadata),
+      ),
+    );
+  }
+  if (problems.length > 0) throw new ManifestMismatchError(`${manifest.dir}/manifest.json`, problems);
+}
+
+function metadata(names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[] | undefined) {
+  return names.map((name, i) => {
+    const m = meta?.[i] as
+      { isTensor?: boolean; type?: string; shape?: ReadonlyArray<number | string> } | undefined;
+    return { name, type: m?.isTensor ? m.type : undefined, shape: m?.isTensor ? m.shape : undefined };
+  });
+}
+
+/** A graph that onnxruntime cannot load: a broken file is a model problem (non-retryable). */
+function loadError(file: string, err: unknown): Error {
+  const text = firstLine(err);
+  if (/out of memory|bad_alloc|failed to allocate/i.test(text))
+    return classifyOrtError(`loading ${file}`, err);
+  return new ManifestMismatchError(file, [`onnxruntime cannot load this graph: ${text}`]);
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
