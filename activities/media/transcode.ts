@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -142,13 +142,8 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     const boxes = await topLevelBoxes(request.outputs.video);
     const x264 = await readX264Settings(request.outputs.video, boxes);
     const problems = renditionProblems({ summary, fastStart: isFastStart(boxes), x264 }, preset);
-    for (const [name, path, minBytes] of [
-      ['poster', request.outputs.poster, 1000],
-      ['preview', request.outputs.preview, 1000],
-    ] as const) {
-      const size = (await stat(path).catch(() => undefined))?.size ?? 0;
-      if (size < minBytes) problems.push(`${name} image is missing or empty`);
-    }
+    if (!(await startsWith(request.outputs.poster, JPEG_MAGIC, 0))) problems.push('poster is missing or not a JPEG');
+    if (!(await startsWith(request.outputs.preview, WEBP_MAGIC, 8))) problems.push('preview is missing or not a WebP');
     if (problems.length > 0) throw new RenditionValidationError(preset.name, problems);
     deps.onProgress?.({ stage: 'encode', percent: 100, frame: totalFrames, totalFrames });
     return { summary, job };
@@ -156,6 +151,21 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     // A rendition that failed is never left where a caller could take it for a good one.
     await Promise.all(Object.values(request.outputs).map((p) => rm(p, { force: true })));
     throw err;
+  }
+}
+
+const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
+const WEBP_MAGIC = Buffer.from('WEBP', 'latin1');
+
+async function startsWith(path: string, magic: Buffer, offset: number): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const buf = Buffer.alloc(magic.length);
+    const { bytesRead } = await file.read(buf, 0, magic.length, offset);
+    return bytesRead === magic.length && buf.equals(magic);
+  } finally {
+    await file.close();
   }
 }
 
