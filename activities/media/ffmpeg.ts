@@ -7,6 +7,9 @@
  * cannot be cancelled and parses ffprobe's INI output, losing types.
  */
 import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { FfmpegFailedError, MediaToolMissingError, TranscodeCancelledError } from './errors';
 
@@ -89,9 +92,10 @@ export function parseStatsLine(line: string): FfmpegStats | undefined {
 }
 
 /** Runs one ffmpeg job to completion. Abort kills ffmpeg (SIGKILL) and resolves only once it has exited. */
-export function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Promise<void> {
+export async function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Promise<void> {
   const { signal } = options;
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  if (signal?.aborted) throw abortReason(signal);
+  await assertExecutable('ffmpeg', options.ffmpegPath);
   ffmpeg.setFfmpegPath(options.ffmpegPath);
   const command = buildCommand(job);
 
@@ -145,6 +149,30 @@ export function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Promise<vo
     });
     command.run();
   });
+}
+
+const executables = new Set<string>();
+
+/**
+ * fluent-ffmpeg 2.1.3 throws an uncaught TypeError when spawning a missing binary after its
+ * capability cache is warm (its spawn 'error' handler reads output buffers that do not exist), so
+ * the binary is looked up here first, the way the shell would: a path as is, a bare name on PATH.
+ */
+async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Promise<void> {
+  if (executables.has(command)) return;
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      executables.add(command);
+      return;
+    } catch {
+      // Not this one.
+    }
+  }
+  throw new MediaToolMissingError(tool, command, command.includes('/') ? 'not found or not executable' : 'not found on PATH');
 }
 
 function tail(stderr: string | null | undefined, lines = 15): string {
