@@ -162,7 +162,10 @@ async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Pr
   if (executables.has(command)) return;
   const candidates = command.includes('/')
     ? [command]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -172,7 +175,11 @@ async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Pr
       // Not this one.
     }
   }
-  throw new MediaToolMissingError(tool, command, command.includes('/') ? 'not found or not executable' : 'not found on PATH');
+  throw new MediaToolMissingError(
+    tool,
+    command,
+    command.includes('/') ? 'not found or not executable' : 'not found on PATH',
+  );
 }
 
 function tail(stderr: string | null | undefined, lines = 15): string {

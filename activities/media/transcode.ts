@@ -142,8 +142,10 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     const boxes = await topLevelBoxes(request.outputs.video);
     const x264 = await readX264Settings(request.outputs.video, boxes);
     const problems = renditionProblems({ summary, fastStart: isFastStart(boxes), x264 }, preset);
-    if (!(await startsWith(request.outputs.poster, JPEG_MAGIC, 0))) problems.push('poster is missing or not a JPEG');
-    if (!(await startsWith(request.outputs.preview, WEBP_MAGIC, 8))) problems.push('preview is missing or not a WebP');
+    if (!(await startsWith(request.outputs.poster, JPEG_MAGIC, 0)))
+      problems.push('poster is missing or not a JPEG');
+    if (!(await startsWith(request.outputs.preview, WEBP_MAGIC, 8)))
+      problems.push('preview is missing or not a WebP');
     if (problems.length > 0) throw new RenditionValidationError(preset.name, problems);
     deps.onProgress?.({ stage: 'encode', percent: 100, frame: totalFrames, totalFrames });
     return { summary, job };

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../config';
-import { FIT_MODES, PRESET_NAMES, renderRendition, WATERMARK_POSITIONS, type FitMode, type PresetName } from '../../activities/media';
+import {
+  FIT_MODES,
+  PRESET_NAMES,
+  renderRendition,
+  WATERMARK_POSITIONS,
+  type FitMode,
+  type PresetName,
+} from '../../activities/media';
 import type { WatermarkPosition } from '../../activities/media';
 import { ProgressBar } from '../progress';
 
@@ -30,10 +37,21 @@ export function register(program: Command): void {
     .argument('<in>', 'source clip (any format ffmpeg reads)')
     .addOption(new Option('--preset <channel>', 'channel preset').choices(PRESET_NAMES).makeOptionMandatory())
     .requiredOption('--out <file.mp4>', 'where to write the rendition')
-    .addOption(new Option('--fit <mode>', 'how a non-9:16 source fills the frame').choices(FIT_MODES).default('blur'))
+    .addOption(
+      new Option('--fit <mode>', 'how a non-9:16 source fills the frame').choices(FIT_MODES).default('blur'),
+    )
     .option('--watermark <image>', 'brand image to overlay (PNG with transparency works best)')
-    .addOption(new Option('--watermark-position <corner>', 'corner of the safe area').choices(WATERMARK_POSITIONS).default('top-right'))
-    .option('--watermark-scale <fraction>', 'watermark width as a fraction of the frame width', fraction, 0.18)
+    .addOption(
+      new Option('--watermark-position <corner>', 'corner of the safe area')
+        .choices(WATERMARK_POSITIONS)
+        .default('top-right'),
+    )
+    .option(
+      '--watermark-scale <fraction>',
+      'watermark width as a fraction of the frame width',
+      fraction,
+      0.18,
+    )
     .option('--watermark-opacity <fraction>', 'watermark opacity, 0–1', fraction, 0.85)
     .option('--caption <text>', 'caption burned into the video (any script, CJK included)')
     .action(async (input: string, options: TranscodeOptions) => {
@@ -53,7 +71,11 @@ export function register(program: Command): void {
       // Work in a temp folder and copy out only a rendition that passed validation.
       const workDir = await mkdtemp(join(tmpdir(), 'reelcast-transcode-'));
       try {
-        const outputs = { video: join(workDir, 'out.mp4'), poster: join(workDir, 'poster.jpg'), preview: join(workDir, 'preview.webp') };
+        const outputs = {
+          video: join(workDir, 'out.mp4'),
+          poster: join(workDir, 'poster.jpg'),
+          preview: join(workDir, 'preview.webp'),
+        };
         const { summary } = await renderRendition(
           {
             inputPath: resolve(input),
@@ -100,6 +122,7 @@ export function register(program: Command): void {
 
 function fraction(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number between 0 and 1');
+  if (!Number.isFinite(n) || n <= 0 || n > 1)
+    throw new InvalidArgumentError('expected a number between 0 and 1');
   return n;
 }

@@ -34,9 +34,15 @@ beforeAll(async () => {
   const zeroed = Buffer.from(good);
   zeroed.fill(0, Math.floor(good.length / 3), Math.floor(good.length / 3) + 20_000);
   await storage.put('masters/zeroed.mkv', zeroed);
-  await storage.put('masters/noise.mkv', Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)));
+  await storage.put(
+    'masters/noise.mkv',
+    Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)),
+  );
   await storage.put('masters/text.mkv', 'this is not a video\n');
-  await storage.put('masters/short.mkv', readFileSync(makeClip(dir, { shape: 'square', seconds: 1, fps: 16, audio: false })));
+  await storage.put(
+    'masters/short.mkv',
+    readFileSync(makeClip(dir, { shape: 'square', seconds: 1, fps: 16, audio: false })),
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,17 +76,22 @@ test('a truncated master is a TruncatedMediaError naming the key', async () => {
 
 test('a master with damaged data in the middle is a CorruptMediaError', async () => {
   // The damage is inside the frame data: the file still starts like Matroska.
-  expect((await storage.getBuffer('masters/zeroed.mkv')).subarray(0, 4)).toEqual(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]));
+  expect((await storage.getBuffer('masters/zeroed.mkv')).subarray(0, 4)).toEqual(
+    Buffer.from([0x1a, 0x45, 0xdf, 0xa3]),
+  );
   const err = await failureOf('masters/zeroed.mkv');
   expect(err).toBeInstanceOf(CorruptMediaError);
   expect(err.message).toMatch(/masters\/zeroed\.mkv is not a readable video/);
 });
 
-test.each(['masters/noise.mkv', 'masters/text.mkv'])('%s, not a video at all, is a CorruptMediaError', async (key) => {
-  const err = await failureOf(key);
-  expect(err).toBeInstanceOf(CorruptMediaError);
-  expect(err.message).toContain(key);
-});
+test.each(['masters/noise.mkv', 'masters/text.mkv'])(
+  '%s, not a video at all, is a CorruptMediaError',
+  async (key) => {
+    const err = await failureOf(key);
+    expect(err).toBeInstanceOf(CorruptMediaError);
+    expect(err.message).toContain(key);
+  },
+);
 
 test('a clip shorter than the channel allows is refused before encoding', async () => {
   const err = await failureOf('masters/short.mkv', 'reels');
@@ -90,7 +101,11 @@ test('a clip shorter than the channel allows is refused before encoding', async 
 
 test('the errors a retry cannot fix are listed for the retry policy, by their stable names', () => {
   expect(NON_RETRYABLE_MEDIA_ERRORS).toEqual(
-    expect.arrayContaining([new CorruptMediaError('k', 'd').name, new TruncatedMediaError('k', 'd').name, new RenditionValidationError('x', []).name]),
+    expect.arrayContaining([
+      new CorruptMediaError('k', 'd').name,
+      new TruncatedMediaError('k', 'd').name,
+      new RenditionValidationError('x', []).name,
+    ]),
   );
   expect(NON_RETRYABLE_MEDIA_ERRORS).not.toContain('MediaToolMissingError');
   expect(NON_RETRYABLE_MEDIA_ERRORS).not.toContain('FfmpegFailedError');
@@ -108,7 +123,9 @@ describe('media tools', () => {
   ])('a missing %s says which setting to fix', async (tool, paths) => {
     const err = await checkMediaTools(paths).catch((e: Error) => e);
     expect(err).toBeInstanceOf(MediaToolMissingError);
-    expect((err as Error).message).toMatch(new RegExp(`${tool} at "/nonexistent/${tool}" cannot be used: not found`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`${tool} at "/nonexistent/${tool}" cannot be used: not found`),
+    );
     expect((err as Error).message).toMatch(tool === 'ffmpeg' ? /FFMPEG_PATH/ : /FFPROBE_PATH/);
   });
 
@@ -121,4 +138,3 @@ describe('media tools', () => {
     expect(err).toBeInstanceOf(MediaToolMissingError);
   });
 });
-

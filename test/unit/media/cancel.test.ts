@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { FsStorage } from '../../../activities/storage';
-import { createMediaActivities, transcodeRendition, TranscodeCancelledError, type TranscodeProgress } from '../../../activities/media';
+import {
+  createMediaActivities,
+  transcodeRendition,
+  TranscodeCancelledError,
+  type TranscodeProgress,
+} from '../../../activities/media';
 import { childFfmpegPids, makeClip } from './clips';
 
 const config = { ffmpeg: { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' } };
@@ -22,7 +27,10 @@ beforeAll(async () => {
   mkdirSync(tmpRoot);
   storage = new FsStorage(join(dir, 'storage'));
   // Long enough (at 1080x1920) that the encode is still running when the test cancels it.
-  await storage.put('masters/long.mkv', readFileSync(makeClip(dir, { shape: 'landscape', seconds: 20, fps: 24, audio: true })));
+  await storage.put(
+    'masters/long.mkv',
+    readFileSync(makeClip(dir, { shape: 'landscape', seconds: 20, fps: 24, audio: true })),
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -22,7 +22,15 @@ export function makeClip(dir: string, spec: ClipSpec): string {
   const size = spec.shape === 'landscape' ? '640x352' : '320x320';
   const video = `${pattern}=size=${size}:rate=${spec.fps}:duration=${spec.seconds}`;
   const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', video];
-  if (spec.audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${spec.seconds}`, '-ac', '1');
+  if (spec.audio)
+    args.push(
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:sample_rate=44100:duration=${spec.seconds}`,
+      '-ac',
+      '1',
+    );
   args.push('-c:v', 'ffv1', ...(spec.audio ? ['-c:a', 'flac'] : []), path);
   execFileSync('ffmpeg', args);
   return path;
@@ -33,17 +41,28 @@ export function ffprobe(path: string): {
   format: { format_name: string; duration: string; size: string; tags?: Record<string, string> };
   streams: Array<Record<string, string | number | undefined>>;
 } {
-  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path]).toString());
+  return JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-of', 'json', '-show_format', '-show_streams', path]).toString(),
+  );
 }
 
 /** A horizontal band of a picture as 8-bit grey pixels: for "is this black / blurred / sharp" checks. */
-export function greyBand(imagePath: string, band: { y: number; height: number }): { width: number; pixels: Buffer } {
+export function greyBand(
+  imagePath: string,
+  band: { y: number; height: number },
+): { width: number; pixels: Buffer } {
   const probe = ffprobe(imagePath).streams[0];
   const width = Number(probe.width);
   const pixels = execFileSync('ffmpeg', [
-    '-v', 'error', '-i', imagePath,
-    '-vf', `crop=${width}:${band.height}:0:${band.y},format=gray`,
-    '-f', 'rawvideo', '-',
+    '-v',
+    'error',
+    '-i',
+    imagePath,
+    '-vf',
+    `crop=${width}:${band.height}:0:${band.y},format=gray`,
+    '-f',
+    'rawvideo',
+    '-',
   ]);
   return { width, pixels };
 }

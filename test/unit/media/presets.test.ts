@@ -6,7 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStorage } from '../../../activities/storage';
-import { FIT_MODES, PRESET_NAMES, PRESETS, transcodeRendition, type PresetName } from '../../../activities/media';
+import {
+  FIT_MODES,
+  PRESET_NAMES,
+  PRESETS,
+  transcodeRendition,
+  type PresetName,
+} from '../../../activities/media';
 import { ffprobe, greyBand, makeClip, mean, strongestEdge } from './clips';
 
 const config = { ffmpeg: { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' } };
@@ -15,7 +21,10 @@ let storage: FsStorage;
 
 // Landscape without audio and square with audio, like a model's master and an edited clip.
 // smptebars: its sharp vertical edges tell a cropped picture from a blurred background.
-const SOURCE: Record<PresetName, { key: string; shape: 'landscape' | 'square'; fps: number; audio: boolean }> = {
+const SOURCE: Record<
+  PresetName,
+  { key: string; shape: 'landscape' | 'square'; fps: number; audio: boolean }
+> = {
   reels: { key: 'masters/land24.mkv', shape: 'landscape', fps: 24, audio: false },
   shorts: { key: 'masters/land24.mkv', shape: 'landscape', fps: 24, audio: false },
   tiktok: { key: 'masters/square16.mkv', shape: 'square', fps: 16, audio: true },
@@ -28,7 +37,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'reelcast-media-presets-'));
   storage = new FsStorage(join(dir, 'storage'));
   for (const s of new Set(Object.values(SOURCE))) {
-    const clip = makeClip(dir, { pattern: 'smptebars', shape: s.shape, seconds: SECONDS, fps: s.fps, audio: s.audio });
+    const clip = makeClip(dir, {
+      pattern: 'smptebars',
+      shape: s.shape,
+      seconds: SECONDS,
+      fps: s.fps,
+      audio: s.audio,
+    });
     await storage.put(s.key, readFileSync(clip));
   }
 });
@@ -40,7 +55,10 @@ describe.each(PRESET_NAMES)('preset %s', (name) => {
   const bands: Record<string, ReturnType<typeof greyBand>> = {};
 
   test.each(FIT_MODES)('fit %s makes a rendition that meets the channel spec', async (fit) => {
-    const result = await transcodeRendition({ masterKey: SOURCE[name].key, preset: name, fit }, { storage, config });
+    const result = await transcodeRendition(
+      { masterKey: SOURCE[name].key, preset: name, fit },
+      { storage, config },
+    );
     expect(result.reused).toBe(false);
 
     const file = join(storage.root, result.renditionKey);
