@@ -95,7 +95,10 @@ test('the activity heartbeats encode progress and a Temporal cancellation kills 
     if (details.stage === 'encode' && (details.frame ?? 0) > 0) env.cancel();
   });
   const activities = createMediaActivities({ storage, config, tmpRoot });
-  const run = env.run(activities.transcodeRendition, { masterKey: 'masters/long.mkv', preset: 'shorts' });
+  const run = env.run(activities.transcodeRendition, {
+    masterKey: 'masters/long.mkv',
+    preset: 'shorts' as const,
+  });
   await expect(run).rejects.toBeInstanceOf(CancelledFailure);
   expect(heartbeats.some((h) => h.stage === 'encode' && (h.totalFrames ?? 0) === 600)).toBe(true);
   await expectNothingLeft();
