@@ -4,12 +4,14 @@ export * from './errors';
 export { checkMediaTools, type MediaToolsInfo } from './ffmpeg';
 export {
   FIT_MODES,
+  FRAME_RATE_MODES,
   PRESET_NAMES,
   PRESETS,
   isFitMode,
   isPresetName,
   type ChannelPreset,
   type FitMode,
+  type FrameRateMode,
   type PresetName,
 } from './presets';
 export type { RenditionSummary } from './probe';

@@ -121,8 +121,19 @@ export const PRESETS: Readonly<Record<PresetName, ChannelPreset>> = {
   },
 };
 
+export const FRAME_RATE_MODES = ['duplicate', 'blend'] as const;
+/**
+ * How the model's frame rate (16 or 24 fps) becomes the channel's 30: repeat frames (sharp, a
+ * slight judder), or blend neighbouring frames (smoother motion, a little softness on fast moves).
+ */
+export type FrameRateMode = (typeof FRAME_RATE_MODES)[number];
+
 export function isPresetName(value: string): value is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(value);
+}
+
+export function isFrameRateMode(value: string): value is FrameRateMode {
+  return (FRAME_RATE_MODES as readonly string[]).includes(value);
 }
 
 export function isFitMode(value: string): value is FitMode {

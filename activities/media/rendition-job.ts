@@ -5,7 +5,7 @@
  * graph holds numbers, not expressions, and a table test can read it.
  */
 import type { FfmpegJob } from './ffmpeg';
-import { safeRect, type ChannelPreset, type FitMode } from './presets';
+import { safeRect, type ChannelPreset, type FitMode, type FrameRateMode } from './presets';
 import type { SourceInfo } from './probe';
 import { AI_DISCLOSURE } from './validate';
 
@@ -38,6 +38,8 @@ export interface RenditionJobSpec {
   source: SourceInfo;
   preset: ChannelPreset;
   fit: FitMode;
+  /** Default duplicate. */
+  frameRate?: FrameRateMode;
   watermark?: WatermarkLayout;
   caption?: CaptionLayout;
   outputs: { video: string; poster: string; preview: string };
@@ -127,13 +129,15 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
     last = 'captioned';
   }
 
-  // Constant frame rate: fps duplicates (or drops) frames to the preset rate; tpad clones the last
-  // frame once so the final output frame exists, and trim makes the count exact.
+  // Constant frame rate: fps repeats (or drops) frames to the preset rate, framerate blends
+  // neighbours; tpad clones the last frame once so the final output frame exists, and trim makes
+  // the count exact.
+  const toRate = spec.frameRate === 'blend' ? `framerate=fps=${preset.fps}` : `fps=${preset.fps}`;
   const posterFrame = Math.min(frames - 1, Math.floor(frames * 0.3));
   const previewFrames = Math.min(frames, PREVIEW.seconds * preset.fps);
   const previewH = even((PREVIEW.width * H) / W);
   graph.push(
-    `[${last}]tpad=stop_mode=clone:stop=1,fps=${preset.fps},trim=end_frame=${frames},setpts=PTS-STARTPTS,` +
+    `[${last}]tpad=stop_mode=clone:stop=1,${toRate},trim=end_frame=${frames},setpts=PTS-STARTPTS,` +
       `setsar=1,format=yuv420p,split=3[main][posterin][previewin]`,
     `[posterin]trim=start_frame=${posterFrame}:end_frame=${posterFrame + 1},setpts=PTS-STARTPTS[poster]`,
     `[previewin]trim=end_frame=${previewFrames},fps=${PREVIEW.fps},scale=${PREVIEW.width}:${previewH},setsar=1[preview]`,

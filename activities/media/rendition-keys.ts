@@ -6,7 +6,7 @@
  * master and options share the rendition.
  */
 import { createHash } from 'node:crypto';
-import type { ChannelPreset, FitMode } from './presets';
+import type { ChannelPreset, FitMode, FrameRateMode } from './presets';
 
 /** Bump when the encode changes in a way the preset table does not show (filter graph, tags...). */
 export const RENDITION_FORMAT_VERSION = 1;
@@ -15,6 +15,8 @@ export interface RenditionIdentity {
   masterKey: string;
   preset: ChannelPreset;
   fit: FitMode;
+  /** Hashed only when not the default duplicate, so adding the option changed no existing key. */
+  frameRate?: FrameRateMode;
   watermark?: { sha256: string; position: string; scale: number; opacity: number };
   caption?: string;
 }
@@ -33,6 +35,9 @@ export function renditionKeys(identity: RenditionIdentity): RenditionKeys {
         master: identity.masterKey,
         preset: identity.preset,
         fit: identity.fit,
+        ...(identity.frameRate && identity.frameRate !== 'duplicate'
+          ? { frameRate: identity.frameRate }
+          : {}),
         watermark: identity.watermark ?? null,
         caption: identity.caption ?? null,
       }),

@@ -25,10 +25,12 @@ import { runFfmpeg, type FfmpegJob, type FfmpegPaths } from './ffmpeg';
 import { isFastStart, readX264Settings, topLevelBoxes } from './mp4-boxes';
 import {
   isFitMode,
+  isFrameRateMode,
   isPresetName,
   PRESETS,
   type ChannelPreset,
   type FitMode,
+  type FrameRateMode,
   type PresetName,
 } from './presets';
 import { probeImage, probeRendition, probeSource, type RenditionSummary, type SourceInfo } from './probe';
@@ -71,6 +73,7 @@ export interface RenderRequest {
   inputLabel?: string;
   preset: PresetName;
   fit?: FitMode;
+  frameRate?: FrameRateMode;
   watermark?: WatermarkPlacement & { path: string };
   caption?: string;
   /** Extra container tags the MP4 muxer knows (title, description...). */
@@ -95,6 +98,7 @@ export interface RenderResult {
 export async function renderRendition(request: RenderRequest, deps: RenderDeps): Promise<RenderResult> {
   const preset = presetOrThrow(request.preset);
   const fit = fitOrThrow(request.fit);
+  const frameRate = frameRateOrThrow(request.frameRate);
   const label = request.inputLabel ?? request.inputPath;
   const tools = { ffprobePath: deps.ffmpeg.ffprobePath, signal: deps.signal };
 
@@ -109,6 +113,7 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     source,
     preset,
     fit,
+    frameRate,
     watermark,
     caption,
     outputs: request.outputs,
@@ -247,6 +252,16 @@ function fitOrThrow(fit: string | undefined): FitMode {
   return fit;
 }
 
+function frameRateOrThrow(mode: string | undefined): FrameRateMode {
+  if (mode === undefined) return 'duplicate';
+  if (!isFrameRateMode(mode))
+    throw new InvalidMediaOptionsError(
+      'frameRate',
+      `unknown mode ${JSON.stringify(mode)}; use duplicate or blend`,
+    );
+  return mode;
+}
+
 function placementOrThrow(w: WatermarkPlacement): Required<WatermarkPlacement> {
   const position = w.position ?? 'top-right';
   const scale = w.scale ?? 0.18;
@@ -269,6 +284,8 @@ export interface TranscodeRequest {
   masterKey: string;
   preset: PresetName;
   fit?: FitMode;
+  /** How the model's frame rate becomes 30 fps; default duplicate. */
+  frameRate?: FrameRateMode;
   /** A brand image in storage (PNG with alpha works best) and where to put it. */
   watermark?: WatermarkPlacement & { key: string };
   caption?: string;
@@ -304,6 +321,7 @@ export async function transcodeRendition(
 ): Promise<TranscodeResult> {
   const preset = presetOrThrow(request.preset);
   const fit = fitOrThrow(request.fit);
+  const frameRate = frameRateOrThrow(request.frameRate);
   const { storage, signal } = deps;
   const caption = request.caption ? cleanCaption(request.caption) || undefined : undefined;
   const workDir = await mkdtemp(join(deps.tmpRoot ?? tmpdir(), 'reelcast-media-'));
@@ -321,6 +339,7 @@ export async function transcodeRendition(
       masterKey: request.masterKey,
       preset,
       fit,
+      frameRate,
       watermark: watermarkIdentity,
       caption,
     });
@@ -348,6 +367,7 @@ export async function transcodeRendition(
         inputLabel: request.masterKey,
         preset: preset.name,
         fit,
+        frameRate,
         watermark,
         caption,
         outputs,

@@ -5,19 +5,22 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../config';
 import {
   FIT_MODES,
+  FRAME_RATE_MODES,
   PRESET_NAMES,
   renderRendition,
   WATERMARK_POSITIONS,
   type FitMode,
+  type FrameRateMode,
   type PresetName,
+  type WatermarkPosition,
 } from '../../activities/media';
-import type { WatermarkPosition } from '../../activities/media';
 import { ProgressBar } from '../progress';
 
 interface TranscodeOptions {
   preset: PresetName;
   out: string;
   fit: FitMode;
+  frameRate: FrameRateMode;
   watermark?: string;
   watermarkPosition: WatermarkPosition;
   watermarkScale: number;
@@ -82,6 +85,7 @@ export function register(program: Command): void {
             inputLabel: input,
             preset: options.preset,
             fit: options.fit,
+            frameRate: options.frameRate,
             caption: options.caption,
             watermark: options.watermark
               ? {

@@ -4,6 +4,7 @@
  * and a few seconds: the tests check settings, not encoder throughput.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ClipSpec {
@@ -91,7 +92,6 @@ export function strongestEdge({ width, pixels }: { width: number; pixels: Buffer
 
 /** ffmpeg processes whose parent is this process (Linux /proc). */
 export function childFfmpegPids(): number[] {
-  const { readdirSync, readFileSync } = require('node:fs') as typeof import('node:fs');
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

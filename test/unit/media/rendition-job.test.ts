@@ -76,6 +76,20 @@ describe('filter graph', () => {
     expect(job.filterGraph).toContain('anullsrc=r=48000:cl=stereo,atrim=end_sample=241600');
   });
 
+  test('blend mode interpolates with the framerate filter instead of repeating frames', () => {
+    const spec = {
+      sourcePath: 'in.mkv',
+      source,
+      preset: PRESETS.x,
+      fit: 'pad' as const,
+      outputs: { video: 'v.mp4', poster: 'p.jpg', preview: 'p.webp' },
+    };
+    expect(buildRenditionJob({ ...spec, frameRate: 'blend' }).filterGraph).toContain(
+      'framerate=fps=30,trim=end_frame=151',
+    );
+    expect(buildRenditionJob(spec).filterGraph).not.toContain('framerate=');
+  });
+
   test.each(PRESET_NAMES)('%s asks x264 for its profile, level, caps and closed GOP', (name) => {
     const preset = PRESETS[name];
     const job = buildRenditionJob({
@@ -94,6 +108,32 @@ describe('filter graph', () => {
       '[0:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo',
     );
   });
+});
+
+describe('frame rate conversion', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'reelcast-media-fps-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each(['duplicate', 'blend'] as const)(
+    '%s: 16 fps in, constant 30 fps out, same duration',
+    async (frameRate) => {
+      const clip = makeClip(dir, { shape: 'landscape', seconds: 1, fps: 16, audio: false });
+      const outputs = {
+        video: join(dir, `${frameRate}.mp4`),
+        poster: join(dir, `${frameRate}.jpg`),
+        preview: join(dir, `${frameRate}.webp`),
+      };
+      const { summary } = await renderRendition(
+        { inputPath: clip, preset: 'x', fit: 'crop', frameRate, outputs },
+        { ffmpeg: { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' }, workDir: dir },
+      );
+      expect(summary.video).toMatchObject({ frameRate: '30/1', avgFrameRate: '30/1', frames: 30 });
+      expect(summary.durationSeconds).toBeCloseTo(1, 1);
+    },
+  );
 });
 
 describe('watermark in the picture', () => {

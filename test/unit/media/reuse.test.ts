@@ -25,6 +25,7 @@ describe('renditionKeys', () => {
     ['another master', { masterKey: 'masters/def456.mkv' }],
     ['another preset', { preset: PRESETS.tiktok }],
     ['another fit', { fit: 'crop' as const }],
+    ['blended frame rate conversion', { frameRate: 'blend' as const }],
     ['a caption', { caption: 'Happy new year' }],
     [
       'a watermark',
@@ -36,6 +37,10 @@ describe('renditionKeys', () => {
     ],
   ])('change with %s', (_what, change) => {
     expect(renditionKeys({ ...base, ...change }).renditionKey).not.toBe(renditionKeys(base).renditionKey);
+  });
+
+  test('naming the default frame rate conversion changes nothing', () => {
+    expect(renditionKeys({ ...base, frameRate: 'duplicate' })).toEqual(renditionKeys(base));
   });
 
   test('the same watermark at another opacity is another rendition', () => {
