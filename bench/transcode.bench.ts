@@ -3,7 +3,7 @@
  *
  * Run (from the repository root; Node 20):
  *   npx tsc -p tsconfig.json --outDir /tmp/reelcast-bench
- *   NODE_PATH=$PWD/node_modules nice node /tmp/reelcast-bench/bench/transcode.bench.js [--quick]
+ *   NODE_PATH=$PWD/node_modules nice node /tmp/reelcast-bench/bench/transcode.bench.js [--quick] [--only 1,2,3]
  *
  * The masters are 121 frames of 1280x704 at 24 fps, FFV1 in Matroska, like the text-to-video
  * model's output (Wan2.2 TI2V-5B: 121 frames, 24 fps): ffmpeg's Mandelbrot in RGB (fine detail,
@@ -25,11 +25,15 @@ import { join } from 'node:path';
 import { FsStorage } from '../activities/storage';
 import { PRESETS, renderRendition, transcodeRendition, type ChannelPreset } from '../activities/media';
 import { ffmpegArgs, runFfmpeg, type FfmpegJob } from '../activities/media/ffmpeg';
-import { probeSource } from '../activities/media/probe';
+import { readX264Settings, topLevelBoxes } from '../activities/media/mp4-boxes';
+import { probeRendition, probeSource } from '../activities/media/probe';
 import { buildRenditionJob } from '../activities/media/rendition-job';
 
 const FFMPEG = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
 const quick = process.argv.includes('--quick');
+/** `--only 2` or `--only 1,3`: run some parts only. */
+const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
+const parts = new Set(process.argv.includes('--only') ? onlyArg.split(',').map(Number) : [1, 2, 3]);
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -141,6 +145,18 @@ async function overhead(dir: string, master: string): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     nodeCpu += (cpu.user + cpu.system) / 1e6;
   }
+  // What renderRendition adds around ffmpeg, timed alone: the probes and the output checks.
+  const extra: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    extra.push(
+      await wall(async () => {
+        await probeSource(master, master, FFMPEG);
+        await probeRendition(join(dir, 'ours.mp4'), FFMPEG);
+        const boxes = await topLevelBoxes(join(dir, 'ours.mp4'));
+        await readX264Settings(join(dir, 'ours.mp4'), boxes);
+      }),
+    );
+  }
   const base = median(plain);
   console.log(
     `\n1. Overhead against the identical ffmpeg command (reels, blur, ${rounds} interleaved rounds, medians)`,
@@ -170,7 +186,7 @@ async function qualityOf(encoded: string, reference: string): Promise<{ ssim: nu
 async function throughput(dir: string, master: string, content: Content): Promise<void> {
   const source = await probeSource(master, master, FFMPEG);
   const seconds = Math.round(source.durationSeconds * 30) / 30;
-  const decode = await benchmarked(['-v', 'error', '-i', master, '-f', 'null', '-']);
+  const decode = await benchmarked(['-hide_banner', '-nostats', '-i', master, '-f', 'null', '-']);
   // The reference: the same frames (same filter graph) encoded losslessly.
   const refJob = jobFor(master, source, PRESETS.reels, dir, 'reference');
   refJob.outputs[0].options = [
@@ -270,13 +286,12 @@ async function main(): Promise<void> {
     console.log(
       `masters: 121 frames 1280x704 @ 24 fps FFV1; mandelbrot (RGB) ${((await stat(hard)).size / 1024 / 1024).toFixed(1)} MB, testsrc2 (YUV) ${((await stat(easy)).size / 1024 / 1024).toFixed(1)} MB`,
     );
-    await peakRss(dir, hard);
-    await overhead(dir, easy);
-    for (const [content, master] of [
-      ['testsrc2', easy],
-      ['mandelbrot', hard],
-    ] as const)
-      await throughput(dir, master, content);
+    if (parts.has(3)) await peakRss(dir, hard);
+    if (parts.has(1)) await overhead(dir, easy);
+    if (parts.has(2)) {
+      await throughput(dir, easy, 'testsrc2');
+      await throughput(dir, hard, 'mandelbrot');
+    }
     console.log(
       `\nload average at end: ${loadavg()
         .map((l) => l.toFixed(2))

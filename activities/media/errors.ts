@@ -27,7 +27,7 @@ export class CorruptMediaError extends Error {
     readonly source: string,
     readonly detail: string,
   ) {
-    super(`${source} is not a readable video (${detail}). Regenerate or re-upload the master clip.`);
+    super(`${source} is not a readable video or image (${detail}). Replace it: regenerate or re-upload.`);
   }
 }
 
