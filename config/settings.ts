@@ -223,6 +223,21 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Where TensorRT keeps built engines (default: dataDir/tensorrt).',
   },
 
+  {
+    key: 'model.precision',
+    env: 'REELCAST_MODEL_PRECISION',
+    type: { kind: 'enum', values: ['fp32', 'fp16'] },
+    default: 'fp32',
+    doc: 'Which graphs of the model directory to load (its manifest lists a file per precision). fp16 halves GPU memory.',
+  },
+  {
+    key: 'model.threads',
+    env: 'REELCAST_MODEL_THREADS',
+    type: { kind: 'int', min: 0, max: 256 },
+    default: '0',
+    doc: 'onnxruntime intra-op threads for CPU inference; 0 uses every core.',
+  },
+
   { key: 'ffmpeg.ffmpegPath', env: 'FFMPEG_PATH', type: str, default: 'ffmpeg', doc: 'ffmpeg binary.' },
   { key: 'ffmpeg.ffprobePath', env: 'FFPROBE_PATH', type: str, default: 'ffprobe', doc: 'ffprobe binary.' },
 

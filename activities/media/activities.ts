@@ -1,0 +1,43 @@
+/**
+ * The media activities the post workflow calls on the `reelcast-media` queue. Thin wrappers: the
+ * work is in transcode.ts; here progress becomes heartbeats and Temporal's cancellation becomes
+ * the AbortSignal that kills ffmpeg.
+ */
+import { Context } from '@temporalio/activity';
+import type { ReelcastConfig } from '../../config';
+import type { ObjectStorage } from '../storage';
+import { checkMediaTools as checkTools, type MediaToolsInfo } from './ffmpeg';
+import { transcodeRendition as transcode, type TranscodeRequest, type TranscodeResult } from './transcode';
+
+export interface MediaActivityDeps {
+  storage: ObjectStorage;
+  config: Pick<ReelcastConfig, 'ffmpeg'>;
+  /** Parent of per-job temp folders; default the OS temp dir. */
+  tmpRoot?: string;
+}
+
+export function createMediaActivities(deps: MediaActivityDeps) {
+  return {
+    /**
+     * Master clip → one validated rendition for one channel, plus poster and preview. Heartbeats
+     * carry a TranscodeProgress; set a heartbeatTimeout so a dead worker is noticed.
+     */
+    async transcodeRendition(request: TranscodeRequest): Promise<TranscodeResult> {
+      const context = Context.current();
+      return transcode(request, {
+        storage: deps.storage,
+        config: deps.config,
+        tmpRoot: deps.tmpRoot,
+        signal: context.cancellationSignal,
+        onProgress: (progress) => context.heartbeat(progress),
+      });
+    },
+
+    /** ffmpeg/ffprobe present, new enough, with the encoders and filters the presets use. */
+    async checkMediaTools(): Promise<MediaToolsInfo> {
+      return checkTools(deps.config.ffmpeg);
+    },
+  };
+}
+
+export type MediaActivities = ReturnType<typeof createMediaActivities>;

@@ -1,0 +1,269 @@
+/**
+ * Builds the single ffmpeg job that makes one rendition: the 9:16 frame (fit mode, watermark,
+ * caption), constant frame rate, the AAC track, and from the same decoded frames the poster JPEG
+ * and the animated WebP preview. Pure: every size and position is computed here, so the filter
+ * graph holds numbers, not expressions, and a table test can read it.
+ */
+import type { FfmpegJob } from './ffmpeg';
+import { safeRect, type ChannelPreset, type FitMode, type FrameRateMode } from './presets';
+import type { SourceInfo } from './probe';
+import { AI_DISCLOSURE } from './validate';
+
+export const WATERMARK_POSITIONS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
+export type WatermarkPosition = (typeof WATERMARK_POSITIONS)[number];
+
+export interface WatermarkLayout {
+  path: string;
+  /** Pixel size and position in the output frame, all even. */
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  opacity: number;
+}
+
+export interface CaptionLayout {
+  fontFile: string;
+  fontSize: number;
+  /** One text file per line (drawtext reads text from a file: no escaping of the caption itself). */
+  lines: Array<{ textFile: string; y: number }>;
+  /** Horizontal band the lines are centred in. */
+  x: number;
+  width: number;
+  boxBorder: number;
+}
+
+export interface RenditionJobSpec {
+  sourcePath: string;
+  source: SourceInfo;
+  preset: ChannelPreset;
+  fit: FitMode;
+  /** Default duplicate. */
+  frameRate?: FrameRateMode;
+  watermark?: WatermarkLayout;
+  caption?: CaptionLayout;
+  outputs: { video: string; poster: string; preview: string };
+  /** Extra container tags (post id...). */
+  metadata?: Record<string, string>;
+}
+
+/** Preview: first seconds, small, slow frame rate: enough to recognise the clip in a list. */
+export const PREVIEW = { seconds: 3, fps: 10, width: 270 } as const;
+
+const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
+
+/** Frames in the rendition: the source duration at the preset's constant rate. */
+export function outputFrameCount(source: SourceInfo, preset: ChannelPreset): number {
+  return Math.max(1, Math.round(source.durationSeconds * preset.fps));
+}
+
+/**
+ * Escapes a value for a filter option inside a filter graph: first for the option parser
+ * (\ ' :), then for the graph parser (\ ' [ ] , ;). See ffmpeg-filters, "Notes on filtergraph escaping".
+ */
+export function escapeFilterValue(value: string): string {
+  const optionLevel = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return optionLevel.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
+  const { source, preset, fit } = spec;
+  const W = preset.width;
+  const H = preset.height;
+  const frames = outputFrameCount(source, preset);
+  const seconds = frames / preset.fps;
+  const displayWidth = source.width * source.sampleAspect;
+  const toBt709 = 'out_color_matrix=bt709:out_range=tv';
+
+  const graph: string[] = [];
+  // Contain: the whole source visible; cover: the frame filled, edges cut.
+  const contain = Math.min(W / displayWidth, H / source.height);
+  const cover = Math.max(W / displayWidth, H / source.height);
+  const fitW = Math.min(W, even(displayWidth * contain));
+  const fitH = Math.min(H, even(source.height * contain));
+  const coverW = Math.max(W, even(displayWidth * cover));
+  const coverH = Math.max(H, even(source.height * cover));
+
+  if (fit === 'blur') {
+    // The background is blurred at 1/8 size and scaled up: the same look as a full-size blur at a
+    // small fraction of the cost.
+    const bw = even(W / 8);
+    const bh = even(H / 8);
+    graph.push(
+      '[0:v]split=2[bgsrc][fgsrc]',
+      `[bgsrc]scale=${even(coverW / 8)}:${even(coverH / 8)}:${toBt709},crop=${bw}:${bh},boxblur=10:2,` +
+        `scale=${W}:${H}:flags=bilinear,setsar=1,format=yuv420p[bg]`,
+      `[fgsrc]scale=${fitW}:${fitH}:${toBt709},setsar=1,format=yuv420p[fg]`,
+      `[bg][fg]overlay=${(W - fitW) / 2}:${(H - fitH) / 2}:format=yuv420[base]`,
+    );
+  } else if (fit === 'crop') {
+    graph.push(`[0:v]scale=${coverW}:${coverH}:${toBt709},crop=${W}:${H},setsar=1,format=yuv420p[base]`);
+  } else {
+    graph.push(
+      `[0:v]scale=${fitW}:${fitH}:${toBt709},setsar=1,format=yuv420p,` +
+        `pad=${W}:${H}:${(W - fitW) / 2}:${(H - fitH) / 2}:color=black[base]`,
+    );
+  }
+
+  let last = 'base';
+  const inputs: FfmpegJob['inputs'] = [{ path: spec.sourcePath }];
+  if (spec.watermark) {
+    const wm = spec.watermark;
+    inputs.push({ path: wm.path });
+    graph.push(
+      `[1:v]scale=${wm.width}:${wm.height},format=rgba,colorchannelmixer=aa=${wm.opacity.toFixed(3)}[wm]`,
+      `[${last}][wm]overlay=${wm.x}:${wm.y}:format=yuv420[marked]`,
+    );
+    last = 'marked';
+  }
+  if (spec.caption) {
+    const c = spec.caption;
+    const font = escapeFilterValue(c.fontFile);
+    const draws = c.lines.map(
+      (line) =>
+        `drawtext=fontfile=${font}:textfile=${escapeFilterValue(line.textFile)}:expansion=none:` +
+        `fontsize=${c.fontSize}:fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=${c.boxBorder}:` +
+        `x=${c.x}+(${c.width}-text_w)/2:y=${line.y}`,
+    );
+    graph.push(`[${last}]${draws.join(',')}[captioned]`);
+    last = 'captioned';
+  }
+
+  // Constant frame rate: fps repeats (or drops) frames to the preset rate, framerate blends
+  // neighbours; tpad clones the last frame once so the final output frame exists, and trim makes
+  // the count exact.
+  const toRate = spec.frameRate === 'blend' ? `framerate=fps=${preset.fps}` : `fps=${preset.fps}`;
+  const posterFrame = Math.min(frames - 1, Math.floor(frames * 0.3));
+  const previewFrames = Math.min(frames, PREVIEW.seconds * preset.fps);
+  const previewH = even((PREVIEW.width * H) / W);
+  graph.push(
+    `[${last}]tpad=stop_mode=clone:stop=1,${toRate},trim=end_frame=${frames},setpts=PTS-STARTPTS,` +
+      `setsar=1,format=yuv420p,split=3[main][posterin][previewin]`,
+    `[posterin]trim=start_frame=${posterFrame}:end_frame=${posterFrame + 1},setpts=PTS-STARTPTS[poster]`,
+    `[previewin]trim=end_frame=${previewFrames},fps=${PREVIEW.fps},scale=${PREVIEW.width}:${previewH},setsar=1[preview]`,
+  );
+
+  // Audio: the source's first track resampled to 48 kHz stereo, or silence; padded or cut to the
+  // video's exact length so players never see the tracks end apart.
+  const samples = Math.round(seconds * preset.audio.sampleRate);
+  graph.push(
+    source.hasAudio
+      ? `[0:a:0]aresample=${preset.audio.sampleRate},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,` +
+          `atrim=end_sample=${samples},asetpts=PTS-STARTPTS[aout]`
+      : `anullsrc=r=${preset.audio.sampleRate}:cl=stereo,atrim=end_sample=${samples}[aout]`,
+  );
+
+  const v = preset.video;
+  const metadata = { comment: AI_DISCLOSURE, ...spec.metadata };
+  return {
+    inputs,
+    filterGraph: graph.join(';'),
+    outputs: [
+      {
+        path: spec.outputs.video,
+        options: [
+          ...['-map', '[main]', '-map', '[aout]'],
+          ...['-c:v', 'libx264', '-preset', v.x264Preset, '-crf', String(v.crf)],
+          ...['-profile:v', 'high', '-level:v', `${Math.floor(v.level / 10)}.${v.level % 10}`],
+          ...['-maxrate', String(v.maxBitrate), '-bufsize', String(v.bufferSize)],
+          ...['-g', String(v.gopFrames), '-bf', String(v.bFrames), '-x264-params', 'open-gop=0'],
+          ...['-pix_fmt', 'yuv420p', '-r', String(preset.fps)],
+          ...[
+            '-colorspace',
+            'bt709',
+            '-color_primaries',
+            'bt709',
+            '-color_trc',
+            'bt709',
+            '-color_range',
+            'tv',
+          ],
+          ...['-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', String(preset.audio.bitrate)],
+          ...['-ar', String(preset.audio.sampleRate), '-ac', String(preset.audio.channels)],
+          ...Object.entries(metadata).flatMap(([k, val]) => ['-metadata', `${k}=${val}`]),
+          ...['-movflags', '+faststart', '-f', 'mp4'],
+        ],
+      },
+      {
+        path: spec.outputs.poster,
+        options: [
+          '-map',
+          '[poster]',
+          '-frames:v',
+          '1',
+          '-c:v',
+          'mjpeg',
+          '-q:v',
+          '3',
+          '-update',
+          '1',
+          '-f',
+          'image2',
+        ],
+      },
+      {
+        path: spec.outputs.preview,
+        options: [
+          '-map',
+          '[preview]',
+          '-c:v',
+          'libwebp_anim',
+          '-q:v',
+          '60',
+          '-loop',
+          '0',
+          '-an',
+          '-f',
+          'webp',
+        ],
+      },
+    ],
+  };
+}
+
+/** Places the watermark in a corner of the safe area; returns the reason instead when it cannot fit. */
+export function layoutWatermark(
+  preset: ChannelPreset,
+  image: { path: string; width: number; height: number },
+  options: { position: WatermarkPosition; scale: number; opacity: number },
+): WatermarkLayout | string {
+  const safe = safeRect(preset);
+  const width = even(preset.width * options.scale);
+  const height = even((width * image.height) / image.width);
+  if (width > safe.width || height > safe.height / 3) {
+    return `a ${width}x${height} watermark does not fit the ${preset.name} safe area (${safe.width}x${safe.height}); use a smaller scale`;
+  }
+  const [vertical, horizontal] = options.position.split('-');
+  const x = horizontal === 'left' ? safe.x : safe.x + safe.width - width;
+  const y = vertical === 'top' ? safe.y : safe.y + safe.height - height;
+  return { path: image.path, width, height, x, y, opacity: options.opacity };
+}
+
+/** Caption font size and line layout for a preset, bottom-aligned in the safe area. */
+export function layoutCaption(preset: ChannelPreset, lineFiles: string[], fontFile: string): CaptionLayout {
+  const safe = safeRect(preset);
+  const fontSize = captionFontSize(preset);
+  const lineHeight = Math.round(fontSize * 1.6);
+  const boxBorder = Math.round(fontSize * 0.25);
+  const firstY = safe.y + safe.height - lineFiles.length * lineHeight;
+  return {
+    fontFile,
+    fontSize,
+    boxBorder,
+    x: safe.x,
+    width: safe.width,
+    lines: lineFiles.map((textFile, i) => ({ textFile, y: firstY + i * lineHeight + boxBorder })),
+  };
+}
+
+export function captionFontSize(preset: ChannelPreset): number {
+  return Math.round(preset.width * 0.05);
+}
+
+/** How many em fit on one caption line inside the safe area, leaving room for the box border. */
+export function captionLineEm(preset: ChannelPreset): number {
+  const fontSize = captionFontSize(preset);
+  return (safeRect(preset).width - 2 * Math.round(fontSize * 0.25)) / fontSize;
+}
+
+export const MAX_CAPTION_LINES = 4;

@@ -1,0 +1,57 @@
+/**
+ * Storage keys of a rendition, its poster and its preview, derived only from what determines the
+ * bytes: the master clip, the preset (every setting), the fit mode, the watermark's content and
+ * placement and the caption text. A retry or a replay computes the same keys and finds the
+ * rendition already there. The post id is deliberately not part of it: two posts that share a
+ * master and options share the rendition.
+ */
+import { createHash } from 'node:crypto';
+import type { ChannelPreset, FitMode, FrameRateMode } from './presets';
+
+/** Bump when the encode changes in a way the preset table does not show (filter graph, tags...). */
+export const RENDITION_FORMAT_VERSION = 1;
+
+export interface RenditionIdentity {
+  masterKey: string;
+  preset: ChannelPreset;
+  fit: FitMode;
+  /** Hashed only when not the default duplicate, so adding the option changed no existing key. */
+  frameRate?: FrameRateMode;
+  watermark?: { sha256: string; position: string; scale: number; opacity: number };
+  caption?: string;
+}
+
+export interface RenditionKeys {
+  renditionKey: string;
+  posterKey: string;
+  previewKey: string;
+}
+
+export function renditionKeys(identity: RenditionIdentity): RenditionKeys {
+  const digest = createHash('sha256')
+    .update(
+      JSON.stringify({
+        v: RENDITION_FORMAT_VERSION,
+        master: identity.masterKey,
+        preset: identity.preset,
+        fit: identity.fit,
+        ...(identity.frameRate && identity.frameRate !== 'duplicate'
+          ? { frameRate: identity.frameRate }
+          : {}),
+        watermark: identity.watermark ?? null,
+        caption: identity.caption ?? null,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const stem = masterStem(identity.masterKey);
+  const base = `renditions/${stem}/${identity.preset.name}-${identity.fit}-${digest}`;
+  return { renditionKey: `${base}.mp4`, posterKey: `${base}.poster.jpg`, previewKey: `${base}.preview.webp` };
+}
+
+/** `masters/ab12cd.mkv` → `ab12cd`: renditions of one master sit together. */
+function masterStem(masterKey: string): string {
+  const last = masterKey.split('/').pop() ?? masterKey;
+  const stem = last.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '_');
+  return stem || 'master';
+}
