@@ -117,6 +117,8 @@ export class FakeX {
     Endpoint,
     number
   >;
+  /** Every API answer in order: which endpoint, which status (0: connection dropped), when. */
+  readonly log: Array<{ endpoint: Endpoint; status: number; at: number }> = [];
   #faults: Array<Fault & { left: number }> = [];
   #nextId = 1_860_000_000_000_000_000n;
   readonly #server: Server;
@@ -172,6 +174,7 @@ export class FakeX {
     this.posts.length = 0;
     this.media.clear();
     this.#faults = [];
+    this.log.length = 0;
     for (const e of ENDPOINTS) this.requests[e] = 0;
   }
 
@@ -203,6 +206,9 @@ export class FakeX {
     if (!endpoint)
       return send(res, 404, { title: 'Not Found Error', detail: `fake X has no ${req.method} ${path}` });
     this.requests[endpoint]++;
+    res.on('close', () =>
+      this.log.push({ endpoint, status: res.headersSent ? res.statusCode : 0, at: Date.now() }),
+    );
 
     const auth = req.headers.authorization ?? '';
     const ok =
@@ -443,6 +449,7 @@ export class FakeX {
         posts: this.posts,
         media: [...this.media.values()].map(({ segments: _s, ...m }) => m),
         requests: this.requests,
+        log: this.log,
         faults: this.pendingFaults,
       });
     }

@@ -43,7 +43,12 @@ describe('outbox channel', () => {
     expect(readFileSync(join(folder, 'caption.txt'), 'utf8')).toBe(caption);
     expect(sha(readFileSync(join(folder, 'video.mp4')))).toBe(sha(bytes));
     const meta = JSON.parse(readFileSync(join(folder, 'post.json'), 'utf8'));
-    expect(meta).toMatchObject({ postId, channel: 'outbox', caption, rendition: { key: rendition, bytes: bytes.length } });
+    expect(meta).toMatchObject({
+      postId,
+      channel: 'outbox',
+      caption,
+      rendition: { key: rendition, bytes: bytes.length },
+    });
     expect(out.url).toBe(`file://${join(folder, 'post.json')}`);
 
     const again = await publishPost(deps, { postId, channel: 'outbox', caption, renditionKey: rendition });
@@ -95,7 +100,10 @@ describe('webhook channel', () => {
         const status = answers.shift() ?? 200;
         const ok = verifyWebhookSignature(
           secret,
-          { signature: req.headers[SIGNATURE_HEADER] as string, timestamp: req.headers[TIMESTAMP_HEADER] as string },
+          {
+            signature: req.headers[SIGNATURE_HEADER] as string,
+            timestamp: req.headers[TIMESTAMP_HEADER] as string,
+          },
           body,
         );
         if (!ok) return void res.writeHead(401).end('bad signature');
@@ -104,7 +112,9 @@ describe('webhook channel', () => {
         const key = req.headers['idempotency-key'] as string;
         const duplicate = seenKeys.has(key);
         seenKeys.add(key);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `msg-${key}`, duplicate }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ id: `msg-${key}`, duplicate }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -115,18 +125,34 @@ describe('webhook channel', () => {
     received.length = 0;
   });
 
-  const deps = (s = secret) => ({ storage, channels: new ChannelSet([new WebhookChannel({ storage, url, secret: s })]) });
+  const deps = (s = secret) => ({
+    storage,
+    channels: new ChannelSet([new WebhookChannel({ storage, url, secret: s })]),
+  });
 
   it('POSTs the post as JSON with an HMAC-SHA256 signature the receiver verifies; the video link works', async () => {
     const postId = nextPostId();
-    const out = await publishPost(deps(), { postId, channel: 'webhook', caption: 'Hello hooks', renditionKey: rendition });
+    const out = await publishPost(deps(), {
+      postId,
+      channel: 'webhook',
+      caption: 'Hello hooks',
+      renditionKey: rendition,
+    });
     expect(received).toHaveLength(1);
     const { headers, body } = received[0];
     const payload = JSON.parse(body);
-    expect(payload).toMatchObject({ postId, channel: 'webhook', caption: 'Hello hooks', video: { key: rendition, bytes: bytes.length } });
+    expect(payload).toMatchObject({
+      postId,
+      channel: 'webhook',
+      caption: 'Hello hooks',
+      video: { key: rendition, bytes: bytes.length },
+    });
     expect(headers[SIGNATURE_HEADER]).toMatch(/^sha256=[0-9a-f]{64}$/);
     // The signature covers the body: a changed body or another key does not verify.
-    const sig = { signature: headers[SIGNATURE_HEADER] as string, timestamp: headers[TIMESTAMP_HEADER] as string };
+    const sig = {
+      signature: headers[SIGNATURE_HEADER] as string,
+      timestamp: headers[TIMESTAMP_HEADER] as string,
+    };
     expect(verifyWebhookSignature(secret, sig, body)).toBe(true);
     expect(verifyWebhookSignature(secret, sig, body.replace('Hello', 'Hullo'))).toBe(false);
     expect(verifyWebhookSignature('other-secret', sig, body)).toBe(false);
