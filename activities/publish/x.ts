@@ -259,13 +259,14 @@ export class XChannel implements Channel {
       return new ChannelContentRejectedError(this.name, `${step}: ${detail}`);
     }
     // No HTTP answer (reset, timeout, refused): if it was the create call, X may have the post.
-    const cause = (err as { error?: { code?: string; message?: string } }).error;
-    return new ChannelUnavailableError(
-      this.name,
-      step,
-      cause?.code ?? cause?.message ?? err.message,
-      !creating,
-    );
+    // twitter-api-v2 keeps the socket error in _options.error (its requestError getter reads another field).
+    const wrapped = err as {
+      requestError?: NodeJS.ErrnoException;
+      _options?: { error?: NodeJS.ErrnoException };
+    };
+    const cause = wrapped.requestError ?? wrapped._options?.error;
+    const detail = cause ? `${cause.code ?? cause.name}: ${cause.message}` : err.message;
+    return new ChannelUnavailableError(this.name, step, detail, !creating);
   }
 }
 
