@@ -1,4 +1,5 @@
 import type { ReelcastConfig } from '../config';
+import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
 
@@ -19,10 +20,10 @@ export function activityDeps(config: ReelcastConfig): ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const selfCheck = createSelfCheckActivities(deps);
   return {
-    workflows: { ...selfCheck },
+    workflows: { ...selfCheck, ...createLedgerActivities(deps) },
     gpu: { ...selfCheck },
     media: { ...selfCheck },
-    publish: { ...selfCheck },
+    publish: { ...selfCheck, ...createPublishActivities(deps) },
   };
 }
 

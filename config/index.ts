@@ -54,6 +54,8 @@ export interface ReelcastConfig {
     outbox: { dir?: string };
     x: {
       apiBaseUrl?: string;
+      reconcileWindowMinutes: number;
+      processingDeadlineSeconds: number;
       appKey?: Secret;
       appSecret?: Secret;
       accessToken?: Secret;

@@ -65,7 +65,14 @@ export class FsStorage implements ObjectStorage {
     const meta = await readFile(this.#metaPath(key), 'utf8')
       .then((t) => JSON.parse(t) as PutOptions)
       .catch(() => ({}) as PutOptions);
-    return { key, size: s.size, contentType: meta.contentType, metadata: meta.metadata ?? {} };
+    return {
+      key,
+      size: s.size,
+      contentType: meta.contentType,
+      metadata: meta.metadata ?? {},
+      etag: `"${s.ino.toString(16)}-${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`,
+      modifiedAt: s.mtime,
+    };
   }
 
   async delete(key: string): Promise<void> {

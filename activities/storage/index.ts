@@ -5,6 +5,7 @@ import { S3Storage } from './s3-storage';
 import type { ObjectStorage } from './storage';
 
 export * from './storage';
+export * from './keys';
 export { FsStorage } from './fs-storage';
 export { S3Storage } from './s3-storage';
 

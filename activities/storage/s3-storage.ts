@@ -14,6 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import {
   checkKey,
+  ConditionalWriteUnsupportedError,
   ObjectNotFoundError,
   type Body,
   type ObjectStorage,
@@ -39,6 +40,7 @@ export class S3Storage implements ObjectStorage {
   readonly client: S3Client;
   readonly bucket: string;
   readonly #partSize: number;
+  readonly #endpoint: string;
 
   constructor(options: S3StorageOptions) {
     const checksum = options.checksum === 'when_supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
@@ -55,6 +57,7 @@ export class S3Storage implements ObjectStorage {
     });
     this.bucket = options.bucket;
     this.#partSize = options.partSize ?? 8 * 1024 * 1024;
+    this.#endpoint = options.endpoint ?? `s3.${options.region}.amazonaws.com`;
   }
 
   /** Creates the bucket when it does not exist yet. */
@@ -115,7 +118,11 @@ export class S3Storage implements ObjectStorage {
       );
       return true;
     } catch (err) {
-      if (statusOf(err) === 412) return false;
+      // 412: someone else created it first. 409 ConditionalRequestConflict: a racing write was in
+      // flight; the other writer wins, which is the same answer.
+      const status = statusOf(err);
+      if (status === 412 || status === 409) return false;
+      if (status === 501) throw new ConditionalWriteUnsupportedError(this.#endpoint);
       throw err;
     }
   }
@@ -142,6 +149,8 @@ export class S3Storage implements ObjectStorage {
         size: out.ContentLength ?? 0,
         contentType: out.ContentType,
         metadata: out.Metadata ?? {},
+        etag: out.ETag,
+        modifiedAt: out.LastModified,
       };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -160,13 +169,21 @@ export class S3Storage implements ObjectStorage {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const item of page.Contents ?? []) {
-        yield { key: item.Key!, size: item.Size ?? 0, metadata: {} };
+        yield {
+          key: item.Key!,
+          size: item.Size ?? 0,
+          metadata: {},
+          etag: item.ETag,
+          modifiedAt: item.LastModified,
+        };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 
   async urlFor(key: string, expiresInSeconds = 3600): Promise<string> {
+    // A link to nothing would only confuse the person opening it.
+    if (!(await this.head(key))) throw new ObjectNotFoundError(key);
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: checkKey(key) }), {
       expiresIn: expiresInSeconds,
     });

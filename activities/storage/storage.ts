@@ -6,6 +6,9 @@ export interface StoredObject {
   size: number;
   contentType?: string;
   metadata: Record<string, string>;
+  /** Changes whenever the bytes change (S3 ETag; size and mtime for files). */
+  etag?: string;
+  modifiedAt?: Date;
 }
 
 export interface PutOptions {
@@ -40,6 +43,16 @@ export class ObjectNotFoundError extends Error {
   override readonly name = 'ObjectNotFoundError';
   constructor(readonly key: string) {
     super(`no object stored under ${key}`);
+  }
+}
+
+/** The S3 server ignores or rejects `If-None-Match: *`, so createIfAbsent cannot be atomic there. */
+export class ConditionalWriteUnsupportedError extends Error {
+  override readonly name = 'ConditionalWriteUnsupportedError';
+  constructor(readonly endpoint: string) {
+    super(
+      `the S3 server at ${endpoint} does not support conditional writes (PUT with If-None-Match: *), which the publish ledger needs to publish at most once: use a server that does (AWS S3, versitygw, MinIO since 2024) or storage.kind: fs`,
+    );
   }
 }
 

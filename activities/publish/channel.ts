@@ -1,0 +1,62 @@
+/** The one channel interface: x, outbox and webhook implement it. */
+
+export const CHANNEL_NAMES = ['x', 'outbox', 'webhook'] as const;
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+
+export interface ChannelLimits {
+  /** In the channel's own counting (X weighs URLs and some characters differently). */
+  maxCaptionChars: number;
+  maxVideoBytes: number;
+  maxDurationSeconds?: number;
+}
+
+/** What one publish sends. Only keys and text: the video bytes are read from storage. */
+export interface PublishRequest {
+  postId: string;
+  channel: ChannelName;
+  caption: string;
+  renditionKey: string;
+  /** The same for every attempt at this (post, channel): receivers that dedupe use it. */
+  idempotencyKey: string;
+}
+
+export interface RemotePost {
+  remoteId: string;
+  url?: string;
+}
+
+/** Heartbeat payload: the CLI renders it as a progress bar. */
+export interface PublishProgress {
+  step: 'check' | 'reconcile' | 'upload' | 'processing' | 'create' | 'write' | 'deliver';
+  done?: number;
+  total?: number;
+}
+
+export interface PublishContext {
+  progress(p: PublishProgress): void;
+  signal?: AbortSignal;
+  /**
+   * Called right before the call that makes the post visible. Throws when this attempt no
+   * longer holds the ledger claim (a newer attempt took over), so a stale attempt never posts.
+   */
+  beforeCreate(): Promise<void>;
+}
+
+export interface Channel {
+  readonly name: ChannelName;
+  /** The rendition preset this channel publishes (renditions/<hash>/<preset>.mp4). */
+  readonly preset: string;
+  readonly limits: ChannelLimits;
+  /**
+   * How a retry with an unknown outcome avoids a second post: `lookup` finds the earlier post on
+   * the channel; `idempotency-key` re-sends with the same key and relies on the receiver.
+   */
+  readonly reconcileBy: 'lookup' | 'idempotency-key';
+  captionLength(caption: string): number;
+  publish(request: PublishRequest, context: PublishContext): Promise<RemotePost>;
+  /**
+   * The post an earlier attempt made, if the channel has it: created since `since`, not one of
+   * `ignore` (earlier publishes that a forced replay means to repeat). undefined: not there.
+   */
+  reconcile(request: PublishRequest, since: Date, ignore: readonly string[]): Promise<RemotePost | undefined>;
+}

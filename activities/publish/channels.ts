@@ -1,0 +1,66 @@
+import type { ReelcastConfig } from '../../config';
+import { FsStorage, type ObjectStorage } from '../storage';
+import type { Channel, ChannelName } from './channel';
+import { ChannelNotConfiguredError } from './errors';
+import { OutboxChannel } from './outbox';
+import { WebhookChannel } from './webhook';
+import { XChannel } from './x';
+
+/** The channels a config can publish to; one that lacks settings explains which when asked for. */
+export class ChannelSet {
+  readonly #channels = new Map<string, Channel | ChannelNotConfiguredError>();
+
+  constructor(channels: Array<Channel | ChannelNotConfiguredError>) {
+    for (const c of channels)
+      this.#channels.set(c instanceof ChannelNotConfiguredError ? c.channel : c.name, c);
+  }
+
+  get(name: string): Channel {
+    const found = this.#channels.get(name);
+    if (!found) {
+      throw new ChannelNotConfiguredError(
+        name,
+        `a known channel name (${[...this.#channels.keys()].join(', ')})`,
+      );
+    }
+    if (found instanceof ChannelNotConfiguredError) throw found;
+    return found;
+  }
+}
+
+/** Builds every channel from the config. Secrets are revealed here, at the point of use. */
+export function openChannels(config: ReelcastConfig, storage: ObjectStorage): ChannelSet {
+  const x = config.channels.x;
+  const missingX = (['appKey', 'appSecret', 'accessToken', 'accessSecret'] as const)
+    .filter((k) => !x[k])
+    .map((k) => `X_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
+  const webhook = config.channels.webhook;
+  const outboxDir = config.channels.outbox.dir;
+  return new ChannelSet([
+    missingX.length
+      ? new ChannelNotConfiguredError('x', missingX.join(', '))
+      : new XChannel({
+          storage,
+          apiBaseUrl: x.apiBaseUrl,
+          credentials: {
+            appKey: x.appKey!.reveal(),
+            appSecret: x.appSecret!.reveal(),
+            accessToken: x.accessToken!.reveal(),
+            accessSecret: x.accessSecret!.reveal(),
+          },
+          reconcileWindowMs: x.reconcileWindowMinutes * 60_000,
+          processingDeadlineMs: x.processingDeadlineSeconds * 1000,
+        }),
+    new OutboxChannel(
+      outboxDir ? { storage, target: new FsStorage(outboxDir), prefix: '' } : { storage, target: storage },
+    ),
+    webhook.url && webhook.secret
+      ? new WebhookChannel({ storage, url: webhook.url, secret: webhook.secret.reveal() })
+      : new ChannelNotConfiguredError(
+          'webhook',
+          webhook.url ? 'WEBHOOK_SECRET' : 'WEBHOOK_URL and WEBHOOK_SECRET',
+        ),
+  ]);
+}
+
+export type { ChannelName };

@@ -1,0 +1,207 @@
+/**
+ * Publish errors. Each has a stable `name` (it becomes the Temporal failure type), says whether
+ * a retry can help, and whether the channel certainly did not create the post (`notPosted`):
+ * only then may the ledger claim be released. Pure module: no Node APIs.
+ */
+
+/** Error names a retry cannot fix: the post goes to awaiting-replay with the reason. */
+export const NON_RETRYABLE_PUBLISH_ERRORS = [
+  'ChannelAuthError',
+  'ChannelContentRejectedError',
+  'MediaProcessingFailedError',
+  'DuplicateContentError',
+  'ChannelNotConfiguredError',
+  'AlreadyPublishedError',
+  'RenditionMissingError',
+  'NothingToReplayError',
+] as const;
+
+export type NonRetryablePublishErrorName = (typeof NON_RETRYABLE_PUBLISH_ERRORS)[number];
+
+export abstract class PublishError extends Error {
+  abstract override readonly name: string;
+  abstract readonly retryable: boolean;
+  /** True when the channel certainly has no post from this attempt. */
+  abstract readonly notPosted: boolean;
+
+  constructor(
+    readonly channel: string,
+    message: string,
+    /** One short line for `reelcast failures` and the failure search attribute. */
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ChannelAuthError extends PublishError {
+  override readonly name = 'ChannelAuthError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string, detail: string, fix: string) {
+    super(
+      channel,
+      `${channel}: the account was refused (${detail}). Reconnect the account: ${fix}; then run \`reelcast replay <postId> --channel ${channel}\`.`,
+      `reconnect the account (${detail})`,
+    );
+  }
+}
+
+export class ChannelRateLimitedError extends PublishError {
+  override readonly name = 'ChannelRateLimitedError';
+  readonly retryable = true;
+  readonly notPosted = true;
+  constructor(
+    channel: string,
+    readonly retryAfterMs: number,
+    readonly resetAt: Date,
+  ) {
+    super(
+      channel,
+      `${channel}: rate limited; the API allows the next request at ${resetAt.toISOString()} (in ${Math.ceil(retryAfterMs / 1000)} s). Reelcast retries then.`,
+      `rate limited until ${resetAt.toISOString()}`,
+    );
+  }
+}
+
+/** 5xx, timeouts, dropped connections. `notPosted` is false when it happened during the create call. */
+export class ChannelUnavailableError extends PublishError {
+  override readonly name = 'ChannelUnavailableError';
+  readonly retryable = true;
+  constructor(
+    channel: string,
+    readonly step: string,
+    detail: string,
+    readonly notPosted: boolean,
+  ) {
+    super(
+      channel,
+      `${channel}: ${step} failed (${detail}); retried with backoff.${notPosted ? '' : ' The post may exist: the retry looks for it before posting again.'}`,
+      `${step}: ${detail}`,
+    );
+  }
+}
+
+export class ChannelContentRejectedError extends PublishError {
+  override readonly name = 'ChannelContentRejectedError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string, detail: string) {
+    super(
+      channel,
+      `${channel}: the post was refused: ${detail}. Fix the caption or rendition, then replay.`,
+      detail,
+    );
+  }
+}
+
+export class MediaProcessingFailedError extends PublishError {
+  override readonly name = 'MediaProcessingFailedError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string, detail: string) {
+    super(
+      channel,
+      `${channel}: the video was uploaded but the platform could not process it (${detail}). Check the rendition against the channel preset, then replay.`,
+      `video processing failed: ${detail}`,
+    );
+  }
+}
+
+export class MediaProcessingTimeoutError extends PublishError {
+  override readonly name = 'MediaProcessingTimeoutError';
+  readonly retryable = true;
+  readonly notPosted = true;
+  constructor(channel: string, seconds: number) {
+    super(
+      channel,
+      `${channel}: the video was still processing after ${seconds} s (channels.x.processingDeadlineSeconds); retried.`,
+      `video still processing after ${seconds} s`,
+    );
+  }
+}
+
+/** The channel refused the caption as a duplicate, and no matching post from this claim exists. */
+export class DuplicateContentError extends PublishError {
+  override readonly name = 'DuplicateContentError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string) {
+    super(
+      channel,
+      `${channel}: refused as duplicate content: the account posted this caption before, outside the reconcile window. Change the caption (template), then replay.`,
+      'duplicate content: the same caption was posted before',
+    );
+  }
+}
+
+export class ChannelNotConfiguredError extends PublishError {
+  override readonly name = 'ChannelNotConfiguredError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string, missing: string) {
+    super(
+      channel,
+      `channel ${channel} is not configured: set ${missing} (see \`reelcast config --reference\`), then replay.`,
+      `not configured: set ${missing}`,
+    );
+  }
+}
+
+export class AlreadyPublishedError extends PublishError {
+  override readonly name = 'AlreadyPublishedError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(
+    channel: string,
+    readonly postId: string,
+    readonly remoteId: string,
+    readonly url: string | undefined,
+  ) {
+    super(
+      channel,
+      `${postId} is already published on ${channel} (${url ?? remoteId}); replay refuses to post it twice. Add --force to post it again.`,
+      `already published as ${remoteId}`,
+    );
+  }
+}
+
+export class RenditionMissingError extends PublishError {
+  override readonly name = 'RenditionMissingError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string, key: string) {
+    super(
+      channel,
+      `the rendition ${key} is not in storage; run the post again so it is transcoded, or check the storage settings.`,
+      `rendition ${key} missing`,
+    );
+  }
+}
+
+export class NothingToReplayError extends PublishError {
+  override readonly name = 'NothingToReplayError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(channel: string, postId: string) {
+    super(
+      channel,
+      `no publish of ${postId} on ${channel} is recorded, so there is no caption and rendition to replay; check the post id with \`reelcast failures\`.`,
+      'nothing recorded to replay',
+    );
+  }
+}
+
+/** This attempt's claim was taken over by a newer attempt (e.g. after a timeout): it must not post. */
+export class PublishClaimLostError extends PublishError {
+  override readonly name = 'PublishClaimLostError';
+  readonly retryable = true;
+  readonly notPosted = true;
+  constructor(channel: string, postId: string) {
+    super(
+      channel,
+      `${postId} on ${channel}: another attempt took over the publish; this one stops before posting.`,
+      'claim taken over by another attempt',
+    );
+  }
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { ObjectStorage } from '../storage';
+import type { Channel, ChannelName, PublishProgress, PublishRequest, RemotePost } from './channel';
+import type { ChannelSet } from './channels';
+import {
+  AlreadyPublishedError,
+  ChannelContentRejectedError,
+  DuplicateContentError,
+  NothingToReplayError,
+  PublishClaimLostError,
+  PublishError,
+  RenditionMissingError,
+} from './errors';
+import { PublishLedger, type LedgerEntry } from './ledger';
+
+export interface PublishDeps {
+  storage: ObjectStorage;
+  channels: ChannelSet;
+}
+
+export interface PublishInput {
+  postId: string;
+  channel: ChannelName;
+  /** renditions/<hash>/<preset>.mp4, made by transcode for this channel's preset. */
+  renditionKey: string;
+  caption: string;
+  /** Post again even when the ledger says it is published (a person's explicit replay --force). */
+  force?: boolean;
+}
+
+export interface PublishOutcome {
+  postId: string;
+  channel: ChannelName;
+  remoteId: string;
+  url?: string;
+  /** Found on the channel by reconciling an earlier attempt whose outcome was unknown. */
+  reconciled: boolean;
+  /** The ledger already had it published: nothing was sent. */
+  alreadyPublished: boolean;
+}
+
+export interface PublishRun {
+  /** Identifies this attempt in the ledger claim; default a fresh UUID. */
+  attemptId?: string;
+  progress?: (p: PublishProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Publishes one post to one channel at most once. Usable without Temporal; the activity wraps it.
+ *
+ * 1. published in the ledger → returns it (unless force)
+ * 2. checks caption and rendition against the channel's limits: bad input never claims
+ * 3. claims (post, channel); a claim left by an earlier attempt is reconciled first: if the
+ *    channel has the post, the ledger is completed with it and nothing is sent
+ * 4. publishes, then records the remote id. Errors that prove nothing was posted release the
+ *    claim (and, when terminal, leave a failure record for `failures`/`replay`); otherwise the
+ *    claim stays for the next attempt to reconcile.
+ */
+export async function publishPost(
+  deps: PublishDeps,
+  input: PublishInput,
+  run: PublishRun = {},
+): Promise<PublishOutcome> {
+  const channel = deps.channels.get(input.channel);
+  const ledger = new PublishLedger(deps.storage);
+  const progress = run.progress ?? (() => {});
+  const attemptId = run.attemptId ?? randomUUID();
+  const request: PublishRequest = {
+    postId: input.postId,
+    channel: input.channel,
+    caption: input.caption,
+    renditionKey: input.renditionKey,
+    idempotencyKey: `reelcast:${input.postId}:${input.channel}`,
+  };
+  const outcome = (
+    e: { remoteId?: string; url?: string },
+    reconciled: boolean,
+    already: boolean,
+  ): PublishOutcome => ({
+    postId: input.postId,
+    channel: input.channel,
+    remoteId: e.remoteId!,
+    url: e.url,
+    reconciled,
+    alreadyPublished: already,
+  });
+
+  const existing = await ledger.read(input.postId, input.channel);
+  if (existing?.state === 'published' && !input.force) return outcome(existing, false, true);
+
+  progress({ step: 'check' });
+  try {
+    await checkFits(deps.storage, channel, input);
+  } catch (err) {
+    if (err instanceof PublishError) await recordFailure(ledger, input, err);
+    throw err;
+  }
+
+  const fields = { attemptId, caption: input.caption, renditionKey: input.renditionKey };
+  let entry: LedgerEntry;
+  const claim = existing
+    ? { claimed: false, entry: existing }
+    : await ledger.claim({ postId: input.postId, channel: input.channel, ...fields });
+  entry = claim.entry;
+  if (!claim.claimed) {
+    if (entry.state === 'published') {
+      if (!input.force) return outcome(entry, false, true);
+      entry = await ledger.takeOver(entry, fields);
+    } else {
+      progress({ step: 'reconcile' });
+      const found = await reconcile(channel, request, entry);
+      if (found) return outcome(await ledger.complete(entry, found, true), true, false);
+      entry = await ledger.takeOver(entry, fields);
+    }
+  }
+
+  const holding = entry;
+  let remote: RemotePost;
+  try {
+    remote = await channel.publish(request, {
+      progress,
+      signal: run.signal,
+      beforeCreate: async () => {
+        if (!(await ledger.holds(input.postId, input.channel, attemptId))) {
+          throw new PublishClaimLostError(input.channel, input.postId);
+        }
+      },
+    });
+  } catch (err) {
+    if (err instanceof DuplicateContentError) {
+      // X refuses a caption it already has: if that is our post from an earlier attempt, done.
+      const found = await reconcile(channel, request, holding);
+      if (found) return outcome(await ledger.complete(holding, found, true), true, false);
+    }
+    if (err instanceof PublishError && err.notPosted && !(err instanceof PublishClaimLostError)) {
+      await ledger.release(input.postId, input.channel, attemptId);
+      if (!err.retryable) await recordFailure(ledger, input, err);
+    }
+    throw err;
+  }
+  return outcome(await ledger.complete(holding, remote, false), false, false);
+}
+
+export interface ReplayInput {
+  postId: string;
+  channel: ChannelName;
+  /** Default: the ones recorded with the failure (or the claim). */
+  caption?: string;
+  renditionKey?: string;
+  force?: boolean;
+}
+
+/**
+ * Publishes again from the stored rendition (no GPU): for `reelcast replay`. Refuses a channel
+ * the ledger has as published unless `force`.
+ */
+export async function replayPublish(
+  deps: PublishDeps,
+  input: ReplayInput,
+  run: PublishRun = {},
+): Promise<PublishOutcome> {
+  const ledger = new PublishLedger(deps.storage);
+  const [entry, failure] = await Promise.all([
+    ledger.read(input.postId, input.channel),
+    ledger.readFailure(input.postId, input.channel),
+  ]);
+  if (entry?.state === 'published' && !input.force) {
+    throw new AlreadyPublishedError(input.channel, input.postId, entry.remoteId!, entry.url);
+  }
+  const caption = input.caption ?? failure?.caption ?? entry?.caption;
+  const renditionKey = input.renditionKey ?? failure?.renditionKey ?? entry?.renditionKey;
+  if (caption === undefined || renditionKey === undefined)
+    throw new NothingToReplayError(input.channel, input.postId);
+  return publishPost(
+    deps,
+    { postId: input.postId, channel: input.channel, caption, renditionKey, force: input.force },
+    run,
+  );
+}
+
+async function checkFits(storage: ObjectStorage, channel: Channel, input: PublishInput): Promise<void> {
+  const length = channel.captionLength(input.caption);
+  if (length > channel.limits.maxCaptionChars) {
+    throw new ChannelContentRejectedError(
+      channel.name,
+      `the caption of ${input.postId} is ${length} characters; ${channel.name} allows ${channel.limits.maxCaptionChars}: shorten the caption template`,
+    );
+  }
+  const video = await storage.head(input.renditionKey);
+  if (!video) throw new RenditionMissingError(channel.name, input.renditionKey);
+  if (video.size > channel.limits.maxVideoBytes) {
+    throw new ChannelContentRejectedError(
+      channel.name,
+      `the rendition ${input.renditionKey} is ${video.size} bytes; ${channel.name} allows ${channel.limits.maxVideoBytes}: lower the preset bitrate or duration`,
+    );
+  }
+  const seconds = Number(video.metadata.durationseconds ?? video.metadata.durationSeconds);
+  if (
+    channel.limits.maxDurationSeconds &&
+    Number.isFinite(seconds) &&
+    seconds > channel.limits.maxDurationSeconds
+  ) {
+    throw new ChannelContentRejectedError(
+      channel.name,
+      `the rendition ${input.renditionKey} lasts ${seconds} s; ${channel.name} allows ${channel.limits.maxDurationSeconds} s`,
+    );
+  }
+}
+
+async function reconcile(
+  channel: Channel,
+  request: PublishRequest,
+  entry: LedgerEntry,
+): Promise<RemotePost | undefined> {
+  const ignore = (entry.history ?? []).map((h) => h.remoteId);
+  return channel.reconcile(request, new Date(entry.claimedAt), ignore);
+}
+
+async function recordFailure(ledger: PublishLedger, input: PublishInput, err: PublishError): Promise<void> {
+  if (err.retryable) return;
+  await ledger.recordFailure({
+    postId: input.postId,
+    channel: input.channel,
+    errorName: err.name,
+    reason: err.reason,
+    message: err.message,
+    failedAt: new Date().toISOString(),
+    caption: input.caption,
+    renditionKey: input.renditionKey,
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Where each kind of object lives in storage (the same keys on local files and in S3).
+ *
+ *   masters/<hash>.mkv                      the generated clip, as the model made it
+ *   renditions/<hash>/<preset>.mp4          one 9:16 encode per channel preset (x, reels, ...)
+ *   posters/<hash>/<preset>.jpg             a still frame of that rendition
+ *   previews/<hash>.mp4                     small low-bitrate clip a person opens to review
+ *   ledger/<postId>/<channel>.json          publish ledger: claimed, then published with the remote id
+ *   ledger/<postId>/<channel>.failure.json  the last terminal publish failure, for failures/replay
+ *   outbox/<postId>/<channel>/…             what the outbox channel "published"
+ *   probes/<queue>.json                     the worker self-check
+ *
+ * `<hash>` is the content hash of what made the clip (prompt + seed + model + params), so a retry
+ * or a replay finds the clip instead of running the GPU again. `<postId>` is
+ * `<campaign>/<yyyy-mm-dd>/<slot>`, so one post's ledger entries list under one prefix.
+ */
+import { checkKey, InvalidKeyError } from './storage';
+
+const HASH = /^[0-9a-f]{16,128}$/;
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+export const PREFIXES = {
+  masters: 'masters/',
+  renditions: 'renditions/',
+  posters: 'posters/',
+  previews: 'previews/',
+  ledger: 'ledger/',
+  outbox: 'outbox/',
+} as const;
+
+export function masterKey(hash: string): string {
+  return `${PREFIXES.masters}${checkHash(hash)}.mkv`;
+}
+
+export function renditionKey(hash: string, preset: string): string {
+  return `${PREFIXES.renditions}${checkHash(hash)}/${checkName(preset, 'preset')}.mp4`;
+}
+
+export function posterKey(hash: string, preset: string): string {
+  return `${PREFIXES.posters}${checkHash(hash)}/${checkName(preset, 'preset')}.jpg`;
+}
+
+export function previewKey(hash: string): string {
+  return `${PREFIXES.previews}${checkHash(hash)}.mp4`;
+}
+
+export function ledgerKey(postId: string, channel: string): string {
+  return checkKey(`${PREFIXES.ledger}${postId}/${checkName(channel, 'channel')}.json`);
+}
+
+export function ledgerFailureKey(postId: string, channel: string): string {
+  return checkKey(`${PREFIXES.ledger}${postId}/${checkName(channel, 'channel')}.failure.json`);
+}
+
+/** The inverse of ledgerKey / ledgerFailureKey, for listing; undefined for other keys. */
+export function parseLedgerKey(
+  key: string,
+): { postId: string; channel: string; kind: 'entry' | 'failure' } | undefined {
+  const m = /^ledger\/(.+)\/([a-z0-9][a-z0-9_-]*)(\.failure)?\.json$/.exec(key);
+  if (!m) return undefined;
+  return { postId: m[1], channel: m[2], kind: m[3] ? 'failure' : 'entry' };
+}
+
+/** The files of one outbox delivery: the caption, the video bytes, and the metadata JSON. */
+export function outboxKeys(
+  postId: string,
+  channel: string,
+): { caption: string; video: string; post: string } {
+  const dir = checkKey(`${postId}/${checkName(channel, 'channel')}`);
+  return { caption: `${dir}/caption.txt`, video: `${dir}/video.mp4`, post: `${dir}/post.json` };
+}
+
+function checkHash(hash: string): string {
+  if (!HASH.test(hash))
+    throw new InvalidKeyError(`${hash} (content hash: expected 16-128 lowercase hex digits)`);
+  return hash;
+}
+
+function checkName(name: string, what: string): string {
+  if (!NAME.test(name))
+    throw new InvalidKeyError(`${name} (${what}: expected lowercase letters, digits, - or _)`);
+  return name;
+}

@@ -1,0 +1,196 @@
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+import { loadConfig } from '../../../config';
+import {
+  FsStorage,
+  ObjectNotFoundError,
+  openStorage,
+  renditionKey,
+  S3Storage,
+  type ObjectStorage,
+} from '../../../activities/storage';
+
+const MiB = 1024 * 1024;
+const config = loadConfig();
+const s3Options = {
+  endpoint: config.storage.s3.endpoint,
+  region: config.storage.s3.region,
+  bucket: config.storage.s3.bucket,
+  forcePathStyle: true,
+  accessKeyId: config.storage.s3.accessKeyId!.reveal(),
+  secretAccessKey: config.storage.s3.secretAccessKey!.reveal(),
+};
+
+/** A stream of `total` bytes in 1 MiB chunks that fails after `failAfter` bytes, like a dropped source. */
+function streamOf(bytes: Buffer, failAfter?: number): Readable {
+  let offset = 0;
+  return new Readable({
+    read() {
+      if (failAfter !== undefined && offset >= failAfter) {
+        this.destroy(new Error('source connection dropped'));
+        return;
+      }
+      if (offset >= bytes.length) return void this.push(null);
+      const end = Math.min(offset + MiB, bytes.length);
+      this.push(bytes.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const rendition = (tag: string): string => renditionKey(sha(Buffer.from(tag)).slice(0, 32), 'x');
+
+const fsRoot = mkdtempSync(join(tmpdir(), 'reelcast-fs-storage-'));
+const kinds: Array<[string, () => ObjectStorage]> = [
+  ['s3', () => openStorage(config)],
+  ['fs', () => new FsStorage(fsRoot)],
+];
+
+beforeAll(async () => {
+  const s3 = new S3Storage({ ...s3Options, checksum: 'when_required' });
+  await s3.ensureBucket();
+  s3.client.destroy();
+});
+afterAll(() => rmSync(fsRoot, { recursive: true, force: true }));
+
+describe.each(kinds)('%s storage', (kind, open) => {
+  const storage = open();
+
+  it('streams a rendition over 5 MiB and reads back the same bytes', async () => {
+    const bytes = randomBytes(12 * MiB + 123);
+    const key = rendition(`big-${kind}`);
+    const stored = await storage.put(key, streamOf(bytes), {
+      contentType: 'video/mp4',
+      metadata: { preset: 'x' },
+    });
+    expect(stored.size).toBe(bytes.length);
+    const head = await storage.head(key);
+    expect(head).toMatchObject({ contentType: 'video/mp4', metadata: { preset: 'x' }, size: bytes.length });
+    expect(sha(await storage.getBuffer(key))).toBe(sha(bytes));
+  });
+
+  it('creates an object only when absent: the second writer gets false and the first bytes stay', async () => {
+    const key = `ledger/spring/2026-03-01/morning-${kind}/x.json`;
+    const results = await Promise.all([
+      storage.createIfAbsent(key, '{"by":"a"}'),
+      storage.createIfAbsent(key, '{"by":"b"}'),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = (await storage.getBuffer(key)).toString();
+    expect(await storage.createIfAbsent(key, '{"by":"c"}')).toBe(false);
+    expect((await storage.getBuffer(key)).toString()).toBe(winner);
+  });
+
+  it('gives a URL a person can open, and refuses one for a missing object', async () => {
+    const key = `previews/${'ab'.repeat(16)}-${kind}.mp4`;
+    const bytes = randomBytes(64 * 1024);
+    await storage.put(key, bytes, { contentType: 'video/mp4' });
+    const url = await storage.urlFor(key, 120);
+    if (kind === 's3') {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('video/mp4');
+      expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(bytes));
+    } else {
+      expect(sha(readFileSync(fileURLToPath(url)))).toBe(sha(bytes));
+    }
+    await expect(storage.urlFor(`previews/${'cd'.repeat(16)}.mp4`)).rejects.toBeInstanceOf(
+      ObjectNotFoundError,
+    );
+  });
+
+  it('leaves no object when an upload is interrupted, and a retry stores exactly one whole object', async () => {
+    const bytes = randomBytes(11 * MiB);
+    const key = rendition(`interrupted-${kind}`);
+    const prefix = key.slice(0, key.lastIndexOf('/') + 1);
+    await expect(storage.put(key, streamOf(bytes, 7 * MiB))).rejects.toThrow('source connection dropped');
+    expect(await storage.head(key)).toBeUndefined();
+    await expect(storage.get(key)).rejects.toBeInstanceOf(ObjectNotFoundError);
+
+    await storage.put(key, streamOf(bytes), { contentType: 'video/mp4' });
+    const listed = [];
+    for await (const o of storage.list(prefix)) listed.push(o);
+    expect(listed.map((o) => [o.key, o.size])).toEqual([[key, bytes.length]]);
+    expect(sha(await storage.getBuffer(key))).toBe(sha(bytes));
+    if (storage instanceof FsStorage) {
+      // The temporary file of the failed attempt is gone too.
+      expect(readdirSync(join(fsRoot, '.tmp'))).toEqual([]);
+    }
+  });
+});
+
+describe('s3 storage on the wire', () => {
+  const raw = new S3Client({
+    endpoint: s3Options.endpoint,
+    region: s3Options.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3Options.accessKeyId, secretAccessKey: s3Options.secretAccessKey },
+  });
+  afterAll(() => raw.destroy());
+
+  it('uploads a large stream in parts (multipart ETag) and aborts the parts of a failed one', async () => {
+    const storage = new S3Storage({ ...s3Options, checksum: 'when_required', partSize: 5 * MiB });
+    const key = rendition('parts');
+    const bytes = randomBytes(12 * MiB);
+    const stored = await storage.put(key, streamOf(bytes));
+    // An S3 multipart object's ETag is "<md5 of part md5s>-<part count>".
+    expect(stored.etag).toMatch(/-3"$/);
+
+    await expect(storage.put(rendition('parts-failed'), streamOf(bytes, 8 * MiB))).rejects.toThrow();
+    const pending = await raw.send(new ListMultipartUploadsCommand({ Bucket: s3Options.bucket }));
+    expect((pending.Uploads ?? []).map((u) => u.Key)).not.toContain(rendition('parts-failed'));
+    storage.client.destroy();
+  });
+
+  it.each([
+    ['when_supported', true],
+    ['when_required', false],
+  ] as const)('checksum %s: the client sends a CRC32 of the bytes: %s', async (checksum, sends) => {
+    const storage = new S3Storage({ ...s3Options, checksum });
+    const bytes = randomBytes(256 * 1024);
+    const key = `previews/${'ef'.repeat(16)}-${checksum}.mp4`;
+    await storage.put(key, bytes);
+    const head = await raw.send(
+      new HeadObjectCommand({ Bucket: s3Options.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+    );
+    const expected = Buffer.alloc(4);
+    expected.writeUInt32BE(crc32(bytes));
+    if (sends) expect(head.ChecksumCRC32).toBe(expected.toString('base64'));
+    else expect(head.ChecksumCRC32).toBeUndefined();
+    // Either way the bytes come back whole (the response check follows the same setting).
+    expect(sha(await storage.getBuffer(key))).toBe(sha(bytes));
+    storage.client.destroy();
+  });
+
+  it('sends If-None-Match: the server, not a read-then-write, decides who creates the object', async () => {
+    const storage = new S3Storage({ ...s3Options, checksum: 'when_required' });
+    const key = 'ledger/if-none-match/2026-01-01/a/x.json';
+    const sent: Array<string | undefined> = [];
+    storage.client.middlewareStack.add(
+      (next) => async (args) => {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        sent.push(headers['if-none-match']);
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
+    expect(await storage.createIfAbsent(key, 'one')).toBe(true);
+    expect(await storage.createIfAbsent(key, 'two')).toBe(false);
+    expect(sent).toEqual(['*', '*']);
+    const objects = await raw.send(new ListObjectsV2Command({ Bucket: s3Options.bucket, Prefix: key }));
+    expect(objects.KeyCount).toBe(1);
+    storage.client.destroy();
+  });
+});
