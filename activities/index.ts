@@ -1,4 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { ReelcastConfig } from '../config';
+import { createCalendarActivities } from './calendar/activities';
+import { createGenerateActivities } from './generate/activities';
+import { createMediaActivities } from './media/activities';
+import { createPostActivities } from './posts';
 import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
@@ -6,24 +11,36 @@ import { openStorage, type ObjectStorage } from './storage';
 export interface ActivityDeps {
   config: ReelcastConfig;
   storage: ObjectStorage;
+  /** A Temporal client for the activities that look at other workflows (dailyPlan, campaigns). */
+  client: () => Promise<Client>;
 }
 
-export function activityDeps(config: ReelcastConfig): ActivityDeps {
-  return { config, storage: openStorage(config) };
+export function activityDeps(config: ReelcastConfig, client: () => Promise<Client>): ActivityDeps {
+  return { config, storage: openStorage(config), client };
 }
 
 /**
- * Activities by task queue. The workflow queue gets the light ones; each role queue gets the
- * side effects that need its hardware. The self-check runs everywhere so `doctor` can reach
- * every queue.
+ * Activities by task queue. The workflow queue gets the light ones (plan, ledger reads,
+ * bookkeeping); each role queue gets the side effects that need its hardware. The self-check
+ * runs everywhere so `doctor` can reach every queue.
  */
 export function createActivities(deps: ActivityDeps) {
   const selfCheck = createSelfCheckActivities(deps);
+  const { config, storage } = deps;
   return {
-    workflows: { ...selfCheck, ...createLedgerActivities(deps) },
-    gpu: { ...selfCheck },
-    media: { ...selfCheck },
-    publish: { ...selfCheck, ...createPublishActivities(deps) },
+    workflows: {
+      ...selfCheck,
+      ...createCalendarActivities({
+        calendarsDir: config.calendarsDir,
+        templatesDir: config.templatesDir,
+        blockedTermsFile: config.compliance.blockedTermsFile,
+      }),
+      ...createPostActivities({ storage, client: deps.client }),
+      ...createLedgerActivities({ storage }),
+    },
+    gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },
+    media: { ...selfCheck, ...createMediaActivities({ storage, config }) },
+    publish: { ...selfCheck, ...createPublishActivities({ storage, config }) },
   };
 }
 

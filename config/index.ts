@@ -51,6 +51,7 @@ export interface ReelcastConfig {
   };
   ffmpeg: { ffmpegPath: string; ffprobePath: string };
   channels: {
+    delivery: 'outbox' | 'live';
     outbox: { dir?: string };
     x: {
       apiBaseUrl?: string;

@@ -242,6 +242,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'ffmpeg.ffprobePath', env: 'FFPROBE_PATH', type: str, default: 'ffprobe', doc: 'ffprobe binary.' },
 
   {
+    key: 'channels.delivery',
+    env: 'REELCAST_DELIVERY',
+    type: { kind: 'enum', values: ['outbox', 'live'] },
+    default: 'outbox',
+    doc: '`outbox` (the default): every channel is a dry run that writes exactly what would be published to the outbox, and nothing is posted. `live`: channels publish for real; a channel without its settings fails with what is missing.',
+  },
+  {
     key: 'channels.outbox.dir',
     env: 'REELCAST_OUTBOX_DIR',
     type: path,

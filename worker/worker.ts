@@ -2,7 +2,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QueueRole, ReelcastConfig } from '../config';
+import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
+import { connectClient } from './connection';
 import { TASK_QUEUES } from '../workflows/queues';
 
 /** The prebuilt workflow bundle (`npm run build`), used when running from dist/. */
@@ -24,7 +26,8 @@ export async function createWorkers(
   connection: NativeConnection,
   queues: QueueRole[] = config.worker.queues,
 ): Promise<WorkerSet> {
-  const activities = createActivities(activityDeps(config));
+  let client: Promise<Client> | undefined;
+  const activities = createActivities(activityDeps(config, () => (client ??= connectClient(config))));
   const common: Partial<WorkerOptions> = {
     connection,
     namespace: config.temporal.namespace,
@@ -62,6 +65,7 @@ export async function createWorkers(
     workers,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
+      if (client) await (await client).connection.close();
     },
     shutdown: () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

@@ -4,8 +4,8 @@ import {
   startChild,
   workflowInfo,
   WorkflowIdReusePolicy,
-  WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { CalendarActivities } from '../activities/calendar/activities';
 import type { PostSpec } from '../activities/calendar/types';
@@ -31,8 +31,11 @@ export interface DailyPlanInput {
   dayOffset?: number;
   /** Only this calendar's posts (one schedule per calendar). */
   calendar?: string;
-  /** Demo: publish times compressed to start at `firstPublishAt`, `spacingSeconds` apart. */
-  demo?: { firstPublishAt: string; spacingSeconds: number; limit?: number };
+  /**
+   * Demo: publish times compressed to start at `firstPublishAt`, `spacingSeconds` apart, approval
+   * off, and post ids tagged (`…/<slot>-demo<tag>`) so the demo can run again.
+   */
+  demo?: { firstPublishAt: string; spacingSeconds: number; limit?: number; tag: string };
 }
 
 export interface DailyPlanResult {
@@ -103,6 +106,11 @@ function compress(specs: PostSpec[], demo: NonNullable<DailyPlanInput['demo']>):
   return specs.slice(0, demo.limit ?? specs.length).map((spec, i) => {
     const publishAt = new Date(first + i * demo.spacingSeconds * 1000).toISOString();
     const deadline = new Date(Date.parse(publishAt) - spec.approval.deadlineMinutesBefore * 60_000).toISOString();
-    return { ...spec, publishAt, approval: { ...spec.approval, required: false, deadlineAt: deadline } };
+    return {
+      ...spec,
+      postId: `${spec.postId}-demo${demo.tag}`,
+      publishAt,
+      approval: { ...spec.approval, required: false, deadlineAt: deadline },
+    };
   });
 }

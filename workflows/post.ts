@@ -14,7 +14,7 @@ import {
 import type { Channel, PostSpec } from '../activities/calendar/types';
 import type { createGenerateActivities } from '../activities/generate/activities';
 import type { MediaActivities } from '../activities/media/activities';
-import type { PublishActivities, PublishOutcome } from '../activities/publish/activities';
+import type { createPublishActivities, PublishOutcome, ChannelName } from '../activities/publish';
 import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
 import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
 import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
@@ -22,6 +22,7 @@ import { presetFor } from './channels';
 import { TASK_QUEUES } from './queues';
 
 type GenerateActivities = ReturnType<typeof createGenerateActivities>;
+type PublishActivities = ReturnType<typeof createPublishActivities>;
 
 const { generateClip } = proxyActivities<GenerateActivities>({
   taskQueue: TASK_QUEUES.gpu,
@@ -262,11 +263,9 @@ async function publishChannels(spec: PostSpec, state: PostState, channels: Chann
       try {
         const outcome: PublishOutcome = await publishToChannel({
           postId: spec.postId,
-          channel,
+          channel: channel as ChannelName,
           renditionKey: rendition.renditionKey,
-          posterKey: rendition.posterKey,
           caption: spec.captions[channel] ?? '',
-          publishAt: spec.publishAt,
           force,
         });
         Object.assign(entry, { status: 'published', remoteId: outcome.remoteId, url: outcome.url, reconciled: outcome.reconciled, reason: undefined });
@@ -315,7 +314,6 @@ async function awaitReplay(
       else setStage('awaiting-replay', stillFailed.map((c) => `${c}: ${state.publishes[c]?.reason}`).join('; '));
       return state.publishes;
     },
-    { validator: () => {} },
   );
   const done = await condition(() => !replaying && (state.stage === 'published' || closedReason() !== undefined), REPLAY_WINDOW);
   if (!done && state.stage !== 'published') setStage('awaiting-replay', `${state.reason} (nobody replayed it within ${REPLAY_WINDOW}; closed)`);

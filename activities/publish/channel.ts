@@ -1,6 +1,7 @@
 /** The one channel interface: x, outbox and webhook implement it. */
 
-export const CHANNEL_NAMES = ['x', 'outbox', 'webhook'] as const;
+/** x, outbox and webhook publish for real; reels, tiktok and shorts so far only through the outbox. */
+export const CHANNEL_NAMES = ['x', 'reels', 'tiktok', 'shorts', 'outbox', 'webhook'] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
 export interface ChannelLimits {

@@ -1,6 +1,6 @@
 import type { ReelcastConfig } from '../../config';
 import { FsStorage, type ObjectStorage } from '../storage';
-import type { Channel, ChannelName } from './channel';
+import { CHANNEL_NAMES, type Channel, type ChannelName } from './channel';
 import { ChannelNotConfiguredError } from './errors';
 import { OutboxChannel } from './outbox';
 import { WebhookChannel } from './webhook';
@@ -28,15 +28,38 @@ export class ChannelSet {
   }
 }
 
-/** Builds every channel from the config. Secrets are revealed here, at the point of use. */
+/**
+ * Builds every channel from the config. Secrets are revealed here, at the point of use.
+ * Delivery `outbox` (the embedded default) makes every channel an outbox stand-in: a dry run that
+ * writes exactly what would be published, under `<postId>/<channel>/`, and posts nothing.
+ */
 export function openChannels(config: ReelcastConfig, storage: ObjectStorage): ChannelSet {
+  const outboxDir = config.channels.outbox.dir;
+  const target = outboxDir ? { storage, target: new FsStorage(outboxDir), prefix: '' } : { storage, target: storage };
+  if (config.channels.delivery === 'outbox') {
+    return new ChannelSet(
+      CHANNEL_NAMES.map((name) => new OutboxChannel({ ...target, standsInFor: name, preset: name === 'x' ? 'x' : 'reels' })),
+    );
+  }
+  return liveChannels(config, storage, target);
+}
+
+function liveChannels(
+  config: ReelcastConfig,
+  storage: ObjectStorage,
+  outboxTarget: ConstructorParameters<typeof OutboxChannel>[0],
+): ChannelSet {
   const x = config.channels.x;
   const missingX = (['appKey', 'appSecret', 'accessToken', 'accessSecret'] as const)
     .filter((k) => !x[k])
     .map((k) => `X_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
   const webhook = config.channels.webhook;
-  const outboxDir = config.channels.outbox.dir;
+  const noLivePublisher = (name: ChannelName) =>
+    new ChannelNotConfiguredError(name, `REELCAST_DELIVERY=outbox (Reelcast has no live publisher for ${name} yet)`);
   return new ChannelSet([
+    noLivePublisher('reels'),
+    noLivePublisher('tiktok'),
+    noLivePublisher('shorts'),
     missingX.length
       ? new ChannelNotConfiguredError('x', missingX.join(', '))
       : new XChannel({
@@ -51,9 +74,7 @@ export function openChannels(config: ReelcastConfig, storage: ObjectStorage): Ch
           reconcileWindowMs: x.reconcileWindowMinutes * 60_000,
           processingDeadlineMs: x.processingDeadlineSeconds * 1000,
         }),
-    new OutboxChannel(
-      outboxDir ? { storage, target: new FsStorage(outboxDir), prefix: '' } : { storage, target: storage },
-    ),
+    new OutboxChannel(outboxTarget),
     webhook.url && webhook.secret
       ? new WebhookChannel({ storage, url: webhook.url, secret: webhook.secret.reveal() })
       : new ChannelNotConfiguredError(

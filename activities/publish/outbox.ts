@@ -1,5 +1,5 @@
 import { outboxKeys, PREFIXES, type ObjectStorage } from '../storage';
-import type { Channel, PublishContext, PublishRequest, RemotePost } from './channel';
+import type { Channel, ChannelName, PublishContext, PublishRequest, RemotePost } from './channel';
 import { RenditionMissingError } from './errors';
 
 export interface OutboxChannelOptions {
@@ -11,6 +11,8 @@ export interface OutboxChannelOptions {
   prefix?: string;
   /** The rendition it expects, i.e. which channel it stands in for. */
   preset?: string;
+  /** The channel it stands in for (delivery mode `outbox`): files go under `<postId>/<channel>/`. */
+  standsInFor?: ChannelName;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface OutboxChannelOptions {
  * last and so marks a complete delivery.
  */
 export class OutboxChannel implements Channel {
-  readonly name = 'outbox' as const;
+  readonly name: ChannelName;
   readonly preset: string;
   readonly limits = { maxCaptionChars: 2200, maxVideoBytes: 1024 * 1024 * 1024 };
   readonly reconcileBy = 'lookup' as const;
@@ -27,6 +29,7 @@ export class OutboxChannel implements Channel {
 
   constructor(options: OutboxChannelOptions) {
     this.#options = { prefix: PREFIXES.outbox, ...options };
+    this.name = options.standsInFor ?? 'outbox';
     this.preset = options.preset ?? 'x';
   }
 
