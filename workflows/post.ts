@@ -1,5 +1,7 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   condition,
   defineQuery,
   defineSignal,
@@ -26,9 +28,10 @@ type PublishActivities = ReturnType<typeof createPublishActivities>;
 
 const { generateClip } = proxyActivities<GenerateActivities>({
   taskQueue: TASK_QUEUES.gpu,
-  // A real model on a GPU takes minutes per clip; a dead worker is noticed by its heartbeats.
+  // A real model on a GPU takes minutes per clip. The activity heartbeats every few seconds from
+  // its event loop while inference runs in a thread, so a dead worker is noticed in 30 s.
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '10 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS] },
 });
 
@@ -39,13 +42,20 @@ const { transcodeRendition } = proxyActivities<MediaActivities>({
   retry: { maximumAttempts: 5, initialInterval: '5 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_MEDIA_ERRORS] },
 });
 
-const { publishToChannel } = proxyActivities<PublishActivities>({
-  taskQueue: TASK_QUEUES.publish,
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
-  // 429s carry their own wait (nextRetryDelay); the ledger makes every attempt at-most-once.
-  retry: { maximumAttempts: 8, initialInterval: '5 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS] },
-});
+/**
+ * Publishing, with a schedule-to-start bound: when no publish worker picks the task up before the
+ * deadline (the end of the lateness window), the post is skipped rather than published too late.
+ */
+function publisher(deadline: string | undefined): PublishActivities['publishToChannel'] {
+  return proxyActivities<PublishActivities>({
+    taskQueue: TASK_QUEUES.publish,
+    scheduleToStartTimeout: deadline ? Math.max(1000, msUntil(deadline)) : '1 hour',
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    // 429s carry their own wait (nextRetryDelay); the ledger makes every attempt at-most-once.
+    retry: { maximumAttempts: 8, initialInterval: '5 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS] },
+  }).publishToChannel;
+}
 
 export type PostStage =
   | 'planned'
@@ -61,7 +71,7 @@ export type PostStage =
   | 'awaiting-replay';
 
 export interface ChannelPublish {
-  status: 'pending' | 'published' | 'failed';
+  status: 'pending' | 'published' | 'failed' | 'late';
   remoteId?: string;
   url?: string;
   reason?: string;
@@ -240,8 +250,14 @@ export async function post(input: PostInput): Promise<PostState> {
 
   // 5. Publish each channel at most once (the ledger in storage makes a retry safe).
   setStage('publishing');
-  await publishChannels(spec, state, spec.channels, false);
-  const failed = spec.channels.filter((c) => state.publishes[c]?.status === 'failed');
+  const latest = new Date(Date.parse(spec.publishAt) + spec.latenessMinutes * 60_000).toISOString();
+  await publishChannels(spec, state, spec.channels, false, latest);
+  const tooLate = spec.channels.filter((c) => state.publishes[c]?.status === 'late');
+  if (tooLate.length === spec.channels.length) {
+    setStage('skipped', `no publish worker was available until after the lateness window (${spec.latenessMinutes} min after ${spec.publishAt})`);
+    return state;
+  }
+  const failed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
   if (failed.length === 0) {
     setStage('published');
     return state;
@@ -249,7 +265,14 @@ export async function post(input: PostInput): Promise<PostState> {
   return awaitReplay(state, setStage, failed.map((c) => `${c}: ${state.publishes[c]?.reason}`).join('; '), () => closed, spec);
 }
 
-async function publishChannels(spec: PostSpec, state: PostState, channels: Channel[], force: boolean): Promise<void> {
+async function publishChannels(
+  spec: PostSpec,
+  state: PostState,
+  channels: Channel[],
+  force: boolean,
+  deadline?: string,
+): Promise<void> {
+  const publishToChannel = publisher(deadline);
   await Promise.all(
     channels.map(async (channel) => {
       const rendition = state.renditions[channel];
@@ -271,6 +294,10 @@ async function publishChannels(spec: PostSpec, state: PostState, channels: Chann
         Object.assign(entry, { status: 'published', remoteId: outcome.remoteId, url: outcome.url, reconciled: outcome.reconciled, reason: undefined });
       } catch (err) {
         if (isCancellation(err)) throw err;
+        if (isScheduleToStartTimeout(err)) {
+          Object.assign(entry, { status: 'late', reason: 'no publish worker picked it up within the lateness window' });
+          return;
+        }
         Object.assign(entry, { status: 'failed', reason: failureReason(err) });
         log.warn('publish failed', { postId: spec.postId, channel, reason: entry.reason });
       }
@@ -331,6 +358,11 @@ async function waitUntil(iso: string, until: () => boolean): Promise<boolean> {
   const ms = msUntil(iso);
   if (ms <= 0) return until();
   return condition(until, ms);
+}
+
+function isScheduleToStartTimeout(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  return err instanceof ActivityFailure && cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START';
 }
 
 /** The message a person reads: the root cause of an activity failure, with its type. */

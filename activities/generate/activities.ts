@@ -26,16 +26,26 @@ export function createGenerateActivities(deps: GenerateActivityDeps) {
     /** Generates (or finds) the master clip; heartbeats `{step, of, etaSeconds, phase}` every step. */
     async generateClip(request: GenerateRequest): Promise<GenerateActivityResult> {
       const ctx = Context.current();
-      const { timing: _timing, ...result } = await generateMaster(request, {
-        storage: deps.storage,
-        config: deps.config,
-        inference: deps.inference,
-        signal: ctx.cancellationSignal,
-        onProgress: (p) =>
-          ctx.heartbeat({ step: p.step, of: p.of, etaSeconds: p.etaSeconds, phase: p.phase }),
-        onWarning: (w) => ctx.log.warn(w),
-      });
-      return result;
+      let last: Record<string, unknown> = { step: 0, of: request.steps ?? 0, etaSeconds: 0, phase: 'loading' };
+      // Inference runs in a thread, so this event loop stays free: a heartbeat every few seconds
+      // proves the worker is alive even while a model loads or a long step runs.
+      const keepAlive = setInterval(() => ctx.heartbeat(last), 5000);
+      try {
+        const { timing: _timing, ...result } = await generateMaster(request, {
+          storage: deps.storage,
+          config: deps.config,
+          inference: deps.inference,
+          signal: ctx.cancellationSignal,
+          onProgress: (p) => {
+            last = { step: p.step, of: p.of, etaSeconds: p.etaSeconds, phase: p.phase };
+            ctx.heartbeat(last);
+          },
+          onWarning: (w) => ctx.log.warn(w),
+        });
+        return result;
+      } finally {
+        clearInterval(keepAlive);
+      }
     },
   };
 }
