@@ -18,6 +18,7 @@ export interface ReelcastConfig {
   temporal: {
     address?: string;
     namespace: string;
+    taskQueue: string;
     apiKey?: Secret;
     devServer: { ip: string; port: number; uiPort: number; binary?: string };
   };

@@ -78,6 +78,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Temporal namespace.',
   },
   {
+    key: 'temporal.taskQueue',
+    env: 'REELCAST_TASK_QUEUE',
+    type: str,
+    default: 'reelcast',
+    doc: 'Base name of the task queues (`<base>`, `<base>-gpu`, `<base>-media`, `<base>-publish`): two deployments can share a namespace under different names.',
+  },
+  {
     key: 'temporal.apiKey',
     env: 'TEMPORAL_API_KEY',
     type: secret,

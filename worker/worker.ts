@@ -5,7 +5,7 @@ import type { QueueRole, ReelcastConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
 import { connectClient } from './connection';
-import { TASK_QUEUES } from '../workflows/queues';
+import { taskQueues } from '../workflows/queues';
 
 /** The prebuilt workflow bundle (`npm run build`), used when running from dist/. */
 export const WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
@@ -24,8 +24,9 @@ export interface WorkerSet {
 export async function createWorkers(
   config: ReelcastConfig,
   connection: NativeConnection,
-  queues: QueueRole[] = config.worker.queues,
+  roles: QueueRole[] = config.worker.queues,
 ): Promise<WorkerSet> {
+  const queues = taskQueues(config.temporal.taskQueue);
   let client: Promise<Client> | undefined;
   const activities = createActivities(activityDeps(config, () => (client ??= connectClient(config))));
   const common: Partial<WorkerOptions> = {
@@ -41,7 +42,7 @@ export async function createWorkers(
   const workers = [
     await Worker.create({
       ...common,
-      taskQueue: TASK_QUEUES.workflows,
+      taskQueue: queues.workflows,
       ...workflowCode,
       activities: activities.workflows,
     }),
@@ -51,11 +52,11 @@ export async function createWorkers(
     media: config.worker.mediaConcurrency,
     publish: 8,
   };
-  for (const role of queues) {
+  for (const role of roles) {
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: TASK_QUEUES[role],
+        taskQueue: queues[role],
         activities: activities[role],
         maxConcurrentActivityTaskExecutions: concurrency[role],
       }),

@@ -12,7 +12,7 @@ import type { PostSpec } from '../activities/calendar/types';
 import type { PostActivities } from '../activities/posts';
 import { NON_RETRYABLE_CALENDAR_ERRORS } from '../activities/calendar/errors';
 import { post, postWorkflowId } from './post';
-import { TASK_QUEUES } from './queues';
+
 
 const { planDay } = proxyActivities<CalendarActivities>({
   startToCloseTimeout: '2 minutes',
@@ -66,7 +66,6 @@ export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult>
         try {
           await startChild(post, {
             workflowId: postWorkflowId(spec.postId),
-            taskQueue: TASK_QUEUES.workflows,
             args: [{ spec, paused: paused.has(spec.campaign) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -12,6 +12,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Channel, PostSpec } from '../activities/calendar/types';
 import type { createGenerateActivities } from '../activities/generate/activities';
@@ -21,13 +22,15 @@ import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
 import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
 import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
 import { presetFor } from './channels';
-import { TASK_QUEUES } from './queues';
+import { taskQueues } from './queues';
 
 type GenerateActivities = ReturnType<typeof createGenerateActivities>;
 type PublishActivities = ReturnType<typeof createPublishActivities>;
 
-const { generateClip } = proxyActivities<GenerateActivities>({
-  taskQueue: TASK_QUEUES.gpu,
+const queues = () => taskQueues(workflowInfo().taskQueue);
+
+const generating = () => proxyActivities<GenerateActivities>({
+  taskQueue: queues().gpu,
   // A real model on a GPU takes minutes per clip. The activity heartbeats every few seconds from
   // its event loop while inference runs in a thread, so a dead worker is noticed in 30 s.
   startToCloseTimeout: '2 hours',
@@ -35,8 +38,8 @@ const { generateClip } = proxyActivities<GenerateActivities>({
   retry: { maximumAttempts: 5, initialInterval: '10 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS] },
 });
 
-const { transcodeRendition } = proxyActivities<MediaActivities>({
-  taskQueue: TASK_QUEUES.media,
+const transcoding = () => proxyActivities<MediaActivities>({
+  taskQueue: queues().media,
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '5 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_MEDIA_ERRORS] },
@@ -48,7 +51,7 @@ const { transcodeRendition } = proxyActivities<MediaActivities>({
  */
 function publisher(deadline: string | undefined): PublishActivities['publishToChannel'] {
   return proxyActivities<PublishActivities>({
-    taskQueue: TASK_QUEUES.publish,
+    taskQueue: queues().publish,
     scheduleToStartTimeout: deadline ? Math.max(1000, msUntil(deadline)) : '1 hour',
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '2 minutes',
@@ -192,7 +195,7 @@ export async function post(input: PostInput): Promise<PostState> {
   // 2. Generate the master clip (content-addressed: a retry or replay never pays the GPU twice).
   try {
     setStage('generating');
-    const clip = await generateClip({
+    const clip = await generating().generateClip({
       prompt: spec.prompt,
       negative: spec.negativePrompt,
       seed: spec.video.seed,
@@ -214,7 +217,7 @@ export async function post(input: PostInput): Promise<PostState> {
     }
     await Promise.all(
       [...byPreset].map(async ([preset, channels]) => {
-        const r = await transcodeRendition({ masterKey: clip.key, preset: preset as never, postId: spec.postId });
+        const r = await transcoding().transcodeRendition({ masterKey: clip.key, preset: preset as never, postId: spec.postId });
         for (const channel of channels) {
           state.renditions[channel] = { renditionKey: r.renditionKey, posterKey: r.posterKey, previewKey: r.previewKey };
         }

@@ -1,17 +1,19 @@
 /**
  * Task queues and the names shared by workflows, workers and the CLI. Pure: imported by workflow code.
  *
- * - `reelcast`          workflows, plus light activities (plan, render, ledger reads)
- * - `reelcast-gpu`      text-to-video generation; concurrency = GPUs on the host
- * - `reelcast-media`    ffmpeg transcodes, posters, previews
- * - `reelcast-publish`  channel publishing (X, outbox, webhook)
+ * From one base name (config `temporal.taskQueue`, default `reelcast`):
+ * - `<base>`          workflows, plus light activities (plan, ledger reads, bookkeeping)
+ * - `<base>-gpu`      text-to-video generation; concurrency = GPUs on the host
+ * - `<base>-media`    ffmpeg transcodes, posters, previews
+ * - `<base>-publish`  channel publishing (X, outbox, webhook)
+ * Workflows derive the role queues from the queue they run on, so two deployments (staging and
+ * production, or two test files) can share a namespace without taking each other's tasks.
  */
-export const TASK_QUEUES = {
-  workflows: 'reelcast',
-  gpu: 'reelcast-gpu',
-  media: 'reelcast-media',
-  publish: 'reelcast-publish',
-} as const;
+export function taskQueues(base: string) {
+  return { workflows: base, gpu: `${base}-gpu`, media: `${base}-media`, publish: `${base}-publish` } as const;
+}
+
+export type TaskQueues = ReturnType<typeof taskQueues>;
 
 export type QueueRole = 'gpu' | 'media' | 'publish';
 

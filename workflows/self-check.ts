@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createSelfCheckActivities, StorageProbeResult } from '../activities/self-check';
-import { TASK_QUEUES, type QueueRole } from './queues';
+import { taskQueues, type QueueRole } from './queues';
 
 type SelfCheck = ReturnType<typeof createSelfCheckActivities>;
 
@@ -20,8 +20,9 @@ export interface SelfCheckResult {
  * fails after scheduleToStart instead of waiting forever.
  */
 export async function selfCheck(input: SelfCheckInput): Promise<SelfCheckResult> {
-  const { workflowId } = workflowInfo();
-  const queues = [TASK_QUEUES.workflows, ...input.queues.map((role) => TASK_QUEUES[role])];
+  const { workflowId, taskQueue } = workflowInfo();
+  const q = taskQueues(taskQueue);
+  const queues = [q.workflows, ...input.queues.map((role) => q[role])];
   const settled = await Promise.allSettled(
     queues.map(async (queue) => {
       const { storageProbe } = proxyActivities<SelfCheck>({

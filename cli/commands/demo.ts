@@ -8,7 +8,7 @@ import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { dailyPlan } from '../../workflows/daily-plan';
 import { postWorkflowId } from '../../workflows/post';
-import { TASK_QUEUES } from '../../workflows/queues';
+import { taskQueues } from '../../workflows/queues';
 import { say } from '../context';
 import { watchPosts } from '../post-progress';
 import { checkDate } from './run';
@@ -51,7 +51,7 @@ export function register(program: Command): void {
         const firstPublishAt = new Date(Date.now() + 60_000).toISOString();
         say(`demo day ${date}: up to ${limit} post(s), publishing from ${firstPublishAt} (a minute from now), 20 s apart`);
         const plan = await client.workflow.execute(dailyPlan, {
-          taskQueue: TASK_QUEUES.workflows,
+          taskQueue: taskQueues(stack.config.temporal.taskQueue).workflows,
           workflowId: `demo/${date}/${Date.now()}`,
           args: [{ date, demo: { firstPublishAt, spacingSeconds: 20, limit, tag: Date.now().toString(36) } }],
         });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { openStorage } from '../../activities/storage';
 import { checkFfmpeg } from '../../services/tools';
 import { connectClient } from '../../worker/connection';
-import { TASK_QUEUES } from '../../workflows/queues';
+import { taskQueues } from '../../workflows/queues';
 import { selfCheck, type SelfCheckResult } from '../../workflows/self-check';
 import type { QueueRole, ReelcastConfig } from '../../config';
 import { commandConfig } from '../context';
@@ -13,13 +13,15 @@ import { parseQueues } from './worker';
 /** Queues among `queues` (plus the workflow queue) that no worker polls right now. */
 export async function queuesWithoutWorkers(
   client: Client,
-  namespace: string,
+  config: ReelcastConfig,
   queues: QueueRole[],
 ): Promise<string[]> {
+  const names = taskQueues(config.temporal.taskQueue);
+  const namespace = config.temporal.namespace;
   const wanted = [
-    { name: TASK_QUEUES.workflows, type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW },
+    { name: names.workflows, type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW },
     ...queues.map((q) => ({
-      name: TASK_QUEUES[q],
+      name: names[q],
       type: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     })),
   ];
@@ -43,14 +45,14 @@ export async function queuesWithoutWorkers(
 export async function runSelfCheck(config: ReelcastConfig, queues: QueueRole[]): Promise<SelfCheckResult> {
   const client = await connectClient(config);
   try {
-    const missing = await queuesWithoutWorkers(client, config.temporal.namespace, queues);
+    const missing = await queuesWithoutWorkers(client, config, queues);
     if (missing.length > 0) {
       throw new Error(
         `no worker is serving ${missing.join(', ')}. Start one with \`reelcast worker\` (or \`reelcast worker --queues ...\` on the machine that should serve it).`,
       );
     }
     return await client.workflow.execute(selfCheck, {
-      taskQueue: TASK_QUEUES.workflows,
+      taskQueue: taskQueues(config.temporal.taskQueue).workflows,
       workflowId: `self-check/${new Date().toISOString()}`,
       args: [{ queues }],
       workflowExecutionTimeout: '90 seconds',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectClient } from '../../worker/connection';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { TASK_QUEUES } from '../../workflows/queues';
+import { taskQueues } from '../../workflows/queues';
 import { postWorkflowId } from '../../workflows/post';
 import { commandConfig, say } from '../context';
 import { watchPosts } from '../post-progress';
@@ -26,7 +26,7 @@ export function register(program: Command): void {
       const client = await connectClient(config);
       try {
         const result = await client.workflow.execute(dailyPlan, {
-          taskQueue: TASK_QUEUES.workflows,
+          taskQueue: taskQueues(config.temporal.taskQueue).workflows,
           workflowId: `daily/${opts.calendar ?? 'all'}/${date}/manual-${Date.now()}`,
           args: [{ date, calendar: opts.calendar }],
         });

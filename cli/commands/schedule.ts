@@ -5,7 +5,7 @@ import { loadWorkspace } from '../../activities/calendar/workspace';
 import type { ReelcastConfig } from '../../config';
 import { connectClient } from '../../worker/connection';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { TASK_QUEUES } from '../../workflows/queues';
+import { taskQueues } from '../../workflows/queues';
 import { commandConfig, say } from '../context';
 import { checkDate } from './run';
 
@@ -50,14 +50,14 @@ export function calendarSchedules(config: ReelcastConfig): CalendarSchedule[] {
   return out;
 }
 
-function scheduleOptions(s: CalendarSchedule): ScheduleOptions {
+function scheduleOptions(s: CalendarSchedule, taskQueue: string): ScheduleOptions {
   return {
     scheduleId: s.id,
     spec: { calendars: [{ hour: s.hour, minute: s.minute, comment: `daily plan for ${s.calendar}` }], timezone: s.zone },
     action: {
       type: 'startWorkflow',
       workflowType: dailyPlan,
-      taskQueue: TASK_QUEUES.workflows,
+      taskQueue,
       workflowId: `daily/${s.calendar}`,
       args: [{ calendar: s.calendar, zone: s.zone, dayOffset: s.dayOffset }],
     },
@@ -83,9 +83,10 @@ export function register(program: Command): void {
     .description('create or update a schedule per calendar (and delete those of removed calendars)')
     .action(() =>
       withClient(async (client) => {
-        const wanted = calendarSchedules(commandConfig());
+        const config = commandConfig();
+        const wanted = calendarSchedules(config);
         for (const s of wanted) {
-          const options = scheduleOptions(s);
+          const options = scheduleOptions(s, config.temporal.taskQueue);
           try {
             await client.schedule.getHandle(s.id).update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
             say(`updated ${s.id}: ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.zone}${s.dayOffset ? ' the day before' : ''} (first slot ${s.firstSlot})`);

@@ -4,7 +4,7 @@ import { S3Storage } from '../../activities/storage';
 import { ensureSearchAttributes } from '../../services/search-attributes';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
-import { TASK_QUEUES } from '../../workflows/queues';
+import { taskQueues } from '../../workflows/queues';
 import { commandConfig, say } from '../context';
 
 export function parseQueues(text: string): QueueRole[] {
@@ -54,7 +54,8 @@ export function register(program: Command): void {
       await prepareServices(config);
       const connection = await connectWorker(config);
       const set = await createWorkers(config, connection, queues);
-      const served = [TASK_QUEUES.workflows, ...queues.map((q) => TASK_QUEUES[q])];
+      const names = taskQueues(config.temporal.taskQueue);
+      const served = [names.workflows, ...queues.map((q) => names[q])];
       say(
         `worker ${process.pid} on ${config.temporal.address} serving ${served.join(', ')} (gpu concurrency ${config.worker.gpuConcurrency}, shutdown grace ${config.worker.shutdownGraceSeconds} s)`,
       );

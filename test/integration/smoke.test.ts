@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
-import { TASK_QUEUES } from '../../workflows/queues';
+import { taskQueues } from '../../workflows/queues';
 import { selfCheck } from '../../workflows/self-check';
 
 /** `temporal workflow list` from the real CLI, as a person would run it. */
@@ -28,6 +28,7 @@ function listWithCli(workflowId: string): Array<{ execution: { workflowId: strin
 
 describe('smoke: a real workflow on the real dev server, storing in the real S3 server', () => {
   const config = loadConfig();
+  const TASK_QUEUES = taskQueues(config.temporal.taskQueue);
 
   it('runs the self-check on every queue; the CLI lists it while it runs; the object is in S3', async () => {
     const client = await connectClient(config);
