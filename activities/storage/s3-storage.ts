@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
@@ -79,6 +80,23 @@ export class S3Storage implements ObjectStorage {
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    }
+  }
+
+  /**
+   * Whether the server really honours If-None-Match on PUT: some S3-compatible servers ignore
+   * it and overwrite, which would let two publishes both claim a post. For `reelcast doctor`.
+   */
+  async supportsConditionalCreate(): Promise<boolean> {
+    const key = `probes/conditional-create/${randomUUID()}`;
+    try {
+      if (!(await this.createIfAbsent(key, 'first'))) return false;
+      return !(await this.createIfAbsent(key, 'second'));
+    } catch (err) {
+      if (err instanceof ConditionalWriteUnsupportedError) return false;
+      throw err;
+    } finally {
+      await this.delete(key).catch(() => undefined);
     }
   }
 

@@ -247,6 +247,7 @@ describe('s3 storage on the wire', () => {
     expect(await storage.createIfAbsent(key, 'one')).toBe(true);
     expect(await storage.createIfAbsent(key, 'two')).toBe(false);
     expect(sent).toEqual(['*', '*']);
+    expect(await storage.supportsConditionalCreate()).toBe(true);
     const objects = await raw.send(new ListObjectsV2Command({ Bucket: s3Options.bucket, Prefix: key }));
     expect(objects.KeyCount).toBe(1);
     storage.client.destroy();
