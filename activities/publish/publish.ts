@@ -98,11 +98,10 @@ export async function publishPost(
   }
 
   const fields = { attemptId, caption: input.caption, renditionKey: input.renditionKey };
-  let entry: LedgerEntry;
   const claim = existing
     ? { claimed: false, entry: existing }
     : await ledger.claim({ postId: input.postId, channel: input.channel, ...fields });
-  entry = claim.entry;
+  let entry: LedgerEntry = claim.entry;
   if (!claim.claimed) {
     if (entry.state === 'published') {
       if (!input.force) return outcome(entry, false, true);
@@ -115,7 +114,7 @@ export async function publishPost(
     }
   }
 
-  const holding = entry;
+  const holding = entry; // the entry this attempt posts under
   let remote: RemotePost;
   try {
     remote = await channel.publish(request, {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readFile, readdir, rm, stat, writeFile, rename } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rm, stat, writeFile, rename } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -25,6 +25,22 @@ export class FsStorage implements ObjectStorage {
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<StoredObject> {
     const tmp = await this.#writeTemp(body);
+    const target = this.#path(key);
+    await mkdir(dirname(target), { recursive: true });
+    await this.#writeMeta(key, options);
+    await rename(tmp, target);
+    return (await this.head(key))!;
+  }
+
+  async putFile(key: string, path: string, options: PutOptions = {}): Promise<StoredObject> {
+    const tmp = join(this.root, TMP_DIR, randomUUID());
+    await mkdir(dirname(tmp), { recursive: true });
+    try {
+      await copyFile(path, tmp);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
     const target = this.#path(key);
     await mkdir(dirname(target), { recursive: true });
     await this.#writeMeta(key, options);

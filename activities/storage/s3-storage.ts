@@ -1,5 +1,8 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -8,9 +11,13 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { randomUUID } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   checkKey,
@@ -32,7 +39,11 @@ export interface S3StorageOptions {
   secretAccessKey?: string;
   /** Multipart part size for streamed uploads (S3 minimum is 5 MiB). */
   partSize?: number;
+  /** Parts uploaded at once. Memory is about (queueSize + 1) × partSize. */
+  queueSize?: number;
 }
+
+const MAX_PARTS = 10_000;
 
 /** Objects in an S3-compatible bucket. Streams use multipart uploads; small bodies one PUT. */
 export class S3Storage implements ObjectStorage {
@@ -40,6 +51,7 @@ export class S3Storage implements ObjectStorage {
   readonly client: S3Client;
   readonly bucket: string;
   readonly #partSize: number;
+  readonly #queueSize: number;
   readonly #endpoint: string;
 
   constructor(options: S3StorageOptions) {
@@ -57,6 +69,7 @@ export class S3Storage implements ObjectStorage {
     });
     this.bucket = options.bucket;
     this.#partSize = options.partSize ?? 8 * 1024 * 1024;
+    this.#queueSize = options.queueSize ?? 2;
     this.#endpoint = options.endpoint ?? `s3.${options.region}.amazonaws.com`;
   }
 
@@ -67,6 +80,23 @@ export class S3Storage implements ObjectStorage {
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    }
+  }
+
+  /**
+   * Whether the server really honours If-None-Match on PUT: some S3-compatible servers ignore
+   * it and overwrite, which would let two publishes both claim a post. For `reelcast doctor`.
+   */
+  async supportsConditionalCreate(): Promise<boolean> {
+    const key = `probes/conditional-create/${randomUUID()}`;
+    try {
+      if (!(await this.createIfAbsent(key, 'first'))) return false;
+      return !(await this.createIfAbsent(key, 'second'));
+    } catch (err) {
+      if (err instanceof ConditionalWriteUnsupportedError) return false;
+      throw err;
+    } finally {
+      await this.delete(key).catch(() => undefined);
     }
   }
 
@@ -84,7 +114,7 @@ export class S3Storage implements ObjectStorage {
           Metadata: options.metadata,
         },
         partSize: this.#partSize,
-        queueSize: 2,
+        queueSize: this.#queueSize,
         leavePartsOnError: false,
       });
       await upload.done();
@@ -100,6 +130,103 @@ export class S3Storage implements ObjectStorage {
       );
     }
     return (await this.head(key))!;
+  }
+
+  async putFile(key: string, path: string, options: PutOptions = {}): Promise<StoredObject> {
+    checkKey(key);
+    const file = await open(path, 'r');
+    try {
+      const { size } = await file.stat();
+      if (size <= this.#partSize) {
+        const bytes = Buffer.allocUnsafe(size);
+        await readFully(file, bytes, size, 0);
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: bytes,
+            ContentType: options.contentType,
+            Metadata: options.metadata,
+          }),
+        );
+      } else {
+        await this.#multipartFromFile(key, file, size, options);
+      }
+    } finally {
+      await file.close();
+    }
+    return (await this.head(key))!;
+  }
+
+  /**
+   * Multipart upload straight from the file: each of `queueSize` uploaders reads its part into
+   * its own buffer, reused for every part it sends. lib-storage would copy each part out of the
+   * stream's chunks, and those copies wait for the garbage collector; this keeps a 200 MB upload
+   * within a few part buffers. Any failure aborts the upload, so no parts are left behind.
+   */
+  async #multipartFromFile(key: string, file: FileHandle, size: number, options: PutOptions): Promise<void> {
+    const partSize = Math.max(this.#partSize, Math.ceil(size / MAX_PARTS));
+    const count = Math.ceil(size / partSize);
+    const withChecksum = (await this.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: options.contentType,
+        Metadata: options.metadata,
+        ...(withChecksum ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
+      }),
+    );
+    const parts: CompletedPart[] = [];
+    let next = 1;
+    let failed = false;
+    const uploader = async (): Promise<void> => {
+      const buffer = Buffer.allocUnsafeSlow(partSize);
+      while (!failed && next <= count) {
+        const partNumber = next++;
+        const offset = (partNumber - 1) * partSize;
+        const length = Math.min(partSize, size - offset);
+        await readFully(file, buffer, length, offset);
+        const out = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId,
+            PartNumber: partNumber,
+            Body: buffer.subarray(0, length),
+            ContentLength: length,
+          }),
+        );
+        parts.push({ PartNumber: partNumber, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 });
+      }
+    };
+    try {
+      // Every uploader stops before the abort, so no part can land after it.
+      const settled = await Promise.allSettled(
+        Array.from({ length: Math.min(this.#queueSize, count) }, () =>
+          uploader().catch((err: unknown) => {
+            failed = true;
+            throw err;
+          }),
+        ),
+      );
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (err) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
+        .catch(() => undefined);
+      throw err;
+    }
   }
 
   async createIfAbsent(key: string, body: Body, options: PutOptions = {}): Promise<boolean> {
@@ -193,6 +320,16 @@ export class S3Storage implements ObjectStorage {
 function statusOf(err: unknown): number | undefined {
   if (err instanceof S3ServiceException) return err.$metadata.httpStatusCode;
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+async function readFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0)
+      throw new Error(`file ended early: ${length - done} bytes missing at offset ${position + done}`);
+    done += bytesRead;
+  }
 }
 
 async function collect(stream: Readable): Promise<Buffer> {

@@ -27,6 +27,11 @@ export interface ObjectStorage {
   readonly kind: 'fs' | 's3';
   /** Writes the whole object or nothing: readers never see a partial object. */
   put(key: string, body: Body, options?: PutOptions): Promise<StoredObject>;
+  /**
+   * Stores a local file (a finished rendition, say), whole or not at all. Preferred over
+   * put(createReadStream(path)) for large files: memory stays at a few part buffers.
+   */
+  putFile(key: string, path: string, options?: PutOptions): Promise<StoredObject>;
   /** Like put, but only when no object has that key. Returns false when one already existed. */
   createIfAbsent(key: string, body: Body, options?: PutOptions): Promise<boolean>;
   /** Streams the object. Throws ObjectNotFoundError when absent. */

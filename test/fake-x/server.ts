@@ -21,6 +21,8 @@
  *   unauthorized        401
  *   duplicate           403 duplicate content (create)
  *   reset-after-accept  stores the post, then drops the connection without answering (create)
+ *   hold-after-accept   stores the post, then answers only after holdMs (create): time to
+ *                       SIGKILL the worker between "X has it" and "the activity completed"
  *   slow-processing     the media stays in_progress for processingMs (finalize)
  *   failed-processing   the media processing fails (finalize)
  * From a test: `fake.inject({ endpoint: 'create', kind: 'reset-after-accept' })`. From another
@@ -50,6 +52,7 @@ export const FAULT_KINDS = [
   'unauthorized',
   'duplicate',
   'reset-after-accept',
+  'hold-after-accept',
   'slow-processing',
   'failed-processing',
 ] as const;
@@ -64,6 +67,8 @@ export interface Fault {
   resetInSeconds?: number;
   /** slow-processing: how long the media stays in_progress (default 3000). */
   processingMs?: number;
+  /** hold-after-accept: how long the answer is held back (default 5000). */
+  holdMs?: number;
 }
 
 export interface FakePost {
@@ -368,7 +373,7 @@ export class FakeX {
     if (media.some((m) => !m || m.state !== 'succeeded')) {
       return send(res, 400, { title: 'Invalid Request', detail: 'Your media IDs are invalid.' });
     }
-    const fault = this.#take('create', ['duplicate', 'reset-after-accept']);
+    const fault = this.#take('create', ['duplicate', 'reset-after-accept', 'hold-after-accept']);
     const mine = this.posts.filter((p) => p.author_id === this.#options.userId);
     if (fault?.kind === 'duplicate' || mine.some((p) => stripMediaLink(p.text) === text)) {
       return send(res, 403, { detail: DUPLICATE, type: 'about:blank', title: 'Forbidden', status: 403 });
@@ -389,7 +394,10 @@ export class FakeX {
       req.socket.destroy();
       return;
     }
-    send(res, 201, { data: { id, text: post.text, edit_history_tweet_ids: [id] } });
+    const answer = (): void =>
+      send(res, 201, { data: { id, text: post.text, edit_history_tweet_ids: [id] } });
+    if (fault?.kind === 'hold-after-accept') setTimeout(answer, fault.holdMs ?? 5000).unref();
+    else answer();
   }
 
   #lookup(path: string, query: URLSearchParams, res: ServerResponse): void {

@@ -5,7 +5,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -81,6 +81,27 @@ describe.each(kinds)('%s storage', (kind, open) => {
     expect(sha(await storage.getBuffer(key))).toBe(sha(bytes));
   });
 
+  it('stores a local file whole, with its content type', async () => {
+    const bytes = randomBytes(10 * MiB + 5);
+    const file = join(fsRoot, `..`, `reelcast-putfile-${kind}-${process.pid}.mp4`);
+    writeFileSync(file, bytes);
+    try {
+      const key = rendition(`file-${kind}`);
+      const stored = await storage.putFile(key, file, {
+        contentType: 'video/mp4',
+        metadata: { preset: 'x' },
+      });
+      expect(stored).toMatchObject({
+        size: bytes.length,
+        contentType: 'video/mp4',
+        metadata: { preset: 'x' },
+      });
+      expect(sha(await storage.getBuffer(key))).toBe(sha(bytes));
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('creates an object only when absent: the second writer gets false and the first bytes stay', async () => {
     const key = `ledger/spring/2026-03-01/morning-${kind}/x.json`;
     const results = await Promise.all([
@@ -154,6 +175,43 @@ describe('s3 storage on the wire', () => {
     storage.client.destroy();
   });
 
+  it('uploads a file part by part, and a part failing midway aborts the upload; the retry is whole', async () => {
+    const storage = new S3Storage({ ...s3Options, checksum: 'when_supported', partSize: 5 * MiB });
+    const bytes = randomBytes(17 * MiB);
+    const file = join(mkdtempSync(join(tmpdir(), 'reelcast-putfile-')), 'rendition.mp4');
+    writeFileSync(file, bytes);
+    const key = rendition('file-parts');
+    let failPart: number | undefined = 3;
+    storage.client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { PartNumber?: number };
+        if (input.PartNumber !== undefined && input.PartNumber === failPart) {
+          throw Object.assign(new Error('connection reset while sending part 3'), { name: 'ECONNRESET' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failPart' },
+    );
+    await expect(storage.putFile(key, file)).rejects.toThrow('part 3');
+    expect(await storage.head(key)).toBeUndefined();
+    const pending = await raw.send(
+      new ListMultipartUploadsCommand({ Bucket: s3Options.bucket, Prefix: key }),
+    );
+    expect(pending.Uploads ?? []).toEqual([]);
+
+    failPart = undefined;
+    const stored = await storage.putFile(key, file);
+    expect(stored.etag).toMatch(/-4"$/);
+    // when_supported: each part carried a CRC32, and the server kept the composite checksum.
+    const head = await raw.send(
+      new HeadObjectCommand({ Bucket: s3Options.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumCRC32).toMatch(/-4$/);
+    expect(sha(await storage.getBuffer(key))).toBe(sha(bytes));
+    rmSync(file, { force: true });
+    storage.client.destroy();
+  });
+
   it.each([
     ['when_supported', true],
     ['when_required', false],
@@ -189,6 +247,7 @@ describe('s3 storage on the wire', () => {
     expect(await storage.createIfAbsent(key, 'one')).toBe(true);
     expect(await storage.createIfAbsent(key, 'two')).toBe(false);
     expect(sent).toEqual(['*', '*']);
+    expect(await storage.supportsConditionalCreate()).toBe(true);
     const objects = await raw.send(new ListObjectsV2Command({ Bucket: s3Options.bucket, Prefix: key }));
     expect(objects.KeyCount).toBe(1);
     storage.client.destroy();

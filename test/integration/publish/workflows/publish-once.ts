@@ -20,3 +20,17 @@ const { publishToChannel } = proxyActivities<ReturnType<typeof createPublishActi
 export async function publishOnce(input: PublishInput): Promise<PublishOutcome> {
   return publishToChannel(input);
 }
+
+/** The publish step on a given activity queue, with a short timeout so a killed worker's attempt is retried soon. */
+export async function publishOnQueue(input: PublishInput, taskQueue: string): Promise<PublishOutcome> {
+  const { publishToChannel: publish } = proxyActivities<ReturnType<typeof createPublishActivities>>({
+    taskQueue,
+    startToCloseTimeout: '6 seconds',
+    retry: {
+      initialInterval: '100 milliseconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS],
+    },
+  });
+  return publish(input);
+}

@@ -1,0 +1,97 @@
+import { loadConfig } from '../../../config';
+import {
+  ChannelNotConfiguredError,
+  normalizeText,
+  openChannels,
+  OutboxChannel,
+  signWebhook,
+  verifyWebhookSignature,
+  XChannel,
+} from '../../../activities/publish';
+import { chunksOf } from '../../../activities/publish/x';
+import { FsStorage } from '../../../activities/storage';
+import { createHmac } from 'node:crypto';
+import { Readable } from 'node:stream';
+
+const storage = new FsStorage('/nonexistent-reelcast-test');
+const base = { REELCAST_CONFIG: '/dev/null' };
+
+describe('channels from config', () => {
+  it('a channel without its settings says which variables to set', () => {
+    const channels = openChannels(loadConfig({ env: { ...base, X_APP_KEY: 'k' } }), storage);
+    expect(() => channels.get('x')).toThrow(ChannelNotConfiguredError);
+    expect(() => channels.get('x')).toThrow(/set X_APP_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET/);
+    expect(() => channels.get('webhook')).toThrow(/WEBHOOK_URL and WEBHOOK_SECRET/);
+    expect(() => channels.get('tiktok')).toThrow(/a known channel name \(x, outbox, webhook\)/);
+    expect(channels.get('outbox')).toBeInstanceOf(OutboxChannel);
+  });
+
+  it('builds X with the base URL and the windows from config', () => {
+    const config = loadConfig({
+      env: {
+        ...base,
+        X_APP_KEY: 'a',
+        X_APP_SECRET: 'b',
+        X_ACCESS_TOKEN: 'c',
+        X_ACCESS_SECRET: 'd',
+        X_API_BASE_URL: 'http://127.0.0.1:9/',
+        X_RECONCILE_WINDOW_MINUTES: '30',
+      },
+    });
+    expect(config.channels.x).toMatchObject({ reconcileWindowMinutes: 30, processingDeadlineSeconds: 600 });
+    const x = openChannels(config, storage).get('x') as XChannel;
+    expect(x).toBeInstanceOf(XChannel);
+    expect(x.limits).toMatchObject({ maxCaptionChars: 280, maxDurationSeconds: 140 });
+  });
+});
+
+describe('X caption matching', () => {
+  it('ignores what X adds or rewrites: the media link, t.co links, HTML escapes, spacing', () => {
+    const sent = 'Spring sale 🌷 & more at https://example.com/sale  today';
+    const stored = 'Spring sale 🌷 &amp; more at https://t.co/abc123 today https://t.co/media99';
+    expect(normalizeText(stored)).toBe(normalizeText(sent));
+    expect(normalizeText('Spring sale 🌷 & less')).not.toBe(normalizeText(sent));
+  });
+
+  it('counts captions the way X does (CJK and emoji weigh double, links 23)', () => {
+    const x = new XChannel({
+      storage,
+      credentials: { appKey: 'a', appSecret: 'b', accessToken: 'c', accessSecret: 'd' },
+      reconcileWindowMs: 1,
+      processingDeadlineMs: 1,
+    });
+    expect(x.captionLength('春')).toBe(2);
+    expect(x.captionLength('see https://example.com/a/very/long/path/indeed')).toBe(4 + 23);
+  });
+});
+
+describe('upload chunks', () => {
+  it('re-chunks any stream into exact sizes, the last one shorter', async () => {
+    const source = Readable.from([Buffer.alloc(3, 1), Buffer.alloc(10, 2), Buffer.alloc(1, 3)]);
+    const sizes: number[] = [];
+    const all: Buffer[] = [];
+    for await (const c of chunksOf(source, 4)) {
+      sizes.push(c.length);
+      all.push(c);
+    }
+    expect(sizes).toEqual([4, 4, 4, 2]);
+    expect(Buffer.concat(all)).toEqual(
+      Buffer.concat([Buffer.alloc(3, 1), Buffer.alloc(10, 2), Buffer.alloc(1, 3)]),
+    );
+  });
+});
+
+describe('webhook signature', () => {
+  it('is HMAC-SHA256 over "<timestamp>.<body>" and checks freshness', () => {
+    const sig = signWebhook('s3cret', 1_700_000_000, '{"a":1}');
+    expect(sig).toBe('sha256=' + createHmac('sha256', 's3cret').update('1700000000.{"a":1}').digest('hex'));
+    const headers = { signature: sig, timestamp: '1700000000' };
+    expect(verifyWebhookSignature('s3cret', headers, '{"a":1}', { now: 1_700_000_100 })).toBe(true);
+    expect(verifyWebhookSignature('s3cret', headers, '{"a":1}', { now: 1_700_000_400 })).toBe(false);
+    expect(
+      verifyWebhookSignature('s3cret', { ...headers, signature: 'sha256=00' }, '{"a":1}', {
+        now: 1_700_000_000,
+      }),
+    ).toBe(false);
+  });
+});
