@@ -35,7 +35,14 @@ export interface DailyPlanInput {
    * Demo: publish times compressed to start at `firstPublishAt`, `spacingSeconds` apart, approval
    * off, and post ids tagged (`…/<slot>-demo<tag>`) so the demo can run again.
    */
-  demo?: { firstPublishAt: string; spacingSeconds: number; limit?: number; tag: string };
+  demo?: {
+    firstPublishAt: string;
+    spacingSeconds: number;
+    limit?: number;
+    tag: string;
+    /** Smaller clips, so the demo model makes them in seconds on a CPU. */
+    video?: { frames: number; width: number; height: number; steps: number };
+  };
 }
 
 export interface DailyPlanResult {
@@ -109,6 +116,7 @@ function compress(specs: PostSpec[], demo: NonNullable<DailyPlanInput['demo']>):
       ...spec,
       postId: `${spec.postId}-demo${demo.tag}`,
       publishAt,
+      video: { ...spec.video, ...demo.video },
       approval: { ...spec.approval, required: false, deadlineAt: deadline },
     };
   });

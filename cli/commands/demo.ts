@@ -13,6 +13,8 @@ import { say } from '../context';
 import { watchPosts } from '../post-progress';
 import { checkDate } from './run';
 
+const DEMO_VIDEO = { frames: 33, width: 384, height: 672, steps: 12 };
+
 export interface DemoSummary {
   date: string;
   temporalUi?: string;
@@ -53,7 +55,8 @@ export function register(program: Command): void {
         const plan = await client.workflow.execute(dailyPlan, {
           taskQueue: taskQueues(stack.config.temporal.taskQueue).workflows,
           workflowId: `demo/${date}/${Date.now()}`,
-          args: [{ date, demo: { firstPublishAt, spacingSeconds: 20, limit, tag: Date.now().toString(36) } }],
+          // The demo model makes abstract motion; 4 s clips at a modest size keep the demo to minutes on a CPU.
+          args: [{ date, demo: { firstPublishAt, spacingSeconds: 20, limit, tag: Date.now().toString(36), video: DEMO_VIDEO } }],
         });
         const progress = await watchPosts(client, plan.started.map(postWorkflowId), { timeoutMs: 20 * 60_000 });
         const summary = await summarize(config, date, stack.uiUrl, progress);
