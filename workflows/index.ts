@@ -3,3 +3,4 @@
 export { dailyPlan } from './daily-plan';
 export { post } from './post';
 export { selfCheck } from './self-check';
+export { replayPost } from './replay-post';

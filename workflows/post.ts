@@ -265,7 +265,7 @@ export async function post(input: PostInput): Promise<PostState> {
     setStage('published');
     return state;
   }
-  return awaitReplay(state, setStage, failed.map((c) => `${c}: ${state.publishes[c]?.reason}`).join('; '), () => closed, spec);
+  return awaitReplay(state, setStage, channelReasons(state, failed), () => closed, spec);
 }
 
 async function publishChannels(
@@ -341,7 +341,7 @@ async function awaitReplay(
       }
       const stillFailed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
       if (stillFailed.length === 0) setStage('published', '');
-      else setStage('awaiting-replay', stillFailed.map((c) => `${c}: ${state.publishes[c]?.reason}`).join('; '));
+      else setStage('awaiting-replay', channelReasons(state, stillFailed));
       return state.publishes;
     },
   );
@@ -349,6 +349,16 @@ async function awaitReplay(
   if (!done && state.stage !== 'published') setStage('awaiting-replay', `${state.reason} (nobody replayed it within ${REPLAY_WINDOW}; closed)`);
   else if (closedReason() !== undefined && state.stage !== 'published') setStage('skipped', `closed: ${closedReason()}`);
   return state;
+}
+
+/** One line per failed channel, `<channel>: <why>`: `reelcast failures` splits on the lines. */
+function channelReasons(state: PostState, channels: Channel[]): string {
+  return channels
+    .map((c) => {
+      const why = state.publishes[c]?.reason ?? 'not published';
+      return why.startsWith(`${c}: `) ? why : `${c}: ${why}`;
+    })
+    .join('\n');
 }
 
 /** Workflow time (Date.now() is deterministic inside a workflow). */

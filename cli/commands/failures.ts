@@ -1,14 +1,56 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import { PublishLedger, type ChannelName } from '../../activities/publish';
+import { openStorage } from '../../activities/storage';
+import type { ReelcastConfig } from '../../config';
+import { taskQueues } from '../../workflows/queues';
+import { replayPost } from '../../workflows/replay-post';
 import type { Channel } from '../../activities/calendar/types';
 import { connectClient } from '../../worker/connection';
-import { closeSignal, postStateQuery, postWorkflowId, replayUpdate } from '../../workflows/post';
+import { closeSignal, postWorkflowId, replayUpdate } from '../../workflows/post';
 import { commandConfig, say } from '../context';
 
 function age(since: Date | undefined): string {
   if (!since) return '-';
   const minutes = Math.round((Date.now() - since.getTime()) / 60_000);
   return minutes < 120 ? `${minutes} min` : minutes < 2880 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} d`;
+}
+
+/** The post's reason has a line `<channel>: why` per failed channel; otherwise it is the post's own. */
+export function splitReasons(reason: string): Array<{ channel: string; reason: string }> {
+  const parts = reason.split('\n').map((p) => /^([a-z]+): (.*)$/s.exec(p));
+  if (parts.length > 0 && parts.every(Boolean)) return parts.map((m) => ({ channel: m![1], reason: m![2] }));
+  return [{ channel: '-', reason }];
+}
+
+function refused(postId: string) {
+  return (err: Error): never => {
+    let cause: Error | undefined = err;
+    while (cause?.cause) cause = cause.cause as Error;
+    throw new Error(`replay of ${postId} refused: ${cause?.message ?? err.message}`);
+  };
+}
+
+/** A post whose workflow has ended: replay each channel the ledger knows from its record. */
+async function replayClosedPost(
+  client: Client,
+  config: ReelcastConfig,
+  postId: string,
+  opts: { channel?: Channel; force?: boolean },
+): Promise<Partial<Record<string, { status: string; remoteId?: string; url?: string; reason?: string }>>> {
+  const { entries, failures } = await new PublishLedger(openStorage(config)).list({ postId });
+  const channels = opts.channel ? [opts.channel] : [...new Set([...entries, ...failures].map((e) => e.channel))];
+  if (channels.length === 0) throw new Error(`nothing was ever published or tried for ${postId}; check the id with \`reelcast status\``);
+  const out: Record<string, { status: string; remoteId?: string; url?: string; reason?: string }> = {};
+  for (const channel of channels) {
+    const outcome = await client.workflow.execute(replayPost, {
+      taskQueue: taskQueues(config.temporal.taskQueue).workflows,
+      workflowId: `replay/${postId}/${channel}/${Date.now()}`,
+      args: [{ postId, channel: channel as ChannelName, force: opts.force }],
+    });
+    out[channel] = { status: 'published', remoteId: outcome.remoteId, url: outcome.url };
+  }
+  return out;
 }
 
 export function register(program: Command): void {
@@ -22,12 +64,14 @@ export function register(program: Command): void {
       try {
         const filters = [`WorkflowType = 'post'`, `ExecutionStatus = 'Running'`, `ReelcastStatus = 'awaiting-replay'`];
         if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
+        // Read from the search attributes, not a query: the list works even while no worker runs.
         const rows = [];
         for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
-          const state = await client.workflow.getHandle(wf.workflowId).query(postStateQuery);
-          const failed = Object.entries(state.publishes).filter(([, p]) => p?.status === 'failed');
-          const channels = failed.length ? failed.map(([c, p]) => ({ channel: c, reason: p!.reason ?? '' })) : [{ channel: '-', reason: state.reason ?? '' }];
-          for (const f of channels) rows.push({ postId: state.postId, ...f, since: wf.executionTime ?? wf.startTime, age: age(wf.executionTime ?? wf.startTime) });
+          const attrs = wf.searchAttributes as Record<string, unknown[] | undefined>;
+          const reason = String(attrs.ReelcastFailureReason?.[0] ?? '');
+          const postId = wf.workflowId.replace(/^post\//, '');
+          const since = wf.executionTime ?? wf.startTime;
+          for (const part of splitReasons(reason)) rows.push({ postId, ...part, since, age: age(since) });
         }
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -48,13 +92,14 @@ export function register(program: Command): void {
     .option('--force', 'publish again on a channel where it is already published')
     .description('publish a failed post again from its stored rendition (no new video)')
     .action(async (postId: string, opts: { channel?: Channel; force?: boolean }) => {
-      const client = await connectClient(commandConfig());
+      const config = commandConfig();
+      const client = await connectClient(config);
       try {
         const handle = client.workflow.getHandle(postWorkflowId(postId));
-        const publishes = await handle.executeUpdate(replayUpdate, { args: [{ channel: opts.channel, force: opts.force }] }).catch((err) => {
-          if (err instanceof WorkflowUpdateFailedError) throw new Error(`replay of ${postId} refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
-          throw err;
-        });
+        const open = (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING';
+        const publishes = open
+          ? await handle.executeUpdate(replayUpdate, { args: [{ channel: opts.channel, force: opts.force }] }).catch(refused(postId))
+          : await replayClosedPost(client, config, postId, opts).catch(refused(postId));
         let failed = 0;
         for (const [channel, p] of Object.entries(publishes)) {
           if (opts.channel && channel !== opts.channel) continue;
