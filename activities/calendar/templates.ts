@@ -42,7 +42,7 @@ export interface PostData {
   holiday?: { name: string; date: string };
 }
 
-interface TemplateFile {
+export interface TemplateFile {
   file: string;
   source: string;
   ast?: hbs.AST.Program;
@@ -57,6 +57,7 @@ export class TemplateSet {
   readonly #partials = new Map<string, TemplateFile>();
   readonly #formatCache = new Map<string, string>();
   readonly #dependencies = new Map<string, { post: boolean; channel: boolean }>();
+  readonly #styleObjects = new Map<string, { style: HandlebarsTemplateDelegate | (() => string) }>();
 
   private constructor(readonly dir: string) {
     registerHelpers(this.#env, this.#formatCache);
@@ -148,23 +149,39 @@ export class TemplateSet {
     post: PostData,
     style?: string,
   ): string {
-    const tf = this.fileOf(template, kind, channel);
-    if (!tf.ast)
+    return this.renderFile(this.fileOf(template, kind, channel), context, post, style);
+  }
+
+  /** Renders a file found with `fileOf` (the plan keeps it, to skip the lookup per post). */
+  renderFile(tf: TemplateFile, context: Record<string, unknown>, post: PostData, style?: string): string {
+    if (!tf.ast) {
       throw new TemplateSyntaxError(
         { file: tf.file, line: 1, col: 1, field: '' },
         `${tf.file} does not parse; see the error above`,
       );
-    const styleFile = style ? this.#styles.get(style) : undefined;
-    const partials = { style: styleFile?.ast ? this.#compile(styleFile) : emptyPartial };
+    }
     try {
-      return this.#compile(tf)(context, { data: { post }, partials }).trim();
+      return this.#compile(tf)(context, { data: { post }, partials: this.#stylePartials(style) }).trim();
     } catch (err) {
+      const styleFile = style ? this.#styles.get(style) : undefined;
       throw this.#explain(
         err,
         [tf, ...(styleFile ? [styleFile] : []), ...this.#partials.values(), ...this.#styles.values()],
         context,
       );
     }
+  }
+
+  /** `{{> style}}` for a campaign's style: one object per style, not one per render. */
+  #stylePartials(style: string | undefined): { style: HandlebarsTemplateDelegate | (() => string) } {
+    const key = style ?? '';
+    let partials = this.#styleObjects.get(key);
+    if (!partials) {
+      const styleFile = style ? this.#styles.get(style) : undefined;
+      partials = { style: styleFile?.ast ? this.#compile(styleFile) : emptyPartial };
+      this.#styleObjects.set(key, partials);
+    }
+    return partials;
   }
 
   /**

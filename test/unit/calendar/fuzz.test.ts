@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runValidate } from '../../../cli/commands/validate';
@@ -120,6 +120,7 @@ describe('validate on randomly broken calendars', () => {
       !src.endsWith('.yaml') || src.endsWith('us-ecommerce.yaml') || !src.includes('calendars/'),
   });
   cpSync(join(repo, 'templates'), join(root, 'templates'), { recursive: true });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   test('the unmutated calendar is valid (so mutations are what breaks it)', () => {
     writeFileSync(join(calendarsDir, 'us-ecommerce.yaml'), base);
