@@ -11,6 +11,7 @@ import {
   PromptLintWarning,
   SlotOverlapWarning,
   UnknownTemplateError,
+  UnknownVariableError,
   type Position,
 } from './errors';
 import { localToInstant, type LocalInstant } from './local-time';
@@ -148,6 +149,36 @@ function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: Pro
   }
   // A template that does not parse was reported when templates were read; say it once.
   if (ok && templates.unparsable(campaign.template, campaign.style)) ok = false;
+  if (ok) {
+    const known = new Set([...RESERVED_VARIABLES, ...Object.keys(campaign.variables)]);
+    const channels = [...new Set(campaign.slots.flatMap((s) => s.channels))];
+    const seen = new Set<string>();
+    const parts: Array<[TemplateKind, Channel | undefined]> = [
+      ['prompt', undefined],
+      ['negative', undefined],
+      ...channels.map((ch): [TemplateKind, Channel] => ['caption', ch]),
+    ];
+    for (const [kind, channel] of parts) {
+      for (const at of templates.unknownNames(campaign.template, kind, channel, campaign.style, known)) {
+        const key = `${at.file}:${at.line}:${at.col}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        problems.add(
+          at.what === 'partial'
+            ? new UnknownTemplateError(
+                at,
+                `unknown partial "${at.field}" (campaign "${campaign.id}"); styles are ${templates.styleNames.join(', ')} (use {{> style}} for the campaign's style), or add templates/partials/${at.field}.hbs`,
+              )
+            : new UnknownVariableError(
+                at,
+                `unknown variable "${at.field}" (campaign "${campaign.id}"); add it to the campaign's variables: in the calendar, or fix the name (the plan gives: ${RESERVED_VARIABLES.join(', ')})`,
+              ),
+          campaign.id,
+        );
+        ok = false;
+      }
+    }
+  }
   for (const name of Object.keys(campaign.variables)) {
     if (RESERVED_VARIABLES.includes(name)) {
       const at = positionOf(campaign.source, [...campaign.path, 'variables', name], { key: true });

@@ -216,6 +216,99 @@ export class TemplateSet {
     return hit;
   }
 
+  /**
+   * Names a template part uses that are neither a variable in `known` nor a helper nor a
+   * partial, found by reading the template rather than rendering it: strict rendering misses a
+   * name in `{{#if name}}` (helper arguments are looked up leniently) and in a branch not taken
+   * on the days checked. Inside `{{#each}}` / `{{#with}}` the context changes: not checked there.
+   */
+  unknownNames(
+    template: string,
+    kind: TemplateKind,
+    channel: Channel | undefined,
+    style: string | undefined,
+    known: ReadonlySet<string>,
+  ): Array<Position & { what: 'variable' | 'partial' }> {
+    const styleFile = style ? this.#styles.get(style) : undefined;
+    const files = [this.fileOf(template, kind, channel), ...(styleFile ? [styleFile] : [])];
+    const helpers = this.#env.helpers as Record<string, unknown>;
+    const partials = this.#env.partials as Record<string, unknown>;
+    const out: Array<Position & { what: 'variable' | 'partial' }> = [];
+    const own = (table: Record<string, unknown>, key: string): boolean =>
+      Object.prototype.hasOwnProperty.call(table, key);
+    for (const tf of files) {
+      if (!tf.ast) continue;
+      const report = (node: AnyNode, name: string, what: 'variable' | 'partial' = 'variable'): void => {
+        const loc = node.loc?.start;
+        out.push({ file: tf.file, line: loc?.line ?? 1, col: (loc?.column ?? 0) + 1, field: name, what });
+      };
+      const checkPath = (path: AnyNode, asHelper: boolean): void => {
+        const p = path as AnyNode & {
+          type: string;
+          data?: boolean;
+          parts?: string[];
+          original?: string;
+          depth?: number;
+        };
+        if (p.type !== 'PathExpression' || p.data || p.depth || !p.parts || p.parts.length === 0) return;
+        const head = p.parts[0];
+        if (
+          asHelper
+            ? own(helpers, head) || known.has(head)
+            : known.has(head) || (p.parts.length === 1 && own(helpers, head))
+        )
+          return;
+        report(p, String(p.original));
+      };
+      const walk = (node: unknown, scoped: boolean): void => {
+        if (!node || typeof node !== 'object') return;
+        if (Array.isArray(node)) return node.forEach((n) => walk(n, scoped));
+        const n = node as AnyNode & {
+          type: string;
+          path?: AnyNode;
+          params?: AnyNode[];
+          hash?: { pairs: Array<{ value: AnyNode }> };
+          program?: unknown;
+          inverse?: unknown;
+          body?: unknown;
+          name?: AnyNode & { original?: string };
+        };
+        switch (n.type) {
+          case 'Program':
+            return walk(n.body, scoped);
+          case 'MustacheStatement':
+          case 'SubExpression':
+          case 'BlockStatement': {
+            const args = [...(n.params ?? []), ...(n.hash?.pairs.map((pair) => pair.value) ?? [])];
+            if (!scoped) checkPath(n.path!, args.length > 0 || n.type === 'BlockStatement');
+            for (const a of args) if (!scoped) checkPath(a, false);
+            for (const a of args) walk(a, scoped);
+            // each / with and block params change what a bare name means inside the block.
+            const head = (n.path as { original?: string }).original;
+            const changes =
+              head === 'each' ||
+              head === 'with' ||
+              ((n.program as { blockParams?: string[] } | undefined)?.blockParams?.length ?? 0) > 0;
+            walk(n.program, scoped || changes);
+            walk(n.inverse, scoped || (changes && head !== 'each' && head !== 'with'));
+            return;
+          }
+          case 'PartialStatement':
+          case 'PartialBlockStatement': {
+            const name = n.name?.original;
+            if (name && n.name?.type === 'PathExpression' && name !== 'style' && !own(partials, name))
+              report(n, name, 'partial');
+            return;
+          }
+          default:
+            return;
+        }
+      };
+      walk(tf.ast, false);
+    }
+    return out;
+  }
+
   /** The files a render reads, for finding where a word in the output was written. */
   sources(
     template: string,

@@ -223,6 +223,32 @@ const cases: Case[] = [
     },
   },
   {
+    title: 'unknown variable only used in {{#if}}: found by reading the template, not only by rendering it',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: {
+      'promo/caption.hbs': '{{headline}}\n{{#if holidayDate}}{{holidayNmae}}{{/if}} {{#if sale}}sale{{/if}}',
+    },
+    expected: {
+      name: 'UnknownVariableError',
+      file: 'templates/promo/caption.hbs',
+      line: 2,
+      col: 22,
+      says: 'unknown variable "holidayNmae"',
+    },
+  },
+  {
+    title: 'unknown partial',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'promo/prompt.hbs': 'a Shiba Inu running, sakura forest,\n{{> watercolour}}' },
+    expected: {
+      name: 'UnknownTemplateError',
+      file: 'templates/promo/prompt.hbs',
+      line: 2,
+      col: 1,
+      says: 'unknown partial "watercolour"',
+    },
+  },
+  {
     title: 'template syntax error',
     calendars: { 'test.yaml': calendarYaml(ok) },
     templates: { 'promo/caption.hbs': '{{headline}}\n{{#if tags}}tagged\n' },
@@ -359,6 +385,23 @@ describe('reelcast validate: each problem at its file and line', () => {
     expect(out.map((l) => l.replace(/^.*a\.yaml:/, ''))).toEqual([
       expect.stringMatching(/^2:7: unknown time zone "Mars\/Olympus"/),
     ]);
+  });
+
+  test('names inside {{#each}} and helpers are not mistaken for unknown variables', () => {
+    const fx = makeFixture(
+      {
+        'test.yaml': calendarYaml(
+          ok.replace('      tags: [spring]', '      tags: [spring]\n      items: [{ name: a }, { name: b }]'),
+        ),
+      },
+      {
+        'promo/caption.hbs':
+          '{{#each items}}{{name}}{{@index}}{{/each}}{{#each tags}}{{this}}{{else}}{{headline}}{{/each}} {{formatDate "d"}} {{holidayName}} {{campaign.name}}',
+      },
+    );
+    const plan = fx.plan('2027-04-01', '2027-04-01');
+    expect(plan.problems).toEqual([]);
+    expect(plan.posts[0].captions.x).toBe('a0b1spring 1  promo');
   });
 
   test('a template that does not parse is reported once, at its line, not again for each post', () => {
