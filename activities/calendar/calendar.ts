@@ -121,12 +121,15 @@ export function loadCalendar(absolute: string): LoadResult {
   if (!root.source) return { problems };
   const schemaErrors = checkSchema(root.source, 'calendar');
   problems.push(...schemaErrors);
-  if (schemaErrors.length > 0) return { problems };
+  const { fatal, badCampaigns } = splitSchemaErrors(schemaErrors);
+  if (fatal) return { problems };
 
   const data = root.source.data as RawCalendar;
   const where = (...path: FieldPath): Position => positionOf(root.source!, path);
 
+  let unusable = false;
   if (!IANAZone.isValidZone(data.zone)) {
+    unusable = true;
     problems.push(
       new CalendarValueError(
         where('zone'),
@@ -137,6 +140,7 @@ export function loadCalendar(absolute: string): LoadResult {
   try {
     Intl.getCanonicalLocales(data.locale);
   } catch {
+    unusable = true;
     problems.push(
       new CalendarValueError(
         where('locale'),
@@ -149,7 +153,10 @@ export function loadCalendar(absolute: string): LoadResult {
   if (data.holidays) {
     const h = data.holidays;
     const countryProblem = checkCountry(h.country);
-    if (countryProblem) problems.push(new CalendarValueError(where('holidays', 'country'), countryProblem));
+    if (countryProblem) {
+      unusable = true;
+      problems.push(new CalendarValueError(where('holidays', 'country'), countryProblem));
+    }
     (h.add ?? []).forEach((a, i) => {
       if (!isValidDateOrReport(a.date, where('holidays', 'add', i, 'date'), problems)) return;
     });
@@ -164,10 +171,13 @@ export function loadCalendar(absolute: string): LoadResult {
     }
   }
 
+  // Zone, locale and the holiday country are what every campaign needs: without them, stop here.
+  if (unusable) return { problems };
+
   const raws: Array<{ raw: RawCampaign; source: SourceFile; path: FieldPath }> = [];
-  (data.campaigns ?? []).forEach((raw, i) =>
-    raws.push({ raw, source: root.source!, path: ['campaigns', i] }),
-  );
+  (data.campaigns ?? []).forEach((raw, i) => {
+    if (!badCampaigns.has(i)) raws.push({ raw, source: root.source!, path: ['campaigns', i] });
+  });
   followIncludes(
     root.source,
     data.include ?? [],
@@ -206,7 +216,8 @@ export function loadCalendar(absolute: string): LoadResult {
     if (campaign) campaigns.push(campaign);
   });
 
-  if (problems.length > 0) return { problems };
+  // Campaigns with problems are left out; the others still go through the plan's checks, so
+  // one `validate` run reports every problem. Any error keeps the plan activities from running.
   return {
     calendar: {
       id: data.id,
@@ -220,6 +231,21 @@ export function loadCalendar(absolute: string): LoadResult {
     },
     problems,
   };
+}
+
+/**
+ * Schema errors inside one campaign leave that campaign out; any other (the calendar's own
+ * fields, `campaigns:` not being a list) makes the whole file unusable.
+ */
+function splitSchemaErrors(errors: CalendarError[]): { fatal: boolean; badCampaigns: Set<number> } {
+  const badCampaigns = new Set<number>();
+  let fatal = false;
+  for (const e of errors) {
+    const index = /^campaigns\[(\d+)\]/.exec(e.field)?.[1];
+    if (index === undefined) fatal = true;
+    else badCampaigns.add(Number(index));
+  }
+  return { fatal, badCampaigns };
 }
 
 function followIncludes(
@@ -269,11 +295,12 @@ function followIncludes(
     }
     const schemaErrors = checkSchema(part.source!, 'part');
     problems.push(...schemaErrors);
-    if (schemaErrors.length > 0) return;
+    const { fatal, badCampaigns } = splitSchemaErrors(schemaErrors);
+    if (fatal) return;
     const data = part.source!.data as { campaigns?: RawCampaign[]; include?: string[] };
-    (data.campaigns ?? []).forEach((raw, j) =>
-      out.push({ raw, source: part.source!, path: ['campaigns', j] }),
-    );
+    (data.campaigns ?? []).forEach((raw, j) => {
+      if (!badCampaigns.has(j)) out.push({ raw, source: part.source!, path: ['campaigns', j] });
+    });
     followIncludes(part.source!, data.include ?? [], [...stack, target], rootDir, out, problems);
   });
 }

@@ -38,18 +38,12 @@ export function checkCountry(country: string): string | undefined {
  * Years are computed on first use and kept.
  */
 export class HolidaySet {
-  readonly #holidays: Holidays;
-  readonly #languages: string[];
+  readonly #source: PackageHolidays;
   readonly #byYear = new Map<number, Map<string, HolidayName[]>>();
   readonly #removed: Set<string>;
 
   constructor(readonly spec: HolidaySetSpec) {
-    const [code, region] = spec.country.split('-');
-    this.#holidays = region
-      ? new Holidays(code, region, { types: spec.types })
-      : new Holidays(code, { types: spec.types });
-    const native = (this.#holidays.getLanguages() as string[] | undefined) ?? [];
-    this.#languages = [...new Set(['en', ...native])];
+    this.#source = packageHolidays(spec.country, spec.types);
     this.#removed = new Set(spec.remove);
   }
 
@@ -106,21 +100,55 @@ export class HolidaySet {
       if (!list.some((h) => h.name === name && h.lang === lang)) list.push({ name, lang, group });
       map!.set(date, list);
     };
-    for (const lang of this.#languages) {
-      const list =
-        (this.#holidays.getHolidays(year, lang) as
-          Array<{ date: string; name: string; rule: string }> | undefined) ?? [];
-      // The rule text is the same in every language: it ties "Spring Festival" to "春节".
-      for (const h of list) {
-        const date = h.date.slice(0, 10);
-        if (!this.#removed.has(date)) put(date, h.name, lang, h.rule);
-      }
-    }
+    for (const h of this.#source.year(year))
+      if (!this.#removed.has(h.date)) put(h.date, h.name, h.lang, h.group);
     for (const a of this.spec.add)
       if (a.date.startsWith(`${year}-`)) put(a.date, a.name, 'local', `local:${a.name}`);
     this.#byYear.set(year, map);
     return map;
   }
+}
+
+/**
+ * The package's holidays for one country and set of types, shared by every calendar and every
+ * plan in the process: computing a year (China's lunar dates especially) is slow, and a worker
+ * re-reads calendars on each plan.
+ */
+interface PackageHolidays {
+  year(year: number): ReadonlyArray<{ date: string } & HolidayName>;
+}
+
+const packages = new Map<string, PackageHolidays>();
+
+function packageHolidays(country: string, types: HolidayType[]): PackageHolidays {
+  const key = `${country}|${[...types].sort().join(',')}`;
+  let found = packages.get(key);
+  if (!found) {
+    const [code, region] = country.split('-');
+    const hd = region ? new Holidays(code, region, { types }) : new Holidays(code, { types });
+    const native = (hd.getLanguages() as string[] | undefined) ?? [];
+    const languages = [...new Set(['en', ...native])];
+    const years = new Map<number, Array<{ date: string } & HolidayName>>();
+    found = {
+      year(year) {
+        let list = years.get(year);
+        if (!list) {
+          list = [];
+          for (const lang of languages) {
+            const raw =
+              (hd.getHolidays(year, lang) as
+                Array<{ date: string; name: string; rule: string }> | undefined) ?? [];
+            // The rule text is the same in every language: it ties "Spring Festival" to "春节".
+            for (const h of raw) list.push({ date: h.date.slice(0, 10), name: h.name, lang, group: h.rule });
+          }
+          years.set(year, list);
+        }
+        return list;
+      },
+    };
+    packages.set(key, found);
+  }
+  return found;
 }
 
 interface HolidayName {

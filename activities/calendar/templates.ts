@@ -1,8 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
-import { DateTime } from 'luxon';
-import { dayNumber } from './days';
 import {
   CalendarError,
   CalendarValueError,
@@ -12,8 +10,8 @@ import {
   type Position,
 } from './errors';
 import type { HolidaySet } from './holidays';
-import { hash32 } from './post-id';
 import { displayPath } from './source';
+import { registerHelpers } from './template-helpers';
 import type { Channel } from './types';
 
 /**
@@ -42,7 +40,7 @@ export interface PostData {
   holiday?: { name: string; date: string };
 }
 
-interface TemplateFile {
+export interface TemplateFile {
   file: string;
   source: string;
   ast?: hbs.AST.Program;
@@ -57,6 +55,7 @@ export class TemplateSet {
   readonly #partials = new Map<string, TemplateFile>();
   readonly #formatCache = new Map<string, string>();
   readonly #dependencies = new Map<string, { post: boolean; channel: boolean }>();
+  readonly #styleObjects = new Map<string, { style: HandlebarsTemplateDelegate | (() => string) }>();
 
   private constructor(readonly dir: string) {
     registerHelpers(this.#env, this.#formatCache);
@@ -148,23 +147,39 @@ export class TemplateSet {
     post: PostData,
     style?: string,
   ): string {
-    const tf = this.fileOf(template, kind, channel);
-    if (!tf.ast)
+    return this.renderFile(this.fileOf(template, kind, channel), context, post, style);
+  }
+
+  /** Renders a file found with `fileOf` (the plan keeps it, to skip the lookup per post). */
+  renderFile(tf: TemplateFile, context: Record<string, unknown>, post: PostData, style?: string): string {
+    if (!tf.ast) {
       throw new TemplateSyntaxError(
         { file: tf.file, line: 1, col: 1, field: '' },
         `${tf.file} does not parse; see the error above`,
       );
-    const styleFile = style ? this.#styles.get(style) : undefined;
-    const partials = { style: styleFile?.ast ? this.#compile(styleFile) : emptyPartial };
+    }
     try {
-      return this.#compile(tf)(context, { data: { post }, partials }).trim();
+      return this.#compile(tf)(context, { data: { post }, partials: this.#stylePartials(style) }).trim();
     } catch (err) {
+      const styleFile = style ? this.#styles.get(style) : undefined;
       throw this.#explain(
         err,
         [tf, ...(styleFile ? [styleFile] : []), ...this.#partials.values(), ...this.#styles.values()],
         context,
       );
     }
+  }
+
+  /** `{{> style}}` for a campaign's style: one object per style, not one per render. */
+  #stylePartials(style: string | undefined): { style: HandlebarsTemplateDelegate | (() => string) } {
+    const key = style ?? '';
+    let partials = this.#styleObjects.get(key);
+    if (!partials) {
+      const styleFile = style ? this.#styles.get(style) : undefined;
+      partials = { style: styleFile?.ast ? this.#compile(styleFile) : emptyPartial };
+      this.#styleObjects.set(key, partials);
+    }
+    return partials;
   }
 
   /**
@@ -197,6 +212,99 @@ export class TemplateSet {
       this.#dependencies.set(key, hit);
     }
     return hit;
+  }
+
+  /**
+   * Names a template part uses that are neither a variable in `known` nor a helper nor a
+   * partial, found by reading the template rather than rendering it: strict rendering misses a
+   * name in `{{#if name}}` (helper arguments are looked up leniently) and in a branch not taken
+   * on the days checked. Inside `{{#each}}` / `{{#with}}` the context changes: not checked there.
+   */
+  unknownNames(
+    template: string,
+    kind: TemplateKind,
+    channel: Channel | undefined,
+    style: string | undefined,
+    known: ReadonlySet<string>,
+  ): Array<Position & { what: 'variable' | 'partial' }> {
+    const styleFile = style ? this.#styles.get(style) : undefined;
+    const files = [this.fileOf(template, kind, channel), ...(styleFile ? [styleFile] : [])];
+    const helpers = this.#env.helpers as Record<string, unknown>;
+    const partials = this.#env.partials as Record<string, unknown>;
+    const out: Array<Position & { what: 'variable' | 'partial' }> = [];
+    const own = (table: Record<string, unknown>, key: string): boolean =>
+      Object.prototype.hasOwnProperty.call(table, key);
+    for (const tf of files) {
+      if (!tf.ast) continue;
+      const report = (node: AnyNode, name: string, what: 'variable' | 'partial' = 'variable'): void => {
+        const loc = node.loc?.start;
+        out.push({ file: tf.file, line: loc?.line ?? 1, col: (loc?.column ?? 0) + 1, field: name, what });
+      };
+      const checkPath = (path: AnyNode, asHelper: boolean): void => {
+        const p = path as AnyNode & {
+          type: string;
+          data?: boolean;
+          parts?: string[];
+          original?: string;
+          depth?: number;
+        };
+        if (p.type !== 'PathExpression' || p.data || p.depth || !p.parts || p.parts.length === 0) return;
+        const head = p.parts[0];
+        if (
+          asHelper
+            ? own(helpers, head) || known.has(head)
+            : known.has(head) || (p.parts.length === 1 && own(helpers, head))
+        )
+          return;
+        report(p, String(p.original));
+      };
+      const walk = (node: unknown, scoped: boolean): void => {
+        if (!node || typeof node !== 'object') return;
+        if (Array.isArray(node)) return node.forEach((n) => walk(n, scoped));
+        const n = node as AnyNode & {
+          type: string;
+          path?: AnyNode;
+          params?: AnyNode[];
+          hash?: { pairs: Array<{ value: AnyNode }> };
+          program?: unknown;
+          inverse?: unknown;
+          body?: unknown;
+          name?: AnyNode & { original?: string };
+        };
+        switch (n.type) {
+          case 'Program':
+            return walk(n.body, scoped);
+          case 'MustacheStatement':
+          case 'SubExpression':
+          case 'BlockStatement': {
+            const args = [...(n.params ?? []), ...(n.hash?.pairs.map((pair) => pair.value) ?? [])];
+            if (!scoped) checkPath(n.path!, args.length > 0 || n.type === 'BlockStatement');
+            for (const a of args) if (!scoped) checkPath(a, false);
+            for (const a of args) walk(a, scoped);
+            // each / with and block params change what a bare name means inside the block.
+            const head = (n.path as { original?: string }).original;
+            const changes =
+              head === 'each' ||
+              head === 'with' ||
+              ((n.program as { blockParams?: string[] } | undefined)?.blockParams?.length ?? 0) > 0;
+            walk(n.program, scoped || changes);
+            walk(n.inverse, scoped || (changes && head !== 'each' && head !== 'with'));
+            return;
+          }
+          case 'PartialStatement':
+          case 'PartialBlockStatement': {
+            const name = n.name?.original;
+            if (name && n.name?.type === 'PathExpression' && name !== 'style' && !own(partials, name))
+              report(n, name, 'partial');
+            return;
+          }
+          default:
+            return;
+        }
+      };
+      walk(tf.ast, false);
+    }
+    return out;
   }
 
   /** The files a render reads, for finding where a word in the output was written. */
@@ -284,18 +392,6 @@ export class TemplateSet {
 }
 
 const emptyPartial = (): string => '';
-
-/** Whether a luxon format shows the time of day (or zone), outside 'quoted' literal text. */
-function showsTime(format: string): boolean {
-  let hit = timeFormats.get(format);
-  if (hit === undefined) {
-    hit = /[hHmsSaZztTfFxX]/.test(format.replace(/'[^']*'/g, ''));
-    timeFormats.set(format, hit);
-  }
-  return hit;
-}
-
-const timeFormats = new Map<string, boolean>();
 
 function firstLine(err: Error): string {
   return err.message.split('\n')[0];
@@ -394,71 +490,4 @@ function findNode(
     if (found) return { file: tf.file, node: found };
   }
   return undefined;
-}
-
-function registerHelpers(env: typeof Handlebars, cache: Map<string, string>): void {
-  const postOf = (options: Handlebars.HelperOptions): PostData => (options.data as { post: PostData }).post;
-
-  /** {{formatDate "DDD"}} the post's date (and time); {{formatDate someDate "d LLL"}} another date. */
-  env.registerHelper('formatDate', function (...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions;
-    const post = postOf(options);
-    const [a, b] = args as string[];
-    const date = b === undefined ? post.date : a;
-    const format = b === undefined ? (a ?? 'DDD') : b;
-    const key = `${post.zone}|${post.locale}|${date}|${showsTime(format) ? post.localTime : ''}|${format}`;
-    let out = cache.get(key);
-    if (out === undefined) {
-      const time = date === post.date ? post.localTime : '12:00';
-      const dt = DateTime.fromISO(`${date}T${time}`, { zone: post.zone, locale: post.locale });
-      if (!dt.isValid) throw new Error(`formatDate: "${date}" is not a date (YYYY-MM-DD)`);
-      out = dt.toFormat(format);
-      if (cache.size > 50_000) cache.clear();
-      cache.set(key, out);
-    }
-    return out;
-  });
-
-  /** {{daysUntil holidayDate}}: whole days from the post's date (negative once past). */
-  env.registerHelper('daysUntil', function (date: unknown, options: Handlebars.HelperOptions) {
-    const target = dayNumber(String(date));
-    if (Number.isNaN(target)) throw new Error(`daysUntil: "${String(date)}" is not a date (YYYY-MM-DD)`);
-    return target - dayNumber(postOf(options).date);
-  });
-
-  /** {{holidayName}} in the calendar's language; {{holidayName "en"}} in another. */
-  env.registerHelper('holidayName', function (...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions;
-    const post = postOf(options);
-    const lang = (args[0] as string | undefined) ?? post.locale;
-    if (post.holiday)
-      return post.holidays?.localName(post.holiday.date, lang, post.holiday.name) ?? post.holiday.name;
-    return post.holidays?.localName(post.date, lang) ?? '';
-  });
-
-  /** {{variant "a" "b" "c"}}: one of the options, the same every time for the same post. */
-  env.registerHelper('variant', function (...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions;
-    const choices = args.flat().map(String);
-    if (choices.length === 0) return '';
-    return choices[hash32(`${postOf(options).postId}\u0000${choices.join('\u0001')}`) % choices.length];
-  });
-
-  /** {{hashtags tags}} or {{hashtags "Black Friday" "deals"}} → "#BlackFriday #deals". */
-  const tagCache = new Map<string, string>();
-  env.registerHelper('hashtags', function (...args: unknown[]) {
-    args.pop();
-    const key = JSON.stringify(args);
-    const hit = tagCache.get(key);
-    if (hit !== undefined) return hit;
-    const tags = args
-      .flat()
-      .flatMap((t) => String(t).split(','))
-      .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, ''))
-      .filter(Boolean);
-    const out = [...new Set(tags)].map((t) => `#${t}`).join(' ');
-    if (tagCache.size > 10_000) tagCache.clear();
-    tagCache.set(key, out);
-    return out;
-  });
 }

@@ -223,6 +223,32 @@ const cases: Case[] = [
     },
   },
   {
+    title: 'unknown variable only used in {{#if}}: found by reading the template, not only by rendering it',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: {
+      'promo/caption.hbs': '{{headline}}\n{{#if holidayDate}}{{holidayNmae}}{{/if}} {{#if sale}}sale{{/if}}',
+    },
+    expected: {
+      name: 'UnknownVariableError',
+      file: 'templates/promo/caption.hbs',
+      line: 2,
+      col: 22,
+      says: 'unknown variable "holidayNmae"',
+    },
+  },
+  {
+    title: 'unknown partial',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'promo/prompt.hbs': 'a Shiba Inu running, sakura forest,\n{{> watercolour}}' },
+    expected: {
+      name: 'UnknownTemplateError',
+      file: 'templates/promo/prompt.hbs',
+      line: 2,
+      col: 1,
+      says: 'unknown partial "watercolour"',
+    },
+  },
+  {
     title: 'template syntax error',
     calendars: { 'test.yaml': calendarYaml(ok) },
     templates: { 'promo/caption.hbs': '{{headline}}\n{{#if tags}}tagged\n' },
@@ -317,46 +343,65 @@ describe('reelcast validate: each problem at its file and line', () => {
     expect(fxPlan.problems.map((p) => p.name)).toContain(expected.name);
   });
 
-  test('every problem is printed, not only the first, and the exit code is 1', () => {
-    const broken = calendarYaml(
-      [
-        campaignYaml('one', '      - dates: [2027-02-30]'),
-        campaignYaml('two', '      - dates: [2027-04-01]').replace('"12:00"', '"24:00"'),
-        campaignYaml('three', '      - dates: [2027-04-01]').replace('template: promo', 'template: nope'),
-      ].join('\n'),
-      { zone: 'Mars/Olympus' },
-    );
-    const fx = makeFixture({ 'a.yaml': broken, 'b.yaml': calendarYaml(ok).replace('id: test', 'id: fine') });
+  test('every problem is printed in one run, not only the first, and the exit code is 1', () => {
+    const campaigns = [
+      campaignYaml('one', '      - dates: [2027-02-30]'),
+      campaignYaml('two', '      - dates: [2027-04-01]').replace('"12:00"', '"24:00"'),
+      campaignYaml('three', '      - dates: [2027-04-01]').replace('template: promo', 'template: nope'),
+      campaignYaml('four', '      - dates: [2027-03-14]').replace('"12:00"', '"02:30"'),
+    ].join('\n');
+    const fx = makeFixture({
+      'a.yaml': calendarYaml(campaigns, { zone: 'America/New_York' }),
+      'b.yaml': calendarYaml(ok).replace('id: test', 'id: fine'),
+    });
     const out: string[] = [];
-    const code = runValidate(
-      [],
-      { calendarsDir: fx.calendarsDir, templatesDir: fx.templatesDir, from: '2027-01-01', to: '2027-12-31' },
-      { out: (l) => out.push(l), err: () => undefined },
-    );
-    expect(code).toBe(1);
-    // The schema error (24:00) stops value checks of that file, as the values cannot be trusted;
-    // fixing it reveals the rest, so check both passes.
-    expect(out).toEqual([
+    const validate = (dirs: { calendarsDir: string; templatesDir: string }): number =>
+      runValidate(
+        [],
+        { ...dirs, from: '2027-01-01', to: '2027-12-31' },
+        { out: (l) => out.push(l), err: () => undefined },
+      );
+    expect(validate(fx)).toBe(1);
+    expect(out.map((l) => l.replace(/^.*a\.yaml:/, ''))).toEqual([
+      expect.stringMatching(/^9:17: 2027-02-30 is not a date/),
       expect.stringMatching(
-        /^.*a\.yaml:22:27: campaigns\[1\]\.slots\[0\]\.time is "24:00": expected a 24-hour wall time/,
+        /^22:27: campaigns\[1\]\.slots\[0\]\.time is "24:00": expected a 24-hour wall time/,
       ),
+      expect.stringMatching(/^34:15: campaign "three": no template folder "nope"/),
+      expect.stringMatching(/^44:27: 02:30 does not exist on 2027-03-14 in America\/New_York/),
     ]);
-    const fixed = makeFixture({ 'a.yaml': broken.replace('"24:00"', '"12:00"') });
-    const out2: string[] = [];
+  });
+
+  test('a calendar without a usable zone stops at the zone (every time would be wrong)', () => {
+    const fx = makeFixture({
+      'a.yaml': calendarYaml(campaignYaml('one', '      - dates: [2027-02-30]'), { zone: 'Mars/Olympus' }),
+    });
+    const out: string[] = [];
     runValidate(
       [],
-      {
-        calendarsDir: fixed.calendarsDir,
-        templatesDir: fixed.templatesDir,
-        from: '2027-01-01',
-        to: '2027-12-31',
-      },
-      { out: (l) => out2.push(l), err: () => undefined },
+      { calendarsDir: fx.calendarsDir, templatesDir: fx.templatesDir, from: '2027-01-01' },
+      { out: (l) => out.push(l), err: () => undefined },
     );
-    expect(out2.map((l) => l.replace(/^.*a\.yaml:/, ''))).toEqual([
+    expect(out.map((l) => l.replace(/^.*a\.yaml:/, ''))).toEqual([
       expect.stringMatching(/^2:7: unknown time zone "Mars\/Olympus"/),
-      expect.stringMatching(/^9:17: 2027-02-30 is not a date/),
     ]);
+  });
+
+  test('names inside {{#each}} and helpers are not mistaken for unknown variables', () => {
+    const fx = makeFixture(
+      {
+        'test.yaml': calendarYaml(
+          ok.replace('      tags: [spring]', '      tags: [spring]\n      items: [{ name: a }, { name: b }]'),
+        ),
+      },
+      {
+        'promo/caption.hbs':
+          '{{#each items}}{{name}}{{@index}}{{/each}}{{#each tags}}{{this}}{{else}}{{headline}}{{/each}} {{formatDate "d"}} {{holidayName}} {{campaign.name}}',
+      },
+    );
+    const plan = fx.plan('2027-04-01', '2027-04-01');
+    expect(plan.problems).toEqual([]);
+    expect(plan.posts[0].captions.x).toBe('a0b1spring 1  promo');
   });
 
   test('a template that does not parse is reported once, at its line, not again for each post', () => {

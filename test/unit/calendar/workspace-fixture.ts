@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadWorkspace, planWorkspace, type Plan } from '../../../activities/calendar';
@@ -28,12 +28,18 @@ export const BASE_TEMPLATES: Record<string, string> = {
   'promo/caption.hbs': '{{headline}} {{hashtags tags}}',
 };
 
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
 export function makeFixture(
   calendars: Record<string, string>,
   templates: Record<string, string> = {},
   extra: Record<string, string> = {},
 ): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'reelcast-calendar-'));
+  roots.push(root);
   const calendarsDir = join(root, 'calendars');
   const templatesDir = join(root, 'templates');
   mkdirSync(calendarsDir, { recursive: true });

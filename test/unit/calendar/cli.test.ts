@@ -1,0 +1,138 @@
+import { buildProgram } from '../../../cli/main';
+import { displayWidth, renderTable, runPreview } from '../../../cli/commands/preview';
+import { calendarYaml, campaignYaml, makeFixture } from './workspace-fixture';
+
+const ok = campaignYaml('promo', '      - dates: [2027-04-01, 2027-04-02]', '    channels: [x, reels]');
+
+/** Runs `reelcast <args>` with the calendars and templates folders taken from the environment. */
+async function reelcast(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; out: string; err: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const out: string[] = [];
+  const err: string[] = [];
+  const outSpy = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  const errSpy = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk) => err.push(String(chunk)) > 0);
+  process.exitCode = undefined;
+  try {
+    // Commander would call process.exit on a usage error; make it throw instead.
+    const program = buildProgram().exitOverride();
+    for (const command of program.commands) command.exitOverride();
+    await program.parseAsync(['node', 'reelcast', ...args]);
+    return { code: Number(process.exitCode ?? 0), out: out.join(''), err: err.join('') };
+  } finally {
+    outSpy.mockRestore();
+    errSpy.mockRestore();
+    process.exitCode = undefined;
+    process.env = saved;
+  }
+}
+
+describe('reelcast validate and preview from the command line', () => {
+  test('validate reads calendarsDir and templatesDir from the config and exits 1 with file:line:col lines', async () => {
+    const fx = makeFixture({ 'test.yaml': calendarYaml(ok.replace('"12:00"', '"12:75"')) });
+    const env = { REELCAST_CALENDARS_DIR: fx.calendarsDir, REELCAST_TEMPLATES_DIR: fx.templatesDir };
+    const result = await reelcast(['validate', '--from', '2027-01-01'], env);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(
+      new RegExp(
+        `^${fx.shown('calendars/test.yaml').replace(/[.]/g, '\\.')}:11:27: campaigns\\[0\\]\\.slots\\[0\\]\\.time is "12:75"`,
+      ),
+    );
+    expect(result.err).toContain('1 error(s)');
+  });
+
+  test('preview prints a table: local time, UTC, campaign, channels, prompt start, caption length', async () => {
+    const fx = makeFixture({ 'test.yaml': calendarYaml(ok) });
+    const env = { REELCAST_CALENDARS_DIR: fx.calendarsDir, REELCAST_TEMPLATES_DIR: fx.templatesDir };
+    const result = await reelcast(['preview', '--from', '2027-04-01', '--to', '2027-04-02'], env);
+    expect(result.code).toBe(0);
+    const lines = result.out.trimEnd().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual([
+      'local time',
+      'UTC',
+      'campaign',
+      'channels',
+      'prompt',
+      'caption',
+    ]);
+    expect(lines[2].split(/\s{2,}/)).toEqual([
+      '2027-04-01 12:00 Asia/Shanghai',
+      '2027-04-01 04:00',
+      'promo',
+      'x,reels',
+      'a Shiba Inu running through a sakura fo…',
+      'x 22/280, reels 22',
+    ]);
+    expect(lines).toHaveLength(4);
+  });
+
+  test('preview --json prints the posts as the workflows get them', async () => {
+    const fx = makeFixture({ 'test.yaml': calendarYaml(ok) });
+    const env = { REELCAST_CALENDARS_DIR: fx.calendarsDir, REELCAST_TEMPLATES_DIR: fx.templatesDir };
+    const posts = JSON.parse((await reelcast(['preview', '--from', '2027-04-01', '--json'], env)).out);
+    expect(posts).toEqual([
+      expect.objectContaining({
+        postId: 'promo/2027-04-01/noon',
+        publishAt: '2027-04-01T04:00:00.000Z',
+        captions: { x: 'Spring is here #spring', reels: 'Spring is here #spring' },
+      }),
+    ]);
+  });
+
+  test('preview of calendars with errors prints them and exits 1 instead of a misleading table', () => {
+    const fx = makeFixture({ 'test.yaml': calendarYaml(ok.replace('template: promo', 'template: nope')) });
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runPreview(
+      { from: '2027-04-01', to: '2027-04-02', calendarsDir: fx.calendarsDir, templatesDir: fx.templatesDir },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+    expect({ code, out }).toEqual({ code: 1, out: [] });
+    expect(err[0]).toMatch(/test\.yaml:12:15: campaign "promo": no template folder "nope"/);
+  });
+
+  test('a date that is not YYYY-MM-DD is refused with the expected form', async () => {
+    await expect(reelcast(['preview', '--from', '2027-4-1'], {})).rejects.toMatchObject({
+      code: 'commander.invalidArgument',
+      message: expect.stringMatching(/write YYYY-MM-DD/),
+    });
+  });
+
+  test('the table lines up Chinese text (two columns a character)', () => {
+    const table = renderTable([
+      {
+        date: '2027-02-03',
+        localTime: '09:00',
+        zone: 'Asia/Shanghai',
+        publishAt: '2027-02-03T01:00:00.000Z',
+        campaign: 'a',
+        channels: ['x'],
+        prompt: '红包雨飘落',
+        captions: { x: '红包' },
+      },
+      {
+        date: '2027-02-03',
+        localTime: '20:00',
+        zone: 'Asia/Shanghai',
+        publishAt: '2027-02-03T12:00:00.000Z',
+        campaign: 'b',
+        channels: ['x'],
+        prompt: 'red envelopes',
+        captions: { x: 'hi' },
+      },
+    ] as never);
+    const [, , first, second] = table.split('\n');
+    // The caption column starts at the same terminal column in both rows.
+    expect(displayWidth(first.slice(0, first.indexOf('x 4/280')))).toBe(
+      displayWidth(second.slice(0, second.indexOf('x 2/280'))),
+    );
+    expect(first.indexOf('x 4/280')).toBeLessThan(second.indexOf('x 2/280'));
+  });
+});
