@@ -131,9 +131,9 @@ export async function runPipeline(
     batchOk || !guided
       ? [floatTensor(ctxType, context.data, [texts.length, ...context.dims])]
       : splitBatch(ctxType, context);
-  // Every per-step buffer is allocated once: inputs, onnxruntime's outputs, the guided velocity.
+  // Every per-step buffer is allocated once: the denoiser's inputs and outputs, the samplers' rings.
   const denoise = new DenoiserCall(den, dims, guided && batchOk ? 2 : 1);
-  const velocity = new Float32Array(n);
+  const condCopy = new Float32Array(guided && !batchOk ? n : 0);
   const started = performance.now();
   let progressSeen = Promise.resolve();
 
@@ -142,17 +142,18 @@ export async function runPipeline(
     const stepStart = performance.now();
     const runMsBefore = denoise.runMs;
     const t = sampler.timesteps[i];
+    // Guidance is folded into the sampler's pass over the latents (uncond + g * (cond - uncond)).
     if (!guided) {
-      velocity.set(await denoise.run([latents], t, ctxTensors[0]));
+      latents = sampler.step(i, await denoise.run([latents], t, ctxTensors[0]), latents);
     } else if (batchOk) {
       const both = await denoise.run([latents, latents], t, ctxTensors[0]);
-      guide(both.subarray(0, n), both.subarray(n), req.guidance, velocity);
+      const uncond = both.subarray(n);
+      latents = sampler.step(i, both.subarray(0, n), latents, { uncond, scale: req.guidance });
     } else {
-      const cond = (await denoise.run([latents], t, ctxTensors[0])).slice();
+      condCopy.set(await denoise.run([latents], t, ctxTensors[0]));
       const uncond = await denoise.run([latents], t, ctxTensors[1]);
-      guide(cond, uncond, req.guidance, velocity);
+      latents = sampler.step(i, condCopy, latents, { uncond, scale: req.guidance });
     }
-    latents = sampler.step(i, velocity, latents);
     // The main thread's ack of the previous step's progress overlaps this step's compute: the
     // worker never idles on the hand-off, and a cancel sent on heartbeat k stops before step k+2.
     const w0 = performance.now();
@@ -175,11 +176,6 @@ export async function runPipeline(
   const result = await decode(model, latents, shape, req, hooks);
   timing.decodeMs = performance.now() - d0;
   return { ...result, timing };
-}
-
-/** Classifier-free guidance: uncond + g * (cond - uncond), as Wan does it, into `out`. */
-function guide(cond: Float32Array, uncond: Float32Array, g: number, out: Float32Array): void {
-  for (let j = 0; j < out.length; j++) out[j] = uncond[j] + g * (cond[j] - uncond[j]);
 }
 
 /**
