@@ -26,16 +26,25 @@ export function createGenerateActivities(deps: GenerateActivityDeps) {
     /** Generates (or finds) the master clip; heartbeats `{step, of, etaSeconds, phase}` every step. */
     async generateClip(request: GenerateRequest): Promise<GenerateActivityResult> {
       const ctx = Context.current();
-      const { timing: _timing, ...result } = await generateMaster(request, {
-        storage: deps.storage,
-        config: deps.config,
-        inference: deps.inference,
-        signal: ctx.cancellationSignal,
-        onProgress: (p) =>
-          ctx.heartbeat({ step: p.step, of: p.of, etaSeconds: p.etaSeconds, phase: p.phase }),
-        onWarning: (w) => ctx.log.warn(w),
-      });
-      return result;
+      try {
+        const { timing: _timing, ...result } = await generateMaster(request, {
+          storage: deps.storage,
+          config: deps.config,
+          inference: deps.inference,
+          signal: ctx.cancellationSignal,
+          onProgress: (p) =>
+            ctx.heartbeat({ step: p.step, of: p.of, etaSeconds: p.etaSeconds, phase: p.phase }),
+          onWarning: (w) => ctx.log.warn(w),
+        });
+        return result;
+      } catch (err) {
+        // Temporal reports the activity as cancelled (not failed, not retried) only when it ends
+        // with the CancelledFailure the SDK put on the signal.
+        if ((err as Error).name === 'GenerationCancelledError' && ctx.cancellationSignal.aborted) {
+          throw ctx.cancellationSignal.reason;
+        }
+        throw err;
+      }
     },
   };
 }
