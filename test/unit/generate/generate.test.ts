@@ -17,7 +17,8 @@ import {
 
 const ROOT = resolve(__dirname, '../../..');
 const DEMO = join(ROOT, 'models/demo');
-const FFMPEG = '/usr/bin/ffmpeg';
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
 const small: GenerateRequest = {
   prompt: 'a bright summer sale banner',
   negative: 'blurry',
@@ -104,7 +105,7 @@ describe('generating a master clip', () => {
     });
     expect(r.key).toMatch(/^masters\/[0-9a-f]{64}\.mkv$/);
     const probe = JSON.parse(
-      execFileSync('/usr/bin/ffprobe', [
+      execFileSync(FFPROBE, [
         '-v',
         'error',
         '-show_streams',
