@@ -68,6 +68,12 @@ function decodedFrames(storage: FsStorage, key: string): Buffer {
   );
 }
 
+async function storedMasters(storage: FsStorage): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of storage.list('masters/')) keys.push(o.key);
+  return keys;
+}
+
 /** A copy of the demo model directory with its manifest edited. */
 interface EditableManifest {
   latentChannels: number;
@@ -197,15 +203,25 @@ describe('generating a master clip', () => {
     // The step that was running when the cancel landed is the last one.
     expect(Math.max(...seen)).toBeLessThanOrEqual(4);
     expect(((await cancelled.catch((e: unknown) => e)) as { atStep: number }).atStep).toBeLessThanOrEqual(4);
-    const stored = [];
-    for await (const o of storage.list('masters/')) stored.push(o);
-    expect(stored).toEqual([]);
+    expect(await storedMasters(storage)).toEqual([]);
     // The retry on the same thread gives exactly the clip an uninterrupted run gives.
     const retry = await generateMaster(request, { storage, config, inference });
     const fresh = new InferenceThread();
     const clean = await generateMaster(request, { ...setup(), inference: fresh }).finally(() =>
       fresh.close(),
     );
+    expect(retry.framesSha256).toBe(clean.framesSha256);
+  });
+
+  it('a failed run (ffmpeg dies) is a clear error, leaves nothing stored, and the retry starts clean', async () => {
+    const broken = setup({ FFMPEG_PATH: '/bin/false' });
+    const err = await generateMaster(small, { ...broken, inference }).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: 'MasterEncodeError' });
+    expect(NON_RETRYABLE_GENERATE_ERRORS).not.toContain('MasterEncodeError');
+    expect(await storedMasters(broken.storage)).toEqual([]);
+    // Same thread object: its worker was discarded, the retry loads fresh sessions.
+    const retry = await generateMaster(small, { ...setup(), inference });
+    const clean = await generateMaster(small, { ...setup(), inference });
     expect(retry.framesSha256).toBe(clean.framesSha256);
   });
 
