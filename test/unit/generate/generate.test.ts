@@ -183,6 +183,28 @@ describe('generating a master clip', () => {
     ).rejects.toThrow(/must not run/);
   });
 
+  it('the same clip asked for twice at once is generated once', async () => {
+    const { storage, config } = setup();
+    const steps: number[] = [];
+    const [a, b] = await Promise.all([
+      generateMaster(small, {
+        storage,
+        config,
+        inference,
+        onProgress: (p) => p.phase === 'denoise' && steps.push(p.step),
+      }),
+      generateMaster(small, {
+        storage,
+        config,
+        inference,
+        onProgress: (p) => p.phase === 'denoise' && steps.push(p.step),
+      }),
+    ]);
+    expect(a.key).toBe(b.key);
+    expect([a.cached, b.cached].sort()).toEqual([false, true]);
+    expect(steps).toEqual([1, 2, 3, 4]);
+  });
+
   it('cancellation stops within one step, stores nothing, and the next run starts clean', async () => {
     const { storage, config } = setup();
     const abort = new AbortController();
