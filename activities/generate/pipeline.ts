@@ -337,6 +337,7 @@ async function decode(
     return o.f32;
   };
   let taken = Promise.resolve();
+  const decodeStart = performance.now();
   for (let start = 0; start < shape.t && emitted < wanted; start += chunk) {
     if (hooks.isCancelled()) throw new GenerationCancelledError(req.steps);
     const from = Math.max(0, start - context);
@@ -360,7 +361,13 @@ async function decode(
     await taken;
     taken = hooks.emitFrames(planes, keep);
     emitted += keep;
-    await hooks.onProgress({ phase: 'decode', step: to, of: shape.t, etaSeconds: 0 });
+    const perLatent = (performance.now() - decodeStart) / to;
+    await hooks.onProgress({
+      phase: 'decode',
+      step: to,
+      of: shape.t,
+      etaSeconds: round1((perLatent * (shape.t - to)) / 1000),
+    });
   }
   await taken;
   return { frames: emitted, framesSha256: hash.digest('hex') };
