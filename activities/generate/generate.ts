@@ -135,7 +135,10 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
   // original): wait for it and answer as the cache hit it becomes, instead of generating twice.
   const running = inFlight.get(key);
   if (running) {
-    const first = await running.catch(() => undefined); // failed or cancelled: try on our own
+    const first = await untilAborted(running, deps.signal).catch((err: Error) => {
+      if (err.name === 'GenerationCancelledError' && deps.signal?.aborted) throw err; // we were cancelled
+      return undefined; // the first one failed or was cancelled: try on our own
+    });
     if (first) {
       const { timing: _timing, ...made } = first;
       return { ...made, cached: true };
@@ -148,6 +151,17 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
   } finally {
     if (inFlight.get(key) === work) inFlight.delete(key);
   }
+}
+
+/** `work`, or a GenerationCancelledError as soon as `signal` aborts (the work goes on for its owner). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new GenerationCancelledError(0));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new GenerationCancelledError(0));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function findOrGenerate(

@@ -205,6 +205,19 @@ describe('generating a master clip', () => {
     expect(steps).toEqual([1, 2, 3, 4]);
   });
 
+  it('a caller waiting on the same clip can still cancel its own wait', async () => {
+    const { storage, config } = setup();
+    const abort = new AbortController();
+    const first = generateMaster({ ...small, steps: 8 }, { storage, config, inference });
+    const second = generateMaster(
+      { ...small, steps: 8 },
+      { storage, config, inference, signal: abort.signal },
+    );
+    abort.abort();
+    await expect(second).rejects.toMatchObject({ name: 'GenerationCancelledError' });
+    await expect(first).resolves.toMatchObject({ cached: false });
+  });
+
   it('cancellation stops within one step, stores nothing, and the next run starts clean', async () => {
     const { storage, config } = setup();
     const abort = new AbortController();
