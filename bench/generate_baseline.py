@@ -24,6 +24,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the test fixtures folder
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "unit", "generate", "fixtures"))
 from make_fixtures import FlowUniPC, gaussian_noise  # noqa: E402
 

@@ -18,8 +18,10 @@ export type GenerateActivityResult = Omit<GenerateResult, 'timing'>;
  * `activities: { ...createGenerateActivities({ storage, config }) }` on a worker whose
  * maxConcurrentActivityTaskExecutions is worker.gpuConcurrency.
  *
- * Call from the post workflow with a heartbeatTimeout (a step of a real model on a GPU takes
- * seconds; 60 s is generous) and `nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS]`.
+ * Call from the post workflow with `nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS]`
+ * and a heartbeatTimeout longer than the slowest single onnxruntime call: a denoising step of a
+ * real model on a GPU takes seconds, but a VAE decoded in one call (vaeDecode.chunkLatentFrames
+ * 0) heartbeats only before and after it, so allow minutes (5 min is safe for 121 frames).
  */
 export function createGenerateActivities(deps: GenerateActivityDeps) {
   return {
@@ -43,6 +45,13 @@ export function createGenerateActivities(deps: GenerateActivityDeps) {
           onWarning: (w) => ctx.log.warn(w),
         });
         return result;
+      } catch (err) {
+        // Temporal reports the activity as cancelled (not failed, not retried) only when it ends
+        // with the CancelledFailure the SDK put on the signal.
+        if ((err as Error).name === 'GenerationCancelledError' && ctx.cancellationSignal.aborted) {
+          throw ctx.cancellationSignal.reason;
+        }
+        throw err;
       } finally {
         clearInterval(keepAlive);
       }

@@ -131,6 +131,46 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
   const req = resolveRequest(request, manifest);
   const key = masterKey(manifest.id, options.precision as Precision, req);
 
+  // The same clip already being looked up or generated in this process (a replay racing its
+  // original): wait for it and answer as the cache hit it becomes, instead of generating twice.
+  const running = inFlight.get(key);
+  if (running) {
+    const first = await untilAborted(running, deps.signal).catch((err: Error) => {
+      if (err.name === 'GenerationCancelledError' && deps.signal?.aborted) throw err; // we were cancelled
+      return undefined; // the first one failed or was cancelled: try on our own
+    });
+    if (first) {
+      const { timing: _timing, ...made } = first;
+      return { ...made, cached: true };
+    }
+  }
+  const work = findOrGenerate(key, manifest, options, req, deps);
+  inFlight.set(key, work);
+  try {
+    return await work;
+  } finally {
+    if (inFlight.get(key) === work) inFlight.delete(key);
+  }
+}
+
+/** `work`, or a GenerationCancelledError as soon as `signal` aborts (the work goes on for its owner). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new GenerationCancelledError(0));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new GenerationCancelledError(0));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function findOrGenerate(
+  key: string,
+  manifest: ModelManifest,
+  options: ModelOptions,
+  req: ResolvedRequest,
+  deps: GenerateDeps,
+): Promise<GenerateResult> {
   const existing = await deps.storage.head(key);
   if (existing) {
     const md = existing.metadata;
@@ -149,8 +189,19 @@ export async function generateMaster(request: GenerateRequest, deps: GenerateDep
       framesSha256: md['frames-sha256'] ?? '',
     };
   }
-
   if (deps.signal?.aborted) throw new GenerationCancelledError(0);
+  return generate(key, manifest, options, req, deps);
+}
+
+const inFlight = new Map<string, Promise<GenerateResult>>();
+
+async function generate(
+  key: string,
+  manifest: ModelManifest,
+  options: ModelOptions,
+  req: ResolvedRequest,
+  deps: GenerateDeps,
+): Promise<GenerateResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelcast-master-'));
   const file = join(dir, 'master.mkv');
   // Starting ffmpeg blocks this thread for tens of milliseconds: do it once the inference thread

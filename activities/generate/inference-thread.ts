@@ -84,8 +84,11 @@ export class InferenceThread {
           case 'progress':
             try {
               cb.onProgress?.(msg.progress);
-            } finally {
               worker.postMessage({ type: 'ack', seq: msg.seq });
+            } catch (err) {
+              // A failing progress callback (heartbeat) ends this job, not the process.
+              Atomics.store(flag, 0, 1);
+              finish(err as Error);
             }
             break;
           case 'frames':

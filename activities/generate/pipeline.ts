@@ -131,34 +131,29 @@ export async function runPipeline(
     batchOk || !guided
       ? [floatTensor(ctxType, context.data, [texts.length, ...context.dims])]
       : splitBatch(ctxType, context);
-  // Every per-step buffer is allocated once: inputs, onnxruntime's outputs, the guided velocity.
+  // Every per-step buffer is allocated once: the denoiser's inputs and outputs, the samplers' rings.
   const denoise = new DenoiserCall(den, dims, guided && batchOk ? 2 : 1);
-  const velocity = new Float32Array(n);
+  const condCopy = new Float32Array(guided && !batchOk ? n : 0);
   const started = performance.now();
   let progressSeen = Promise.resolve();
 
   for (let i = 0; i < req.steps; i++) {
     if (hooks.isCancelled()) throw new GenerationCancelledError(i);
     const stepStart = performance.now();
-    let runMs = 0;
+    const runMsBefore = denoise.runMs;
     const t = sampler.timesteps[i];
-    const timed = async (call: () => Promise<Float32Array>): Promise<Float32Array> => {
-      const r0 = performance.now();
-      const out = await call();
-      runMs += performance.now() - r0;
-      return out;
-    };
+    // Guidance is folded into the sampler's pass over the latents (uncond + g * (cond - uncond)).
     if (!guided) {
-      velocity.set(await timed(() => denoise.run([latents], t, ctxTensors[0])));
+      latents = sampler.step(i, await denoise.run([latents], t, ctxTensors[0]), latents);
     } else if (batchOk) {
-      const both = await timed(() => denoise.run([latents, latents], t, ctxTensors[0]));
-      guide(both.subarray(0, n), both.subarray(n), req.guidance, velocity);
+      const both = await denoise.run([latents, latents], t, ctxTensors[0]);
+      const uncond = both.subarray(n);
+      latents = sampler.step(i, both.subarray(0, n), latents, { uncond, scale: req.guidance });
     } else {
-      const cond = (await timed(() => denoise.run([latents], t, ctxTensors[0]))).slice();
-      const uncond = await timed(() => denoise.run([latents], t, ctxTensors[1]));
-      guide(cond, uncond, req.guidance, velocity);
+      condCopy.set(await denoise.run([latents], t, ctxTensors[0]));
+      const uncond = await denoise.run([latents], t, ctxTensors[1]);
+      latents = sampler.step(i, condCopy, latents, { uncond, scale: req.guidance });
     }
-    latents = sampler.step(i, velocity, latents);
     // The main thread's ack of the previous step's progress overlaps this step's compute: the
     // worker never idles on the hand-off, and a cancel sent on heartbeat k stops before step k+2.
     const w0 = performance.now();
@@ -172,7 +167,7 @@ export async function runPipeline(
       etaSeconds: round1((perStep * (req.steps - i - 1)) / 1000),
     });
     timing.stepMs.push(performance.now() - stepStart);
-    timing.runMs.push(runMs);
+    timing.runMs.push(denoise.runMs - runMsBefore);
   }
   await progressSeen;
 
@@ -183,16 +178,13 @@ export async function runPipeline(
   return { ...result, timing };
 }
 
-/** Classifier-free guidance: uncond + g * (cond - uncond), as Wan does it, into `out`. */
-function guide(cond: Float32Array, uncond: Float32Array, g: number, out: Float32Array): void {
-  for (let j = 0; j < out.length; j++) out[j] = uncond[j] + g * (cond[j] - uncond[j]);
-}
-
 /**
  * One denoiser call shape (batch of 1 or 2), with its input and output tensors allocated once
  * and reused every step; onnxruntime writes the output into our buffer (pre-allocated fetch).
  */
 class DenoiserCall {
+  /** Time spent inside session.run alone (ms), summed over calls: what the bench sets against step time. */
+  runMs = 0;
   readonly #latentType: string;
   readonly #timestepType: string;
   readonly #input: ort.Tensor;
@@ -240,7 +232,9 @@ class DenoiserCall {
     else (this.#timestep.data as Float32Array).fill(t);
     const feeds = { latents: this.#input, timestep: this.#timestep, encoder_hidden_states: context };
     try {
+      const r0 = performance.now();
       await this.session.run(feeds, { noise_pred: this.#output });
+      this.runMs += performance.now() - r0;
     } catch (err) {
       throw classifyOrtError('denoiser', err);
     }
@@ -343,6 +337,7 @@ async function decode(
     return o.f32;
   };
   let taken = Promise.resolve();
+  const decodeStart = performance.now();
   for (let start = 0; start < shape.t && emitted < wanted; start += chunk) {
     if (hooks.isCancelled()) throw new GenerationCancelledError(req.steps);
     const from = Math.max(0, start - context);
@@ -366,7 +361,13 @@ async function decode(
     await taken;
     taken = hooks.emitFrames(planes, keep);
     emitted += keep;
-    await hooks.onProgress({ phase: 'decode', step: to, of: shape.t, etaSeconds: 0 });
+    const perLatent = (performance.now() - decodeStart) / to;
+    await hooks.onProgress({
+      phase: 'decode',
+      step: to,
+      of: shape.t,
+      etaSeconds: round1((perLatent * (shape.t - to)) / 1000),
+    });
   }
   await taken;
   return { frames: emitted, framesSha256: hash.digest('hex') };

@@ -33,7 +33,17 @@ export interface Sampler {
    * allocation per step: at 121 frames a step would otherwise churn ~100 MB); the caller's
    * arrays are not changed. Pass the returned array back as the next `sample`.
    */
-  step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array;
+  step(index: number, velocity: Float32Array, sample: Float32Array, guidance?: Guidance): Float32Array;
+}
+
+/**
+ * Classifier-free guidance folded into the step: the velocity used is
+ * uncond + scale * (velocity - uncond), rounded to float32 as a separate guidance pass would
+ * store it. Saves a pass over the latents per step.
+ */
+export interface Guidance {
+  uncond: Float32Array;
+  scale: number;
 }
 
 export function createSampler(kind: SamplerKind, options: SamplerOptions): Sampler {
@@ -110,10 +120,12 @@ class EulerSampler implements Sampler {
 
   readonly #out = new BufferRing(2);
 
-  step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array {
+  step(index: number, velocity: Float32Array, sample: Float32Array, guidance?: Guidance): Float32Array {
     const dt = this.sigmas[index + 1] - this.sigmas[index];
     const out = this.#out.take(sample.length);
-    for (let j = 0; j < out.length; j++) out[j] = sample[j] + dt * velocity[j];
+    const [u, g] = guidance ? [guidance.uncond, guidance.scale] : [velocity, 1];
+    for (let j = 0; j < out.length; j++)
+      out[j] = sample[j] + dt * Math.fround(u[j] + g * (velocity[j] - u[j]));
     return out;
   }
 }
@@ -141,12 +153,13 @@ abstract class MultistepSampler implements Sampler {
     return this.timesteps.length;
   }
 
-  step(index: number, velocity: Float32Array, sample: Float32Array): Float32Array {
+  step(index: number, velocity: Float32Array, sample: Float32Array, guidance?: Guidance): Float32Array {
     // Multistep state belongs to one trajectory in order; a skipped or repeated step is a bug.
     if (index !== this.#next)
       throw new Error(`sampler step ${index} called out of order (expected ${this.#next})`);
     this.#next++;
-    return this.fuse(index, this.sigmas[index], velocity, sample, this.#x0.take(sample.length));
+    const [u, g] = guidance ? [guidance.uncond, guidance.scale] : [velocity, 1];
+    return this.fuse(index, this.sigmas[index], velocity, u, g, sample, this.#x0.take(sample.length));
   }
 
   /** The step itself: x0 = sample - sigma * velocity into `x0`, then the solver's update. */
@@ -154,10 +167,13 @@ abstract class MultistepSampler implements Sampler {
     index: number,
     sigma: number,
     velocity: Float32Array,
+    u: Float32Array,
+    g: number,
     sample: Float32Array,
     x0: Float32Array,
   ): Float32Array {
-    for (let j = 0; j < x0.length; j++) x0[j] = sample[j] - sigma * velocity[j];
+    for (let j = 0; j < x0.length; j++)
+      x0[j] = sample[j] - sigma * Math.fround(u[j] + g * (velocity[j] - u[j]));
     return this.update(index, x0, sample);
   }
 
@@ -192,6 +208,8 @@ class UniPCSampler extends MultistepSampler {
     i: number,
     sigma: number,
     velocity: Float32Array,
+    u: Float32Array,
+    g: number,
     sample: Float32Array,
     x0: Float32Array,
   ): Float32Array {
@@ -215,7 +233,7 @@ class UniPCSampler extends MultistepSampler {
     const [px, p0, pm] = [p.x, p.x0, p.prev];
     if (correct) {
       for (let j = 0; j < n; j++) {
-        const x0j = Math.fround(sample[j] - sigma * velocity[j]);
+        const x0j = Math.fround(sample[j] - sigma * Math.fround(u[j] + g * (velocity[j] - u[j])));
         const m0j = m0[j];
         const xj = Math.fround(cl * lastA[j] + c0 * m0j + c1 * m1[j] + cx * x0j);
         x0[j] = x0j;
@@ -224,7 +242,7 @@ class UniPCSampler extends MultistepSampler {
       }
     } else {
       for (let j = 0; j < n; j++) {
-        const x0j = Math.fround(sample[j] - sigma * velocity[j]);
+        const x0j = Math.fround(sample[j] - sigma * Math.fround(u[j] + g * (velocity[j] - u[j])));
         x0[j] = x0j;
         out[j] = px * sample[j] + p0 * x0j + pm * m0[j];
       }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { loadConfig, type ReelcastConfig } from '../../../config';
 import { FsStorage } from '../../../activities/storage';
@@ -16,7 +17,8 @@ import {
 
 const ROOT = resolve(__dirname, '../../..');
 const DEMO = join(ROOT, 'models/demo');
-const FFMPEG = '/usr/bin/ffmpeg';
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
 const small: GenerateRequest = {
   prompt: 'a bright summer sale banner',
   negative: 'blurry',
@@ -66,6 +68,12 @@ function decodedFrames(storage: FsStorage, key: string): Buffer {
   );
 }
 
+async function storedMasters(storage: FsStorage): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of storage.list('masters/')) keys.push(o.key);
+  return keys;
+}
+
 /** A copy of the demo model directory with its manifest edited. */
 interface EditableManifest {
   latentChannels: number;
@@ -103,7 +111,7 @@ describe('generating a master clip', () => {
     });
     expect(r.key).toMatch(/^masters\/[0-9a-f]{64}\.mkv$/);
     const probe = JSON.parse(
-      execFileSync('/usr/bin/ffprobe', [
+      execFileSync(FFPROBE, [
         '-v',
         'error',
         '-show_streams',
@@ -175,6 +183,41 @@ describe('generating a master clip', () => {
     ).rejects.toThrow(/must not run/);
   });
 
+  it('the same clip asked for twice at once is generated once', async () => {
+    const { storage, config } = setup();
+    const steps: number[] = [];
+    const [a, b] = await Promise.all([
+      generateMaster(small, {
+        storage,
+        config,
+        inference,
+        onProgress: (p) => p.phase === 'denoise' && steps.push(p.step),
+      }),
+      generateMaster(small, {
+        storage,
+        config,
+        inference,
+        onProgress: (p) => p.phase === 'denoise' && steps.push(p.step),
+      }),
+    ]);
+    expect(a.key).toBe(b.key);
+    expect([a.cached, b.cached].sort()).toEqual([false, true]);
+    expect(steps).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a caller waiting on the same clip can still cancel its own wait', async () => {
+    const { storage, config } = setup();
+    const abort = new AbortController();
+    const first = generateMaster({ ...small, steps: 8 }, { storage, config, inference });
+    const second = generateMaster(
+      { ...small, steps: 8 },
+      { storage, config, inference, signal: abort.signal },
+    );
+    abort.abort();
+    await expect(second).rejects.toMatchObject({ name: 'GenerationCancelledError' });
+    await expect(first).resolves.toMatchObject({ cached: false });
+  });
+
   it('cancellation stops within one step, stores nothing, and the next run starts clean', async () => {
     const { storage, config } = setup();
     const abort = new AbortController();
@@ -195,15 +238,25 @@ describe('generating a master clip', () => {
     // The step that was running when the cancel landed is the last one.
     expect(Math.max(...seen)).toBeLessThanOrEqual(4);
     expect(((await cancelled.catch((e: unknown) => e)) as { atStep: number }).atStep).toBeLessThanOrEqual(4);
-    const stored = [];
-    for await (const o of storage.list('masters/')) stored.push(o);
-    expect(stored).toEqual([]);
+    expect(await storedMasters(storage)).toEqual([]);
     // The retry on the same thread gives exactly the clip an uninterrupted run gives.
     const retry = await generateMaster(request, { storage, config, inference });
     const fresh = new InferenceThread();
     const clean = await generateMaster(request, { ...setup(), inference: fresh }).finally(() =>
       fresh.close(),
     );
+    expect(retry.framesSha256).toBe(clean.framesSha256);
+  });
+
+  it('a failed run (ffmpeg dies) is a clear error, leaves nothing stored, and the retry starts clean', async () => {
+    const broken = setup({ FFMPEG_PATH: '/bin/false' });
+    const err = await generateMaster(small, { ...broken, inference }).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: 'MasterEncodeError' });
+    expect(NON_RETRYABLE_GENERATE_ERRORS).not.toContain('MasterEncodeError');
+    expect(await storedMasters(broken.storage)).toEqual([]);
+    // Same thread object: its worker was discarded, the retry loads fresh sessions.
+    const retry = await generateMaster(small, { ...setup(), inference });
+    const clean = await generateMaster(small, { ...setup(), inference });
     expect(retry.framesSha256).toBe(clean.framesSha256);
   });
 
@@ -338,9 +391,8 @@ describe('the generate activity', () => {
       if (d.step === 2) env.cancel();
     });
     const { generateClip } = createGenerateActivities({ ...setup(), inference });
-    await expect(env.run(generateClip, { ...small, steps: 12 })).rejects.toMatchObject({
-      name: 'GenerationCancelledError',
-    });
+    // It ends with the SDK's CancelledFailure: Temporal records a cancellation, not a failure to retry.
+    await expect(env.run(generateClip, { ...small, steps: 12 })).rejects.toBeInstanceOf(CancelledFailure);
     // Temporal delivers the cancel asynchronously: the step running when it lands is the last.
     expect(Math.max(...steps)).toBeLessThanOrEqual(3);
   });

@@ -100,3 +100,24 @@ describe('sampler behaviour', () => {
     expect(linspace(0.999, 0, 4)[3]).toBe(0);
   });
 });
+
+describe('guidance folded into the step', () => {
+  it.each(['unipc', 'dpmpp', 'euler'] as const)(
+    '%s: same as stepping with uncond + g*(cond - uncond)',
+    (kind) => {
+      const folded = createSampler(kind, { steps: 6, shift: 5 });
+      const separate = createSampler(kind, { steps: 6, shift: 5 });
+      let a: Float32Array = gaussianNoise(3, 64);
+      let b: Float32Array = a.slice();
+      for (let i = 0; i < 6; i++) {
+        const cond = toyVelocity(a, folded.timesteps[i]);
+        const uncond = cond.map((v, j) => v * 0.5 + Math.cos(j));
+        const guided = new Float32Array(64).map((_, j) => uncond[j] + 4 * (cond[j] - uncond[j]));
+        a = folded.step(i, cond, a, { uncond, scale: 4 });
+        b = separate.step(i, guided, b);
+        expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-6);
+      }
+      expect(maxAbsDiff(a, gaussianNoise(3, 64))).toBeGreaterThan(0.1); // it did move
+    },
+  );
+});
