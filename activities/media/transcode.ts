@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -314,6 +314,27 @@ export interface TranscodeResult {
 }
 
 const SUMMARY_META = 'reelcast-summary';
+const WORK_DIR_PREFIX = 'reelcast-media-';
+
+/**
+ * Removes job folders a killed worker left behind (a SIGKILL skips every finally). Only folders
+ * older than `maxAgeMs` go, so jobs still running on another worker of the same host are safe.
+ * Returns the folders removed.
+ */
+export async function sweepStaleWorkDirs(tmpRoot = tmpdir(), maxAgeMs = 6 * 3600_000): Promise<string[]> {
+  const removed: string[] = [];
+  const entries = await readdir(tmpRoot, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !entry.name.startsWith(WORK_DIR_PREFIX)) continue;
+    const path = join(tmpRoot, entry.name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > maxAgeMs) {
+      await rm(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}
 
 export async function transcodeRendition(
   request: TranscodeRequest,
@@ -324,7 +345,7 @@ export async function transcodeRendition(
   const frameRate = frameRateOrThrow(request.frameRate);
   const { storage, signal } = deps;
   const caption = request.caption ? cleanCaption(request.caption) || undefined : undefined;
-  const workDir = await mkdtemp(join(deps.tmpRoot ?? tmpdir(), 'reelcast-media-'));
+  const workDir = await mkdtemp(join(deps.tmpRoot ?? tmpdir(), WORK_DIR_PREFIX));
   try {
     let watermark: RenderRequest['watermark'];
     let watermarkIdentity: { sha256: string; position: string; scale: number; opacity: number } | undefined;

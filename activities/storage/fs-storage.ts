@@ -5,7 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { checkKey, ObjectNotFoundError, type Body, type ObjectStorage, type PutOptions, type StoredObject } from './storage';
+import {
+  checkKey,
+  ObjectNotFoundError,
+  type Body,
+  type ObjectStorage,
+  type PutOptions,
+  type StoredObject,
+} from './storage';
 
 const META_DIR = '.meta';
 const TMP_DIR = '.tmp';
@@ -69,7 +76,8 @@ export class FsStorage implements ObjectStorage {
   async *list(prefix: string): AsyncIterable<StoredObject> {
     for (const file of await walk(this.root)) {
       const key = relative(this.root, file).split(sep).join('/');
-      if (key.startsWith(`${META_DIR}/`) || key.startsWith(`${TMP_DIR}/`) || !key.startsWith(prefix)) continue;
+      if (key.startsWith(`${META_DIR}/`) || key.startsWith(`${TMP_DIR}/`) || !key.startsWith(prefix))
+        continue;
       const obj = await this.head(key);
       if (obj) yield obj;
     }
@@ -91,7 +99,10 @@ export class FsStorage implements ObjectStorage {
   async #writeMeta(key: string, options: PutOptions): Promise<void> {
     const path = this.#metaPath(key);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }));
+    await writeFile(
+      path,
+      JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }),
+    );
   }
 
   async #writeTemp(body: Body): Promise<string> {
@@ -115,7 +126,9 @@ export class FsStorage implements ObjectStorage {
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const nested = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? walk(join(dir, e.name)) : Promise.resolve(e.isFile() ? [join(dir, e.name)] : []))),
+    entries.map((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : Promise.resolve(e.isFile() ? [join(dir, e.name)] : []),
+    ),
   );
   return nested.flat().sort();
 }

@@ -12,7 +12,14 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import { checkKey, ObjectNotFoundError, type Body, type ObjectStorage, type PutOptions, type StoredObject } from './storage';
+import {
+  checkKey,
+  ObjectNotFoundError,
+  type Body,
+  type ObjectStorage,
+  type PutOptions,
+  type StoredObject,
+} from './storage';
 
 export interface S3StorageOptions {
   endpoint?: string;
@@ -66,7 +73,13 @@ export class S3Storage implements ObjectStorage {
       // lib-storage buffers one part at a time, so memory stays bounded for any size.
       const upload = new Upload({
         client: this.client,
-        params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata },
+        params: {
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+        },
         partSize: this.#partSize,
         queueSize: 2,
         leavePartsOnError: false,
@@ -74,7 +87,13 @@ export class S3Storage implements ObjectStorage {
       await upload.done();
     } else {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, Metadata: options.metadata }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+        }),
       );
     }
     return (await this.head(key))!;
@@ -118,7 +137,12 @@ export class S3Storage implements ObjectStorage {
   async head(key: string): Promise<StoredObject | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: checkKey(key) }));
-      return { key, size: out.ContentLength ?? 0, contentType: out.ContentType, metadata: out.Metadata ?? {} };
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        contentType: out.ContentType,
+        metadata: out.Metadata ?? {},
+      };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;

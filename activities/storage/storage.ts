@@ -46,12 +46,20 @@ export class ObjectNotFoundError extends Error {
 export class InvalidKeyError extends Error {
   override readonly name = 'InvalidKeyError';
   constructor(readonly key: string) {
-    super(`storage key ${JSON.stringify(key)} is not allowed: use relative, /-separated names without "..", empty parts or a leading /`);
+    super(
+      `storage key ${JSON.stringify(key)} is not allowed: use relative, /-separated names without "..", empty parts or a leading /`,
+    );
   }
 }
 
 export function checkKey(key: string): string {
-  if (!key || key.startsWith('/') || key.endsWith('/') || key.split('/').some((p) => p === '' || p === '.' || p === '..') || key.includes('\\')) {
+  if (
+    !key ||
+    key.startsWith('/') ||
+    key.endsWith('/') ||
+    key.split('/').some((p) => p === '' || p === '.' || p === '..') ||
+    key.includes('\\')
+  ) {
     throw new InvalidKeyError(key);
   }
   return key;
