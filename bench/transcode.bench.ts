@@ -174,6 +174,10 @@ async function overhead(dir: string, master: string): Promise<void> {
   console.log(
     `   Node CPU per renderRendition: ${((1000 * nodeCpu) / rounds).toFixed(0)} ms (the wrapper's own cost, load-independent)`,
   );
+  console.log(
+    `   probes + checks alone: ${(1000 * median(extra)).toFixed(0)} ms, ratio estimate ` +
+      `${((base + median(extra)) / base).toFixed(3)} (least disturbed by other load on the machine)`,
+  );
 }
 
 async function qualityOf(encoded: string, reference: string): Promise<{ ssim: number; psnr: number }> {
