@@ -6,8 +6,9 @@
  *   NODE_PATH=$PWD/node_modules nice node /tmp/reelcast-bench/bench/transcode.bench.js [--quick] [--only 1,2,3]
  *
  * The masters are 121 frames of 1280x704 at 24 fps, FFV1 in Matroska, like the text-to-video
- * model's output (Wan2.2 TI2V-5B: 121 frames, 24 fps): ffmpeg's Mandelbrot in RGB (fine detail,
- * the slow case, as a VAE's RGB output would be) and testsrc2 in YUV (the easy case).
+ * model's output (Wan2.2 TI2V-5B: 121 frames, 24 fps): ffmpeg's Mandelbrot (fine detail, the
+ * hard case) stored as RGB, as a VAE's output would be, and as yuv420p; testsrc2 (the easy case).
+ * The x264 preset/CRF sweep runs on the hardest one; the others run the presets.ts setting.
  *
  *  1. Overhead: our transcode (fluent-ffmpeg runner, probe, validation) against the identical
  *     ffmpeg command line spawned directly. Target: wall ratio ≤ 1.03.
@@ -60,16 +61,18 @@ async function wall(fn: () => Promise<unknown>): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 type Content = 'mandelbrot' | 'testsrc2';
+type PixelFormat = 'rgb' | 'yuv420p';
 
 /**
  * FFV1 level 3 with slices and slice CRCs, as the generation step should write it: slices let
  * ffmpeg decode on every core, CRCs let damage be detected.
  */
-async function makeMaster(dir: string, content: Content): Promise<string> {
-  const path = join(dir, `master-${content}.mkv`);
+async function makeMaster(dir: string, content: Content, pixFmt: PixelFormat): Promise<string> {
+  const path = join(dir, `master-${content}-${pixFmt}.mkv`);
   await run('ffmpeg', [
-    ...['-v', 'error', '-f', 'lavfi', '-i', `${content}=size=1280x704:rate=24`],
-    ...['-frames:v', '121', '-c:v', 'ffv1', '-level', '3', '-slices', '4', '-slicecrc', '1', path],
+    ...['-v', 'error', '-f', 'lavfi', '-i', `${content}=size=1280x704:rate=24`, '-frames:v', '121'],
+    ...(pixFmt === 'yuv420p' ? ['-pix_fmt', 'yuv420p'] : []),
+    ...['-c:v', 'ffv1', '-level', '3', '-slices', '4', '-slicecrc', '1', path],
   ]);
   return path;
 }
@@ -171,6 +174,10 @@ async function overhead(dir: string, master: string): Promise<void> {
   console.log(
     `   Node CPU per renderRendition: ${((1000 * nodeCpu) / rounds).toFixed(0)} ms (the wrapper's own cost, load-independent)`,
   );
+  console.log(
+    `   probes + checks alone: ${(1000 * median(extra)).toFixed(0)} ms, ratio estimate ` +
+      `${((base + median(extra)) / base).toFixed(3)} (least disturbed by other load on the machine)`,
+  );
 }
 
 async function qualityOf(encoded: string, reference: string): Promise<{ ssim: number; psnr: number }> {
@@ -183,7 +190,7 @@ async function qualityOf(encoded: string, reference: string): Promise<{ ssim: nu
   return { ssim, psnr };
 }
 
-async function throughput(dir: string, master: string, content: Content): Promise<void> {
+async function throughput(dir: string, master: string, label: string, sweep: boolean): Promise<void> {
   const source = await probeSource(master, master, FFMPEG);
   const seconds = Math.round(source.durationSeconds * 30) / 30;
   const decode = await benchmarked(['-hide_banner', '-nostats', '-i', master, '-f', 'null', '-']);
@@ -208,16 +215,17 @@ async function throughput(dir: string, master: string, content: Content): Promis
   await spawnDirect(ffmpegArgs(refJob));
   const reference = join(dir, 'reference.mp4');
 
-  const settings: Array<[string, number]> = quick
-    ? [['superfast', 21]]
-    : [
-        ['superfast', 21],
-        ['superfast', 23],
-        ['veryfast', 21],
-        ['faster', 21],
-      ];
+  const settings: Array<[string, number]> =
+    quick || !sweep
+      ? [[PRESETS.reels.video.x264Preset, PRESETS.reels.video.crf]]
+      : [
+          ['superfast', 21],
+          ['superfast', 23],
+          ['veryfast', 21],
+          ['faster', 21],
+        ];
   console.log(
-    `\n2. ${content}: 1080x1920 throughput and quality (reels, blur fit, ${seconds.toFixed(2)} s of output)`,
+    `\n2. ${label}: 1080x1920 throughput and quality (reels, blur fit, ${seconds.toFixed(2)} s of output)`,
   );
   console.log(
     `   decoding the master alone: ${decode.cpu.toFixed(2)} CPU s, ${decode.wall.toFixed(2)} s wall`,
@@ -276,27 +284,27 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--rss-child') return rssChild(process.argv[3], process.argv[4]);
   const dir = await mkdtemp(join(tmpdir(), 'reelcast-bench-'));
   try {
-    const hard = await makeMaster(dir, 'mandelbrot');
-    const easy = await makeMaster(dir, 'testsrc2');
-    console.log(
-      `load average at start: ${loadavg()
+    const hard = await makeMaster(dir, 'mandelbrot', 'rgb');
+    const hard420 = await makeMaster(dir, 'mandelbrot', 'yuv420p');
+    const easy = await makeMaster(dir, 'testsrc2', 'yuv420p');
+    const mb = async (p: string): Promise<string> => ((await stat(p)).size / 1024 / 1024).toFixed(1);
+    const load = (): string =>
+      loadavg()
         .map((l) => l.toFixed(2))
-        .join(' ')} on ${cpus().length} cores`,
-    );
+        .join(' ');
+    console.log(`load average at start: ${load()} on ${cpus().length} cores`);
     console.log(
-      `masters: 121 frames 1280x704 @ 24 fps FFV1; mandelbrot (RGB) ${((await stat(hard)).size / 1024 / 1024).toFixed(1)} MB, testsrc2 (YUV) ${((await stat(easy)).size / 1024 / 1024).toFixed(1)} MB`,
+      `masters: 121 frames 1280x704 @ 24 fps, FFV1 level 3, 4 slices: mandelbrot RGB ${await mb(hard)} MB, ` +
+        `mandelbrot yuv420p ${await mb(hard420)} MB, testsrc2 yuv420p ${await mb(easy)} MB`,
     );
     if (parts.has(3)) await peakRss(dir, hard);
     if (parts.has(1)) await overhead(dir, easy);
     if (parts.has(2)) {
-      await throughput(dir, easy, 'testsrc2');
-      await throughput(dir, hard, 'mandelbrot');
+      await throughput(dir, hard, 'mandelbrot, RGB master', true);
+      await throughput(dir, hard420, 'mandelbrot, yuv420p master', false);
+      await throughput(dir, easy, 'testsrc2, yuv420p master', false);
     }
-    console.log(
-      `\nload average at end: ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`\nload average at end: ${load()}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

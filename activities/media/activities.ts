@@ -7,7 +7,12 @@ import { Context } from '@temporalio/activity';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
 import { checkMediaTools as checkTools, type MediaToolsInfo } from './ffmpeg';
-import { transcodeRendition as transcode, type TranscodeRequest, type TranscodeResult } from './transcode';
+import {
+  sweepStaleWorkDirs,
+  transcodeRendition as transcode,
+  type TranscodeRequest,
+  type TranscodeResult,
+} from './transcode';
 
 export interface MediaActivityDeps {
   storage: ObjectStorage;
@@ -17,6 +22,8 @@ export interface MediaActivityDeps {
 }
 
 export function createMediaActivities(deps: MediaActivityDeps) {
+  // A worker that was killed mid-transcode left its temp folder; the next start clears it.
+  void sweepStaleWorkDirs(deps.tmpRoot).catch(() => undefined);
   return {
     /**
      * Master clip → one validated rendition for one channel, plus poster and preview. Heartbeats

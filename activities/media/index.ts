@@ -19,6 +19,7 @@ export { WATERMARK_POSITIONS, type WatermarkPosition } from './rendition-job';
 export { renditionKeys } from './rendition-keys';
 export {
   renderRendition,
+  sweepStaleWorkDirs,
   transcodeRendition,
   type RenderRequest,
   type TranscodeProgress,

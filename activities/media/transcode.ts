@@ -7,9 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { pipeline as pipelineCallback, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
@@ -314,6 +315,27 @@ export interface TranscodeResult {
 }
 
 const SUMMARY_META = 'reelcast-summary';
+const WORK_DIR_PREFIX = 'reelcast-media-';
+
+/**
+ * Removes job folders a killed worker left behind (a SIGKILL skips every finally). Only folders
+ * older than `maxAgeMs` go, so jobs still running on another worker of the same host are safe.
+ * Returns the folders removed.
+ */
+export async function sweepStaleWorkDirs(tmpRoot = tmpdir(), maxAgeMs = 6 * 3600_000): Promise<string[]> {
+  const removed: string[] = [];
+  const entries = await readdir(tmpRoot, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !entry.name.startsWith(WORK_DIR_PREFIX)) continue;
+    const path = join(tmpRoot, entry.name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > maxAgeMs) {
+      await rm(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}
 
 export async function transcodeRendition(
   request: TranscodeRequest,
@@ -324,7 +346,7 @@ export async function transcodeRendition(
   const frameRate = frameRateOrThrow(request.frameRate);
   const { storage, signal } = deps;
   const caption = request.caption ? cleanCaption(request.caption) || undefined : undefined;
-  const workDir = await mkdtemp(join(deps.tmpRoot ?? tmpdir(), 'reelcast-media-'));
+  const workDir = await mkdtemp(join(deps.tmpRoot ?? tmpdir(), WORK_DIR_PREFIX));
   try {
     let watermark: RenderRequest['watermark'];
     let watermarkIdentity: { sha256: string; position: string; scale: number; opacity: number } | undefined;
@@ -393,7 +415,14 @@ export async function transcodeRendition(
     });
     checkAborted(signal);
     // The video goes last: its presence (with the summary) tells a retry the whole set is stored.
-    await storage.put(keys.renditionKey, createReadStream(outputs.video), {
+    const videoBytes = summary.bytes;
+    const upload = countBytes(createReadStream(outputs.video), (bytes) =>
+      deps.onProgress?.({
+        stage: 'upload',
+        percent: videoBytes ? Math.min(100, (100 * bytes) / videoBytes) : 0,
+      }),
+    );
+    await storage.put(keys.renditionKey, upload, {
       contentType: 'video/mp4',
       metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(summary) },
     });
@@ -445,6 +474,26 @@ async function download(
     throw err;
   }
   onBytes?.(bytes);
+}
+
+/**
+ * The stream, passed through a byte counter that reports every 4 MiB: a long upload keeps
+ * heartbeating. A Transform (not a 'data' listener) so no byte flows before storage reads.
+ */
+function countBytes(source: Readable, onBytes: (bytes: number) => void): Readable {
+  let bytes = 0;
+  let lastReport = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes - lastReport >= 4 * 1024 * 1024) {
+        lastReport = bytes;
+        onBytes(bytes);
+      }
+      done(null, chunk);
+    },
+  });
+  return pipelineCallback(source, counter, () => undefined);
 }
 
 async function sha256File(path: string): Promise<string> {

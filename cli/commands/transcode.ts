@@ -43,6 +43,11 @@ export function register(program: Command): void {
     .addOption(
       new Option('--fit <mode>', 'how a non-9:16 source fills the frame').choices(FIT_MODES).default('blur'),
     )
+    .addOption(
+      new Option('--frame-rate <mode>', 'how the source frame rate becomes 30 fps: repeat or blend frames')
+        .choices(FRAME_RATE_MODES)
+        .default('duplicate'),
+    )
     .option('--watermark <image>', 'brand image to overlay (PNG with transparency works best)')
     .addOption(
       new Option('--watermark-position <corner>', 'corner of the safe area')

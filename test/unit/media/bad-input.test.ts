@@ -2,7 +2,7 @@
  * Damaged masters fail fast with a clear, non-retryable error, leave nothing in storage and no
  * temp files behind.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStorage } from '../../../activities/storage';
@@ -12,6 +12,7 @@ import {
   MediaToolMissingError,
   NON_RETRYABLE_MEDIA_ERRORS,
   RenditionValidationError,
+  sweepStaleWorkDirs,
   transcodeRendition,
   TruncatedMediaError,
 } from '../../../activities/media';
@@ -109,6 +110,19 @@ test('the errors a retry cannot fix are listed for the retry policy, by their st
   );
   expect(NON_RETRYABLE_MEDIA_ERRORS).not.toContain('MediaToolMissingError');
   expect(NON_RETRYABLE_MEDIA_ERRORS).not.toContain('FfmpegFailedError');
+});
+
+test('temp folders a killed worker left behind are swept, running ones are not', async () => {
+  const root = mkdtempSync(join(dir, 'sweep-'));
+  const stale = join(root, 'reelcast-media-dead');
+  const fresh = join(root, 'reelcast-media-running');
+  const other = join(root, 'someone-else');
+  for (const d of [stale, fresh, other]) mkdirSync(d);
+  const old = new Date(Date.now() - 7 * 3600_000);
+  utimesSync(stale, old, old);
+  utimesSync(other, old, old);
+  expect(await sweepStaleWorkDirs(root)).toEqual([stale]);
+  expect(readdirSync(root).sort()).toEqual(['reelcast-media-running', 'someone-else']);
 });
 
 describe('media tools', () => {
