@@ -1,0 +1,110 @@
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
+import { readProgress } from '../../cli/post-progress';
+import { postWorkflowId } from '../../workflows/post';
+import {
+  connectClient,
+  e2eConfig,
+  e2eEnv,
+  plannedPosts,
+  quick,
+  spawnWorker,
+  startPost,
+  startWorker,
+  waitFor,
+  waitForStage,
+} from './support';
+
+describe('a worker killed mid-generation', () => {
+  let fake: FakeX;
+  beforeAll(async () => (fake = await startFakeX()));
+  afterAll(async () => fake?.close());
+
+  it('is replaced by a new one; the post completes and is published exactly once', async () => {
+    const env = e2eEnv('crash', {
+      REELCAST_DELIVERY: 'live',
+      X_API_BASE_URL: fake.url,
+      X_APP_KEY: FAKE_X_DEFAULTS.appKey,
+      X_APP_SECRET: FAKE_X_DEFAULTS.appSecret,
+      X_ACCESS_TOKEN: FAKE_X_DEFAULTS.accessToken,
+      X_ACCESS_SECRET: FAKE_X_DEFAULTS.accessSecret,
+    });
+    const config = e2eConfig(env);
+    const [planned] = await plannedPosts(config, '2026-11-27');
+    // Enough steps that generation is still running when the worker dies.
+    const spec = quick(planned, 20, { channels: ['x'] });
+    spec.video = { ...spec.video, steps: 60, width: 384, height: 672 };
+    const client = await connectClient(config);
+
+    const first = spawnWorker(env);
+    await startPost(client, config, { spec });
+    await waitFor(
+      'generation to be under way',
+      async () => {
+        const p = await readProgress(client, postWorkflowId(spec.postId));
+        return p.state?.stage === 'generating' && p.heartbeat ? p : undefined;
+      },
+      90_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nworker log:\n${first.log()}`);
+    });
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    const second = spawnWorker(env);
+    try {
+      const state = await waitForStage(client, spec.postId, ['published', 'awaiting-replay', 'skipped'], 240_000);
+      expect({ stage: state.stage, reason: state.reason }).toEqual({ stage: 'published', reason: undefined });
+      const ours = fake.posts.filter((p) => p.text.startsWith(spec.captions.x!.slice(0, 30)));
+      expect(ours).toHaveLength(1);
+      expect(ours[0].id).toBe(state.publishes.x?.remoteId);
+      // The generation really was cut off: its second attempt is the one that finished.
+      const history = await client.workflow.getHandle(postWorkflowId(spec.postId)).fetchHistory();
+      const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+      expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+      await client.connection.close();
+    }
+  }, 360_000);
+});
+
+describe('the publish worker down at the publish instant', () => {
+  it('back within the lateness window: published late, once; back after it: skipped with a reason', async () => {
+    // Two deployments (task queues): each has generation and media workers, neither a publish worker yet.
+    const envLate = e2eEnv('late-ok');
+    const envTooLate = e2eEnv('late-miss');
+    const configLate = e2eConfig(envLate);
+    const configTooLate = e2eConfig(envTooLate);
+    const [planned] = await plannedPosts(configLate, '2026-11-27');
+    const lateness = { latenessMinutes: 0.5 };
+    const specLate = quick(planned, 15, { channels: ['outbox'], ...lateness });
+    const specTooLate = quick(planned, 15, { channels: ['outbox'], ...lateness });
+    const makers = [await startWorker(configLate, ['gpu', 'media']), await startWorker(configTooLate, ['gpu', 'media'])];
+    const client = await connectClient(configLate);
+    try {
+      await startPost(client, configLate, { spec: specLate });
+      await startPost(client, configTooLate, { spec: specTooLate });
+
+      // 10 s after the publish instant, inside the 30 s window, a publish worker comes back.
+      await new Promise((r) => setTimeout(r, Date.parse(specLate.publishAt) + 10_000 - Date.now()));
+      expect((await readProgress(client, postWorkflowId(specLate.postId))).state?.stage).toBe('publishing');
+      const publisher = await startWorker(configLate, ['publish']);
+      try {
+        const late = await waitForStage(client, specLate.postId, ['published', 'skipped', 'awaiting-replay']);
+        expect(late.stage).toBe('published');
+        expect(late.publishes.outbox?.attempts).toBe(1);
+      } finally {
+        await publisher.stop();
+      }
+
+      // The other deployment's publish worker never came back within its window.
+      const missed = await waitForStage(client, specTooLate.postId, ['published', 'skipped', 'awaiting-replay'], 120_000);
+      expect(missed.stage).toBe('skipped');
+      expect(missed.reason).toMatch(/no publish worker was available until after the lateness window/);
+    } finally {
+      await Promise.all(makers.map((m) => m.stop()));
+      await client.connection.close();
+    }
+  });
+});
