@@ -33,7 +33,7 @@ export default tseslint.config(
               message: 'Workflow code must stay deterministic: no Node APIs.',
             },
             {
-              group: ['../activities/*', '../activities/**'],
+              regex: '^[.][.]/activities/(?!.*/errors$)',
               message: 'Import activity types with `import type` only.',
               allowTypeImports: true,
             },

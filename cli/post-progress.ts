@@ -23,7 +23,10 @@ export async function readProgress(client: Client, workflowId: string): Promise<
   const payload = pending?.heartbeatDetails?.payloads?.[0];
   if (pending && payload?.data) {
     try {
-      heartbeat = { activity: pending.activityType?.name ?? '', details: JSON.parse(Buffer.from(payload.data).toString('utf8')) };
+      heartbeat = {
+        activity: pending.activityType?.name ?? '',
+        details: JSON.parse(Buffer.from(payload.data).toString('utf8')),
+      };
     } catch {
       heartbeat = undefined;
     }

@@ -13,7 +13,6 @@ import type { PostActivities } from '../activities/posts';
 import { NON_RETRYABLE_CALENDAR_ERRORS } from '../activities/calendar/errors';
 import { post, postWorkflowId } from './post';
 
-
 const { planDay } = proxyActivities<CalendarActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_CALENDAR_ERRORS] },
@@ -92,7 +91,11 @@ export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult>
     const stale = (await runningPosts({ date })).filter((p) => !plannedIds.has(p.workflowId));
     if (stale.length > 0) {
       const reason = `the calendar no longer plans this post (re-planned ${date})`;
-      await signalPosts({ workflowIds: stale.map((p) => p.workflowId), signal: 'unplanned', args: [{ reason }] });
+      await signalPosts({
+        workflowIds: stale.map((p) => p.workflowId),
+        signal: 'unplanned',
+        args: [{ reason }],
+      });
       result.unplanned = stale.map((p) => p.postId);
     }
   }
@@ -111,7 +114,9 @@ function compress(specs: PostSpec[], demo: NonNullable<DailyPlanInput['demo']>):
   const first = Date.parse(demo.firstPublishAt);
   return specs.slice(0, demo.limit ?? specs.length).map((spec, i) => {
     const publishAt = new Date(first + i * demo.spacingSeconds * 1000).toISOString();
-    const deadline = new Date(Date.parse(publishAt) - spec.approval.deadlineMinutesBefore * 60_000).toISOString();
+    const deadline = new Date(
+      Date.parse(publishAt) - spec.approval.deadlineMinutesBefore * 60_000,
+    ).toISOString();
     return {
       ...spec,
       postId: `${spec.postId}-demo${demo.tag}`,

@@ -10,7 +10,6 @@ import {
   log,
   proxyActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,21 +28,31 @@ type PublishActivities = ReturnType<typeof createPublishActivities>;
 
 const queues = () => taskQueues(workflowInfo().taskQueue);
 
-const generating = () => proxyActivities<GenerateActivities>({
-  taskQueue: queues().gpu,
-  // A real model on a GPU takes minutes per clip. The activity heartbeats every few seconds from
-  // its event loop while inference runs in a thread, so a dead worker is noticed in 30 s.
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '10 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS] },
-});
+const generating = () =>
+  proxyActivities<GenerateActivities>({
+    taskQueue: queues().gpu,
+    // A real model on a GPU takes minutes per clip. The activity heartbeats every few seconds from
+    // its event loop while inference runs in a thread, so a dead worker is noticed in 30 s.
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '30 seconds',
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '10 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS],
+    },
+  });
 
-const transcoding = () => proxyActivities<MediaActivities>({
-  taskQueue: queues().media,
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { maximumAttempts: 5, initialInterval: '5 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_MEDIA_ERRORS] },
-});
+const transcoding = () =>
+  proxyActivities<MediaActivities>({
+    taskQueue: queues().media,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '5 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_MEDIA_ERRORS],
+    },
+  });
 
 /**
  * Publishing, with a schedule-to-start bound: when no publish worker picks the task up before the
@@ -56,7 +65,12 @@ function publisher(deadline: string | undefined): PublishActivities['publishToCh
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '2 minutes',
     // 429s carry their own wait (nextRetryDelay); the ledger makes every attempt at-most-once.
-    retry: { maximumAttempts: 8, initialInterval: '5 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS] },
+    retry: {
+      maximumAttempts: 8,
+      initialInterval: '5 seconds',
+      maximumInterval: '5 minutes',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS],
+    },
   }).publishToChannel;
 }
 
@@ -91,7 +105,11 @@ export interface PostState {
   publishes: Partial<Record<Channel, ChannelPublish>>;
   /** Why the post was skipped, cancelled or is awaiting replay. */
   reason?: string;
-  approval?: { decision: 'approved' | 'rejected' | 'auto-approved' | 'deadline-skip'; by?: string; reason?: string };
+  approval?: {
+    decision: 'approved' | 'rejected' | 'auto-approved' | 'deadline-skip';
+    by?: string;
+    reason?: string;
+  };
   errors: string[];
 }
 
@@ -176,18 +194,27 @@ export async function post(input: PostInput): Promise<PostState> {
   // 1. Approval: a durable wait for a person, up to the campaign's deadline.
   if (spec.approval.required) {
     setStage('awaiting-approval');
-    const decided = await waitUntil(spec.approval.deadlineAt, () => decision !== undefined || unplanned !== undefined);
+    const decided = await waitUntil(
+      spec.approval.deadlineAt,
+      () => decision !== undefined || unplanned !== undefined,
+    );
     if (stopped()) return state;
     if (!decided) {
       if (spec.approval.onDeadline === 'approve') {
         state.approval = { decision: 'auto-approved' };
       } else {
         state.approval = { decision: 'deadline-skip' };
-        setStage('skipped', `nobody approved it before ${spec.approval.deadlineAt}; the campaign skips unapproved posts`);
+        setStage(
+          'skipped',
+          `nobody approved it before ${spec.approval.deadlineAt}; the campaign skips unapproved posts`,
+        );
         return state;
       }
     } else if (decision === 'rejected') {
-      setStage('skipped', `rejected${state.approval?.by ? ` by ${state.approval.by}` : ''}: ${state.approval?.reason ?? ''}`.trim());
+      setStage(
+        'skipped',
+        `rejected${state.approval?.by ? ` by ${state.approval.by}` : ''}: ${state.approval?.reason ?? ''}`.trim(),
+      );
       return state;
     }
   }
@@ -217,9 +244,17 @@ export async function post(input: PostInput): Promise<PostState> {
     }
     await Promise.all(
       [...byPreset].map(async ([preset, channels]) => {
-        const r = await transcoding().transcodeRendition({ masterKey: clip.key, preset: preset as never, postId: spec.postId });
+        const r = await transcoding().transcodeRendition({
+          masterKey: clip.key,
+          preset: preset as never,
+          postId: spec.postId,
+        });
         for (const channel of channels) {
-          state.renditions[channel] = { renditionKey: r.renditionKey, posterKey: r.posterKey, previewKey: r.previewKey };
+          state.renditions[channel] = {
+            renditionKey: r.renditionKey,
+            posterKey: r.posterKey,
+            previewKey: r.previewKey,
+          };
         }
       }),
     );
@@ -237,7 +272,10 @@ export async function post(input: PostInput): Promise<PostState> {
   if (stopped()) return state;
   const lateMinutes = -msUntil(spec.publishAt) / 60_000;
   if (lateMinutes > spec.latenessMinutes) {
-    setStage('skipped', `ready ${Math.round(lateMinutes)} min after ${spec.publishAt}; the campaign allows ${spec.latenessMinutes} min late`);
+    setStage(
+      'skipped',
+      `ready ${Math.round(lateMinutes)} min after ${spec.publishAt}; the campaign allows ${spec.latenessMinutes} min late`,
+    );
     return state;
   }
   if (paused) {
@@ -257,7 +295,10 @@ export async function post(input: PostInput): Promise<PostState> {
   await publishChannels(spec, state, spec.channels, false, latest);
   const tooLate = spec.channels.filter((c) => state.publishes[c]?.status === 'late');
   if (tooLate.length === spec.channels.length) {
-    setStage('skipped', `no publish worker was available until after the lateness window (${spec.latenessMinutes} min after ${spec.publishAt})`);
+    setStage(
+      'skipped',
+      `no publish worker was available until after the lateness window (${spec.latenessMinutes} min after ${spec.publishAt})`,
+    );
     return state;
   }
   const failed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
@@ -294,11 +335,20 @@ async function publishChannels(
           caption: spec.captions[channel] ?? '',
           force,
         });
-        Object.assign(entry, { status: 'published', remoteId: outcome.remoteId, url: outcome.url, reconciled: outcome.reconciled, reason: undefined });
+        Object.assign(entry, {
+          status: 'published',
+          remoteId: outcome.remoteId,
+          url: outcome.url,
+          reconciled: outcome.reconciled,
+          reason: undefined,
+        });
       } catch (err) {
         if (isCancellation(err)) throw err;
         if (isScheduleToStartTimeout(err)) {
-          Object.assign(entry, { status: 'late', reason: 'no publish worker picked it up within the lateness window' });
+          Object.assign(entry, {
+            status: 'late',
+            reason: 'no publish worker picked it up within the lateness window',
+          });
           return;
         }
         Object.assign(entry, { status: 'failed', reason: failureReason(err) });
@@ -321,33 +371,46 @@ async function awaitReplay(
 ): Promise<PostState> {
   setStage('awaiting-replay', reason);
   let replaying = false;
-  setHandler(
-    replayUpdate,
-    async ({ channel, force }) => {
-      if (!spec) throw ApplicationFailure.nonRetryable('this post has no video to publish (its generation or transcode failed); fix the cause and start the post again', 'NothingToReplay');
-      const channels = channel ? [channel] : spec.channels;
-      const unknown = channels.filter((c) => !spec.channels.includes(c));
-      if (unknown.length) throw ApplicationFailure.nonRetryable(`this post is not for channel ${unknown.join(', ')}; its channels are ${spec.channels.join(', ')}`, 'UnknownChannel');
-      const already = channels.filter((c) => state.publishes[c]?.status === 'published');
-      if (already.length && !force) {
-        throw ApplicationFailure.nonRetryable(`already published on ${already.join(', ')}; add --force to publish again`, 'AlreadyPublished');
-      }
-      replaying = true;
-      try {
-        setStage('publishing');
-        await publishChannels(spec, state, channels, Boolean(force));
-      } finally {
-        replaying = false;
-      }
-      const stillFailed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
-      if (stillFailed.length === 0) setStage('published', '');
-      else setStage('awaiting-replay', channelReasons(state, stillFailed));
-      return state.publishes;
-    },
+  setHandler(replayUpdate, async ({ channel, force }) => {
+    if (!spec)
+      throw ApplicationFailure.nonRetryable(
+        'this post has no video to publish (its generation or transcode failed); fix the cause and start the post again',
+        'NothingToReplay',
+      );
+    const channels = channel ? [channel] : spec.channels;
+    const unknown = channels.filter((c) => !spec.channels.includes(c));
+    if (unknown.length)
+      throw ApplicationFailure.nonRetryable(
+        `this post is not for channel ${unknown.join(', ')}; its channels are ${spec.channels.join(', ')}`,
+        'UnknownChannel',
+      );
+    const already = channels.filter((c) => state.publishes[c]?.status === 'published');
+    if (already.length && !force) {
+      throw ApplicationFailure.nonRetryable(
+        `already published on ${already.join(', ')}; add --force to publish again`,
+        'AlreadyPublished',
+      );
+    }
+    replaying = true;
+    try {
+      setStage('publishing');
+      await publishChannels(spec, state, channels, Boolean(force));
+    } finally {
+      replaying = false;
+    }
+    const stillFailed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
+    if (stillFailed.length === 0) setStage('published', '');
+    else setStage('awaiting-replay', channelReasons(state, stillFailed));
+    return state.publishes;
+  });
+  const done = await condition(
+    () => !replaying && (state.stage === 'published' || closedReason() !== undefined),
+    REPLAY_WINDOW,
   );
-  const done = await condition(() => !replaying && (state.stage === 'published' || closedReason() !== undefined), REPLAY_WINDOW);
-  if (!done && state.stage !== 'published') setStage('awaiting-replay', `${state.reason} (nobody replayed it within ${REPLAY_WINDOW}; closed)`);
-  else if (closedReason() !== undefined && state.stage !== 'published') setStage('skipped', `closed: ${closedReason()}`);
+  if (!done && state.stage !== 'published')
+    setStage('awaiting-replay', `${state.reason} (nobody replayed it within ${REPLAY_WINDOW}; closed)`);
+  else if (closedReason() !== undefined && state.stage !== 'published')
+    setStage('skipped', `closed: ${closedReason()}`);
   return state;
 }
 
@@ -375,7 +438,11 @@ async function waitUntil(iso: string, until: () => boolean): Promise<boolean> {
 
 function isScheduleToStartTimeout(err: unknown): boolean {
   const cause = (err as { cause?: unknown }).cause;
-  return err instanceof ActivityFailure && cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START';
+  return (
+    err instanceof ActivityFailure &&
+    cause instanceof TimeoutFailure &&
+    cause.timeoutType === 'SCHEDULE_TO_START'
+  );
 }
 
 /** The message a person reads: the root cause of an activity failure, with its type. */

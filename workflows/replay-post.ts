@@ -20,7 +20,11 @@ export async function replayPost(input: ReplayPostInput): Promise<PublishOutcome
     taskQueue: taskQueues(workflowInfo().taskQueue).publish,
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '2 minutes',
-    retry: { maximumAttempts: 8, initialInterval: '5 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS] },
+    retry: {
+      maximumAttempts: 8,
+      initialInterval: '5 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS],
+    },
   });
   return replayPublish({ postId: input.postId, channel: input.channel, force: input.force });
 }

@@ -28,7 +28,12 @@ export function createGenerateActivities(deps: GenerateActivityDeps) {
     /** Generates (or finds) the master clip; heartbeats `{step, of, etaSeconds, phase}` every step. */
     async generateClip(request: GenerateRequest): Promise<GenerateActivityResult> {
       const ctx = Context.current();
-      let last: Record<string, unknown> = { step: 0, of: request.steps ?? 0, etaSeconds: 0, phase: 'loading' };
+      let last: Record<string, unknown> = {
+        step: 0,
+        of: request.steps ?? 0,
+        etaSeconds: 0,
+        phase: 'loading',
+      };
       // Inference runs in a thread, so this event loop stays free: a heartbeat every few seconds
       // proves the worker is alive even while a model loads or a long step runs.
       const keepAlive = setInterval(() => ctx.heartbeat(last), 5000);

@@ -35,10 +35,14 @@ export class ChannelSet {
  */
 export function openChannels(config: ReelcastConfig, storage: ObjectStorage): ChannelSet {
   const outboxDir = config.channels.outbox.dir;
-  const target = outboxDir ? { storage, target: new FsStorage(outboxDir), prefix: '' } : { storage, target: storage };
+  const target = outboxDir
+    ? { storage, target: new FsStorage(outboxDir), prefix: '' }
+    : { storage, target: storage };
   if (config.channels.delivery === 'outbox') {
     return new ChannelSet(
-      CHANNEL_NAMES.map((name) => new OutboxChannel({ ...target, standsInFor: name, preset: name === 'x' ? 'x' : 'reels' })),
+      CHANNEL_NAMES.map(
+        (name) => new OutboxChannel({ ...target, standsInFor: name, preset: name === 'x' ? 'x' : 'reels' }),
+      ),
     );
   }
   return liveChannels(config, storage, target);
@@ -55,7 +59,10 @@ function liveChannels(
     .map((k) => `X_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
   const webhook = config.channels.webhook;
   const noLivePublisher = (name: ChannelName) =>
-    new ChannelNotConfiguredError(name, `REELCAST_DELIVERY=outbox (Reelcast has no live publisher for ${name} yet)`);
+    new ChannelNotConfiguredError(
+      name,
+      `REELCAST_DELIVERY=outbox (Reelcast has no live publisher for ${name} yet)`,
+    );
   return new ChannelSet([
     noLivePublisher('reels'),
     noLivePublisher('tiktok'),

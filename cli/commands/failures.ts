@@ -13,7 +13,11 @@ import { commandConfig, say } from '../context';
 function age(since: Date | undefined): string {
   if (!since) return '-';
   const minutes = Math.round((Date.now() - since.getTime()) / 60_000);
-  return minutes < 120 ? `${minutes} min` : minutes < 2880 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} d`;
+  return minutes < 120
+    ? `${minutes} min`
+    : minutes < 2880
+      ? `${Math.round(minutes / 60)} h`
+      : `${Math.round(minutes / 1440)} d`;
 }
 
 /** The post's reason has a line `<channel>: why` per failed channel; otherwise it is the post's own. */
@@ -39,8 +43,13 @@ async function replayClosedPost(
   opts: { channel?: Channel; force?: boolean },
 ): Promise<Partial<Record<string, { status: string; remoteId?: string; url?: string; reason?: string }>>> {
   const { entries, failures } = await new PublishLedger(openStorage(config)).list({ postId });
-  const channels = opts.channel ? [opts.channel] : [...new Set([...entries, ...failures].map((e) => e.channel))];
-  if (channels.length === 0) throw new Error(`nothing was ever published or tried for ${postId}; check the id with \`reelcast status\``);
+  const channels = opts.channel
+    ? [opts.channel]
+    : [...new Set([...entries, ...failures].map((e) => e.channel))];
+  if (channels.length === 0)
+    throw new Error(
+      `nothing was ever published or tried for ${postId}; check the id with \`reelcast status\``,
+    );
   const out: Record<string, { status: string; remoteId?: string; url?: string; reason?: string }> = {};
   for (const channel of channels) {
     const outcome = await client.workflow.execute(replayPost, {
@@ -62,7 +71,11 @@ export function register(program: Command): void {
     .action(async (opts: { campaign?: string; json?: boolean }) => {
       const client = await connectClient(commandConfig());
       try {
-        const filters = [`WorkflowType = 'post'`, `ExecutionStatus = 'Running'`, `ReelcastStatus = 'awaiting-replay'`];
+        const filters = [
+          `WorkflowType = 'post'`,
+          `ExecutionStatus = 'Running'`,
+          `ReelcastStatus = 'awaiting-replay'`,
+        ];
         if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
         // Read from the search attributes, not a query: the list works even while no worker runs.
         const rows = [];
@@ -78,7 +91,10 @@ export function register(program: Command): void {
           return;
         }
         if (rows.length === 0) say('no failed posts');
-        for (const r of rows) process.stdout.write(`${r.postId.padEnd(44)} ${r.channel.padEnd(8)} ${r.age.padStart(7)}  ${r.reason}\n`);
+        for (const r of rows)
+          process.stdout.write(
+            `${r.postId.padEnd(44)} ${r.channel.padEnd(8)} ${r.age.padStart(7)}  ${r.reason}\n`,
+          );
         if (rows.length > 0) say('Replay one with `reelcast replay <postId> [--channel <channel>]`.');
       } finally {
         await client.connection.close();
@@ -98,12 +114,15 @@ export function register(program: Command): void {
         const handle = client.workflow.getHandle(postWorkflowId(postId));
         const open = (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING';
         const publishes = open
-          ? await handle.executeUpdate(replayUpdate, { args: [{ channel: opts.channel, force: opts.force }] }).catch(refused(postId))
+          ? await handle
+              .executeUpdate(replayUpdate, { args: [{ channel: opts.channel, force: opts.force }] })
+              .catch(refused(postId))
           : await replayClosedPost(client, config, postId, opts).catch(refused(postId));
         let failed = 0;
         for (const [channel, p] of Object.entries(publishes)) {
           if (opts.channel && channel !== opts.channel) continue;
-          if (p?.status === 'published') say(`${channel}: published ${p.remoteId ?? ''} ${p.url ?? ''}`.trim());
+          if (p?.status === 'published')
+            say(`${channel}: published ${p.remoteId ?? ''} ${p.url ?? ''}`.trim());
           else {
             failed += 1;
             say(`${channel}: ${p?.status ?? 'not published'}: ${p?.reason ?? ''}`);

@@ -30,7 +30,9 @@ export function register(program: Command): void {
           workflowId: `daily/${opts.calendar ?? 'all'}/${date}/manual-${Date.now()}`,
           args: [{ date, calendar: opts.calendar }],
         });
-        say(`${date}: ${result.started.length} post(s) started, ${result.existing.length} already running or done, ${result.unplanned.length} no longer planned`);
+        say(
+          `${date}: ${result.started.length} post(s) started, ${result.existing.length} already running or done, ${result.unplanned.length} no longer planned`,
+        );
         const ids = [...result.started, ...result.existing].map(postWorkflowId);
         if (opts.wait && ids.length > 0) await watchPosts(client, ids);
         else for (const id of ids) say(`  ${id}`);

@@ -1,11 +1,16 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { loadWorkspace } from '../../activities/calendar/workspace';
 import type { ReelcastConfig } from '../../config';
 import { connectClient } from '../../worker/connection';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { taskQueues } from '../../workflows/queues';
+
 import { commandConfig, say } from '../context';
 import { checkDate } from './run';
 
@@ -53,7 +58,10 @@ export function calendarSchedules(config: ReelcastConfig): CalendarSchedule[] {
 function scheduleOptions(s: CalendarSchedule, taskQueue: string): ScheduleOptions {
   return {
     scheduleId: s.id,
-    spec: { calendars: [{ hour: s.hour, minute: s.minute, comment: `daily plan for ${s.calendar}` }], timezone: s.zone },
+    spec: {
+      calendars: [{ hour: s.hour, minute: s.minute, comment: `daily plan for ${s.calendar}` }],
+      timezone: s.zone,
+    },
     action: {
       type: 'startWorkflow',
       workflowType: dailyPlan,
@@ -88,12 +96,21 @@ export function register(program: Command): void {
         for (const s of wanted) {
           const options = scheduleOptions(s, config.temporal.taskQueue);
           try {
-            await client.schedule.getHandle(s.id).update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
-            say(`updated ${s.id}: ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.zone}${s.dayOffset ? ' the day before' : ''} (first slot ${s.firstSlot})`);
+            await client.schedule.getHandle(s.id).update((prev) => ({
+              ...prev,
+              spec: options.spec,
+              action: options.action,
+              policies: options.policies,
+            }));
+            say(
+              `updated ${s.id}: ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.zone}${s.dayOffset ? ' the day before' : ''} (first slot ${s.firstSlot})`,
+            );
           } catch (err) {
             if (!(err instanceof ScheduleNotFoundError)) throw err;
             await client.schedule.create(options);
-            say(`created ${s.id}: ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.zone}${s.dayOffset ? ' the day before' : ''} (first slot ${s.firstSlot})`);
+            say(
+              `created ${s.id}: ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.zone}${s.dayOffset ? ' the day before' : ''} (first slot ${s.firstSlot})`,
+            );
           }
         }
         const keep = new Set(wanted.map((s) => s.id));
@@ -116,10 +133,20 @@ export function register(program: Command): void {
         for await (const s of client.schedule.list()) {
           if (!s.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
           const d = await client.schedule.getHandle(s.scheduleId).describe();
-          rows.push({ id: s.scheduleId, paused: d.state.paused, note: d.state.note, next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), recent: d.info.recentActions.slice(-3).map((a) => a.scheduledAt.toISOString()) });
+          rows.push({
+            id: s.scheduleId,
+            paused: d.state.paused,
+            note: d.state.note,
+            next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+            recent: d.info.recentActions.slice(-3).map((a) => a.scheduledAt.toISOString()),
+          });
         }
         if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else for (const r of rows) process.stdout.write(`${r.id.padEnd(36)} ${r.paused ? 'paused ' : 'active '} next ${r.next[0] ?? '-'}${r.paused && r.note ? `  (${r.note})` : ''}\n`);
+        else
+          for (const r of rows)
+            process.stdout.write(
+              `${r.id.padEnd(36)} ${r.paused ? 'paused ' : 'active '} next ${r.next[0] ?? '-'}${r.paused && r.note ? `  (${r.note})` : ''}\n`,
+            );
         if (rows.length === 0) say('no schedules: run `reelcast schedule sync`');
       }),
     );
@@ -133,13 +160,28 @@ export function register(program: Command): void {
   one('pause', 'pause the daily plan')
     .option('--note <text>', 'why (shown in schedule list)')
     .action((calendar: string | undefined, opts: { note?: string }) =>
-      forEach(calendar, (client, id) => client.schedule.getHandle(id).pause(opts.note ?? 'paused with reelcast schedule pause').then(() => `paused ${id}`)),
+      forEach(calendar, (client, id) =>
+        client.schedule
+          .getHandle(id)
+          .pause(opts.note ?? 'paused with reelcast schedule pause')
+          .then(() => `paused ${id}`),
+      ),
     );
   one('resume', 'resume the daily plan').action((calendar: string | undefined) =>
-    forEach(calendar, (client, id) => client.schedule.getHandle(id).unpause().then(() => `resumed ${id}`)),
+    forEach(calendar, (client, id) =>
+      client.schedule
+        .getHandle(id)
+        .unpause()
+        .then(() => `resumed ${id}`),
+    ),
   );
   one('trigger', 'run the daily plan now (as if scheduled now)').action((calendar: string | undefined) =>
-    forEach(calendar, (client, id) => client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.ALLOW_ALL).then(() => `triggered ${id}`)),
+    forEach(calendar, (client, id) =>
+      client.schedule
+        .getHandle(id)
+        .trigger(ScheduleOverlapPolicy.ALLOW_ALL)
+        .then(() => `triggered ${id}`),
+    ),
   );
   one('backfill', 'plan past or future dates as the schedule would have')
     .requiredOption('--from <YYYY-MM-DD>', 'first local date')
@@ -154,23 +196,35 @@ export function register(program: Command): void {
         // The run times that plan each date: the scheduled local time, dayOffset days before.
         const start = DateTime.fromISO(`${from}T00:00`, { zone: s.zone }).minus({ days: s.dayOffset });
         const end = DateTime.fromISO(`${to}T23:59`, { zone: s.zone }).minus({ days: s.dayOffset });
-        await client.schedule.getHandle(id).backfill([{ start: start.toJSDate(), end: end.toJSDate(), overlap: ScheduleOverlapPolicy.ALLOW_ALL }]);
+        await client.schedule
+          .getHandle(id)
+          .backfill([
+            { start: start.toJSDate(), end: end.toJSDate(), overlap: ScheduleOverlapPolicy.ALLOW_ALL },
+          ]);
         return `backfilled ${id} for ${from}..${to}`;
       });
     });
 }
 
-async function forEach(calendar: string | undefined, act: (client: Client, id: string) => Promise<string>): Promise<void> {
+async function forEach(
+  calendar: string | undefined,
+  act: (client: Client, id: string) => Promise<string>,
+): Promise<void> {
   await withClient(async (client) => {
     const ids: string[] = [];
     if (calendar) ids.push(`${SCHEDULE_PREFIX}${calendar}`);
-    else for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) ids.push(s.scheduleId);
+    else
+      for await (const s of client.schedule.list())
+        if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) ids.push(s.scheduleId);
     if (ids.length === 0) throw new Error('no schedules: run `reelcast schedule sync` first');
     for (const id of ids) {
       try {
         say(await act(client, id));
       } catch (err) {
-        if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule ${id}: run \`reelcast schedule sync\` (calendar ids: see \`reelcast schedule list\`)`);
+        if (err instanceof ScheduleNotFoundError)
+          throw new Error(
+            `no schedule ${id}: run \`reelcast schedule sync\` (calendar ids: see \`reelcast schedule list\`)`,
+          );
         throw err;
       }
     }

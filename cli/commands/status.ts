@@ -21,10 +21,22 @@ export function register(program: Command): void {
         else filters.push(`ExecutionStatus = 'Running'`);
         if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
         const ids: string[] = [];
-        for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) ids.push(wf.workflowId);
+        for await (const wf of client.workflow.list({ query: filters.join(' AND ') }))
+          ids.push(wf.workflowId);
         const all = await Promise.all(ids.sort().map((id) => readProgress(client, id)));
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(all.map((p) => ({ workflowId: p.workflowId, closed: p.closed, heartbeat: p.heartbeat?.details, ...p.state })), null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify(
+              all.map((p) => ({
+                workflowId: p.workflowId,
+                closed: p.closed,
+                heartbeat: p.heartbeat?.details,
+                ...p.state,
+              })),
+              null,
+              2,
+            )}\n`,
+          );
           return;
         }
         if (all.length === 0) say('no posts found');
@@ -41,7 +53,9 @@ export function register(program: Command): void {
     .action(async (postId: string) => {
       const client = await connectClient(commandConfig());
       try {
-        await client.workflow.getHandle(postWorkflowId(postId)).signal(approveSignal, { by: process.env.USER });
+        await client.workflow
+          .getHandle(postWorkflowId(postId))
+          .signal(approveSignal, { by: process.env.USER });
         say(`approved ${postId}`);
       } finally {
         await client.connection.close();
@@ -56,7 +70,9 @@ export function register(program: Command): void {
     .action(async (postId: string, opts: { reason: string }) => {
       const client = await connectClient(commandConfig());
       try {
-        await client.workflow.getHandle(postWorkflowId(postId)).signal(rejectSignal, { by: process.env.USER, reason: opts.reason });
+        await client.workflow
+          .getHandle(postWorkflowId(postId))
+          .signal(rejectSignal, { by: process.env.USER, reason: opts.reason });
         say(`rejected ${postId}`);
       } finally {
         await client.connection.close();

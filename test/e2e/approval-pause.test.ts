@@ -1,7 +1,17 @@
 import { createPostActivities } from '../../activities/posts';
 import { openStorage } from '../../activities/storage';
 import { approveSignal, postWorkflowId, rejectSignal } from '../../workflows/post';
-import { connectClient, e2eConfig, e2eEnv, plannedPosts, quick, startPost, startWorker, waitForStage, type RunningWorker } from './support';
+import {
+  connectClient,
+  e2eConfig,
+  e2eEnv,
+  plannedPosts,
+  quick,
+  startPost,
+  startWorker,
+  waitForStage,
+  type RunningWorker,
+} from './support';
 
 /** A person in the loop: approval with a deadline, rejection, and pausing a whole campaign. */
 describe('approval and campaign pause', () => {
@@ -14,7 +24,10 @@ describe('approval and campaign pause', () => {
   });
   afterAll(async () => worker?.stop());
 
-  async function post(inSeconds: number, approval?: { deadlineInSeconds: number; onDeadline: 'skip' | 'approve' }) {
+  async function post(
+    inSeconds: number,
+    approval?: { deadlineInSeconds: number; onDeadline: 'skip' | 'approve' },
+  ) {
     const [planned] = await plannedPosts(config, '2026-11-27');
     const spec = quick(planned, inSeconds, { channels: ['outbox'] });
     if (approval) {
@@ -48,7 +61,9 @@ describe('approval and campaign pause', () => {
     await startPost(client, config, { spec: rejected });
     await waitForStage(client, approved.postId, ['awaiting-approval']);
     await client.workflow.getHandle(postWorkflowId(approved.postId)).signal(approveSignal, { by: 'mei' });
-    await client.workflow.getHandle(postWorkflowId(rejected.postId)).signal(rejectSignal, { by: 'mei', reason: 'wrong product shot' });
+    await client.workflow
+      .getHandle(postWorkflowId(rejected.postId))
+      .signal(rejectSignal, { by: 'mei', reason: 'wrong product shot' });
 
     const done = await waitForStage(client, approved.postId, ['published', 'skipped', 'awaiting-replay']);
     expect(done.stage).toBe('published');
@@ -67,7 +82,9 @@ describe('approval and campaign pause', () => {
     await waitForStage(client, spec.postId, ['generating', 'transcoding', 'waiting']);
     // What `reelcast campaign pause <id>` does.
     await posts.setCampaignPaused({ campaign: spec.campaign, paused: true });
-    const running = (await posts.runningPosts({ campaign: spec.campaign })).filter((p) => p.postId === spec.postId);
+    const running = (await posts.runningPosts({ campaign: spec.campaign })).filter(
+      (p) => p.postId === spec.postId,
+    );
     expect(running).toHaveLength(1);
     await posts.signalPosts({ workflowIds: running.map((p) => p.workflowId), signal: 'pause', args: [] });
 

@@ -52,7 +52,12 @@ describe('a worker killed mid-generation', () => {
 
     const second = spawnWorker(env);
     try {
-      const state = await waitForStage(client, spec.postId, ['published', 'awaiting-replay', 'skipped'], 240_000);
+      const state = await waitForStage(
+        client,
+        spec.postId,
+        ['published', 'awaiting-replay', 'skipped'],
+        240_000,
+      );
       expect({ stage: state.stage, reason: state.reason }).toEqual({ stage: 'published', reason: undefined });
       const ours = fake.posts.filter((p) => p.text.startsWith(spec.captions.x!.slice(0, 30)));
       expect(ours).toHaveLength(1);
@@ -80,7 +85,10 @@ describe('the publish worker down at the publish instant', () => {
     const lateness = { latenessMinutes: 0.5 };
     const specLate = quick(planned, 15, { channels: ['outbox'], ...lateness });
     const specTooLate = quick(planned, 15, { channels: ['outbox'], ...lateness });
-    const makers = [await startWorker(configLate, ['gpu', 'media']), await startWorker(configTooLate, ['gpu', 'media'])];
+    const makers = [
+      await startWorker(configLate, ['gpu', 'media']),
+      await startWorker(configTooLate, ['gpu', 'media']),
+    ];
     const client = await connectClient(configLate);
     try {
       await startPost(client, configLate, { spec: specLate });
@@ -99,7 +107,12 @@ describe('the publish worker down at the publish instant', () => {
       }
 
       // The other deployment's publish worker never came back within its window.
-      const missed = await waitForStage(client, specTooLate.postId, ['published', 'skipped', 'awaiting-replay'], 120_000);
+      const missed = await waitForStage(
+        client,
+        specTooLate.postId,
+        ['published', 'skipped', 'awaiting-replay'],
+        120_000,
+      );
       expect(missed.stage).toBe('skipped');
       expect(missed.reason).toMatch(/no publish worker was available until after the lateness window/);
     } finally {

@@ -6,7 +6,16 @@ import { openStorage } from '../../activities/storage';
 import { dailyPlan } from '../../workflows/daily-plan';
 import { postWorkflowId } from '../../workflows/post';
 import { watchPosts } from '../../cli/post-progress';
-import { connectClient, e2eConfig, e2eEnv, plannedPosts, ROOT, startWorker, waitForStage, type RunningWorker } from './support';
+import {
+  connectClient,
+  e2eConfig,
+  e2eEnv,
+  plannedPosts,
+  ROOT,
+  startWorker,
+  waitForStage,
+  type RunningWorker,
+} from './support';
 
 /** A day from the example calendars, through the whole pipeline, published to the outbox. */
 describe('dailyPlan: a demo day end to end', () => {
@@ -33,13 +42,23 @@ describe('dailyPlan: a demo day end to end', () => {
       video: { frames: 25, width: 256, height: 448, steps: 3 },
     };
     const run = () =>
-      client.workflow.execute(dailyPlan, { taskQueue: config.temporal.taskQueue, workflowId: `daily-e2e-${Date.now()}`, args: [{ date, demo }] });
+      client.workflow.execute(dailyPlan, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `daily-e2e-${Date.now()}`,
+        args: [{ date, demo }],
+      });
     const plan = await run();
     expect(plan.started).toHaveLength(2);
 
-    const progress = await watchPosts(client, plan.started.map(postWorkflowId), { stream: { write: () => true, isTTY: false } as never, timeoutMs: 240_000 });
+    const progress = await watchPosts(client, plan.started.map(postWorkflowId), {
+      stream: { write: () => true, isTTY: false } as never,
+      timeoutMs: 240_000,
+    });
     for (const p of progress) {
-      expect({ stage: p.state?.stage, reason: p.state?.reason }).toEqual({ stage: 'published', reason: undefined });
+      expect({ stage: p.state?.stage, reason: p.state?.reason }).toEqual({
+        stage: 'published',
+        reason: undefined,
+      });
       const spec = specs.find((s) => p.state!.postId.startsWith(s.postId))!;
       for (const channel of spec.channels) {
         expect(p.state?.publishes[channel]?.status).toBe('published');
@@ -90,7 +109,10 @@ ${campaigns
 `,
   )
   .join('')}`;
-  const env = e2eEnv('replan', { REELCAST_CALENDARS_DIR: calendarsDir, REELCAST_TEMPLATES_DIR: templatesDir });
+  const env = e2eEnv('replan', {
+    REELCAST_CALENDARS_DIR: calendarsDir,
+    REELCAST_TEMPLATES_DIR: templatesDir,
+  });
   const config = e2eConfig(env);
   let worker: RunningWorker;
 
@@ -103,7 +125,11 @@ ${campaigns
     writeFileSync(join(calendarsDir, 'shop.yaml'), calendar(['e2e-keep', 'e2e-drop']));
     const client = await connectClient(config);
     const run = (n: number) =>
-      client.workflow.execute(dailyPlan, { taskQueue: config.temporal.taskQueue, workflowId: `replan-${process.pid}-${n}`, args: [{ date }] });
+      client.workflow.execute(dailyPlan, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `replan-${process.pid}-${n}`,
+        args: [{ date }],
+      });
 
     const first = await run(1);
     expect(first.started.sort()).toEqual([`e2e-drop/${date}/evening`, `e2e-keep/${date}/noon`]);

@@ -33,7 +33,10 @@ export interface RunningWorker {
 }
 
 /** A worker in this process, as `reelcast worker` runs it. */
-export async function startWorker(config: ReelcastConfig, roles: QueueRole[] = ['gpu', 'media', 'publish']): Promise<RunningWorker> {
+export async function startWorker(
+  config: ReelcastConfig,
+  roles: QueueRole[] = ['gpu', 'media', 'publish'],
+): Promise<RunningWorker> {
   const connection = await connectWorker(config);
   const set = await createWorkers(config, connection, roles);
   const running = set.run();
@@ -47,9 +50,13 @@ export async function startWorker(config: ReelcastConfig, roles: QueueRole[] = [
 }
 
 /** `reelcast worker` as a process of its own (for tests that SIGKILL it). */
-export function spawnWorker(env: Record<string, string>, roles: QueueRole[] = ['gpu', 'media', 'publish']): ChildProcess & { log: () => string } {
+export function spawnWorker(
+  env: Record<string, string>,
+  roles: QueueRole[] = ['gpu', 'media', 'publish'],
+): ChildProcess & { log: () => string } {
   const cli = join(ROOT, 'bin', 'reelcast.js');
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first (make test does)');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+    throw new Error('run `npm run build` first (make test does)');
   const child = spawn(process.execPath, [cli, 'worker', '--queues', roles.join(',')], { cwd: ROOT, env });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
@@ -57,7 +64,11 @@ export function spawnWorker(env: Record<string, string>, roles: QueueRole[] = ['
   return Object.assign(child, { log: () => log });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -104,7 +115,12 @@ export async function postState(client: Client, postId: string): Promise<PostSta
   return client.workflow.getHandle(postWorkflowId(postId)).query(postStateQuery);
 }
 
-export async function waitForStage(client: Client, postId: string, stages: string[], timeoutMs = 180_000): Promise<PostState> {
+export async function waitForStage(
+  client: Client,
+  postId: string,
+  stages: string[],
+  timeoutMs = 180_000,
+): Promise<PostState> {
   return waitFor(
     `${postId} to reach ${stages.join(' or ')}`,
     async () => {

@@ -3,7 +3,18 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openStorage } from '../../activities/storage';
 import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
-import { connectClient, e2eConfig, e2eEnv, plannedPosts, quick, ROOT, startPost, startWorker, waitForStage, type RunningWorker } from './support';
+import {
+  connectClient,
+  e2eConfig,
+  e2eEnv,
+  plannedPosts,
+  quick,
+  ROOT,
+  startPost,
+  startWorker,
+  waitForStage,
+  type RunningWorker,
+} from './support';
 
 /** Posts through the real twitter-api-v2 client to the fake X API; failures replayed by a person. */
 describe('publishing to X, failures and replay', () => {
@@ -14,8 +25,12 @@ describe('publishing to X, failures and replay', () => {
   // Asynchronous: the worker runs in this process and must keep working while the command waits.
   const reelcast = (...args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(ROOT, 'bin', 'reelcast.js'), ...args], { cwd: ROOT, env, timeout: 120_000 }, (err, stdout, stderr) =>
-        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [join(ROOT, 'bin', 'reelcast.js'), ...args],
+        { cwd: ROOT, env, timeout: 120_000 },
+        (err, stdout, stderr) =>
+          resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 
@@ -70,7 +85,13 @@ describe('publishing to X, failures and replay', () => {
     const listed = await reelcast('failures', '--json');
     expect({ status: listed.status, stderr: listed.stderr }).toEqual({ status: 0, stderr: '' });
     const rows = JSON.parse(listed.stdout) as Array<{ postId: string; channel: string; reason: string }>;
-    expect(rows).toContainEqual(expect.objectContaining({ postId: spec.postId, channel: 'x', reason: expect.stringMatching(/reconnect/i) }));
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        postId: spec.postId,
+        channel: 'x',
+        reason: expect.stringMatching(/reconnect/i),
+      }),
+    );
 
     fake.reset();
     const before = fake.posts.length;
