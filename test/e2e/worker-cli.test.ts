@@ -4,11 +4,13 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'bin', 'reelcast.js');
+// Task queues of its own: other test files' workers must not count as this test's workers.
+const env = { ...process.env, REELCAST_TASK_QUEUE: `cli-${process.pid}` };
 
 function reelcast(args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], {
     cwd: root,
-    env: process.env,
+    env,
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -29,28 +31,30 @@ describe('reelcast worker / doctor', () => {
     const out = reelcast(['doctor', '--queues', 'gpu']);
     expect(out.status).toBe(1);
     expect(out.stderr).toMatch(
-      /no worker is serving reelcast, reelcast-gpu\. Start one with `reelcast worker`/,
+      /no worker is serving cli-\d+, cli-\d+-gpu\. Start one with `reelcast worker`/,
     );
   });
 
   it('serves every queue until SIGTERM, then stops cleanly', async () => {
     const worker = spawn(process.execPath, [cli, 'worker', '--queues', 'gpu,media,publish'], {
       cwd: root,
-      env: process.env,
+      env,
     });
     let log = '';
     worker.stderr!.on('data', (d) => (log += d));
     const exit = exited(worker);
     try {
       for (let i = 0; i < 100 && !/serving/.test(log); i++) await new Promise((r) => setTimeout(r, 200));
-      expect(log).toMatch(/serving reelcast, reelcast-gpu, reelcast-media, reelcast-publish/);
+      expect(log).toMatch(/serving cli-\d+, cli-\d+-gpu, cli-\d+-media, cli-\d+-publish/);
 
       const doctor = reelcast(['doctor']);
       expect({ status: doctor.status, stdout: doctor.stdout, stderr: doctor.stderr }).toMatchObject({
         status: 0,
       });
-      for (const queue of ['reelcast', 'reelcast-gpu', 'reelcast-media', 'reelcast-publish']) {
-        expect(doctor.stdout).toMatch(new RegExp(`ok +queue +${queue}: worker pid ${worker.pid}`));
+      for (const queue of ['', '-gpu', '-media', '-publish']) {
+        expect(doctor.stdout).toMatch(
+          new RegExp(`ok +queue +cli-${process.pid}${queue}: worker pid ${worker.pid}`),
+        );
       }
     } finally {
       worker.kill('SIGTERM');

@@ -76,6 +76,7 @@ describe('the publish worker is SIGKILLed after X accepted the post, before the 
     const publishQueue = `publish-kill-${process.pid}`;
     const workerEnv = {
       ...process.env,
+      REELCAST_DELIVERY: 'live',
       X_API_BASE_URL: xUrl,
       X_APP_KEY: FAKE_X_DEFAULTS.appKey,
       X_APP_SECRET: FAKE_X_DEFAULTS.appSecret,

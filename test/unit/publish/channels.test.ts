@@ -14,7 +14,7 @@ import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 const storage = new FsStorage('/nonexistent-reelcast-test');
-const base = { REELCAST_CONFIG: '/dev/null' };
+const base = { REELCAST_CONFIG: '/dev/null', REELCAST_DELIVERY: 'live' };
 
 describe('channels from config', () => {
   it('a channel without its settings says which variables to set', () => {
@@ -22,8 +22,20 @@ describe('channels from config', () => {
     expect(() => channels.get('x')).toThrow(ChannelNotConfiguredError);
     expect(() => channels.get('x')).toThrow(/set X_APP_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET/);
     expect(() => channels.get('webhook')).toThrow(/WEBHOOK_URL and WEBHOOK_SECRET/);
-    expect(() => channels.get('tiktok')).toThrow(/a known channel name \(x, outbox, webhook\)/);
+    expect(() => channels.get('tiktok')).toThrow(/no live publisher for tiktok yet/);
+    expect(() => channels.get('myspace')).toThrow(
+      /a known channel name \(reels, tiktok, shorts, x, outbox, webhook\)/,
+    );
     expect(channels.get('outbox')).toBeInstanceOf(OutboxChannel);
+  });
+
+  it('delivery outbox (the embedded default) makes every channel a dry run into the outbox', () => {
+    const channels = openChannels(loadConfig({ env: { REELCAST_CONFIG: '/dev/null' } }), storage);
+    for (const name of ['x', 'reels', 'tiktok', 'shorts', 'webhook'] as const) {
+      const channel = channels.get(name);
+      expect(channel).toBeInstanceOf(OutboxChannel);
+      expect(channel.name).toBe(name);
+    }
   });
 
   it('builds X with the base URL and the windows from config', () => {

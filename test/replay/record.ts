@@ -1,0 +1,129 @@
+/**
+ * Records workflow histories for the replay-determinism test (test/unit/replay.test.ts):
+ * runs a small demo day, an approval that times out, and a failed publish that is replayed,
+ * on a real dev server, then saves each history as the Temporal CLI prints it.
+ *
+ *   node -r ./test/fake-x/register.js test/replay/record.ts
+ *
+ * Run it again after a deliberate, patched() workflow change, and keep the old files too.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCalendarActivities } from '../../activities/calendar/activities';
+import { loadConfig } from '../../config';
+import { connectClient, connectWorker } from '../../worker/connection';
+import { createWorkers } from '../../worker/worker';
+import { dailyPlan } from '../../workflows/daily-plan';
+import { post, postWorkflowId, replayUpdate } from '../../workflows/post';
+import { startTestStack } from '../harness/stack';
+import { FAKE_X_DEFAULTS, startFakeX } from '../fake-x/server';
+
+async function main(): Promise<void> {
+  const test = await startTestStack(() => {});
+  const fake = await startFakeX();
+  Object.assign(process.env, test.env, {
+    REELCAST_TASK_QUEUE: 'record',
+    X_API_BASE_URL: fake.url,
+    X_APP_KEY: FAKE_X_DEFAULTS.appKey,
+    X_APP_SECRET: FAKE_X_DEFAULTS.appSecret,
+    X_ACCESS_TOKEN: FAKE_X_DEFAULTS.accessToken,
+    X_ACCESS_SECRET: FAKE_X_DEFAULTS.accessSecret,
+  });
+  const config = loadConfig({ cwd: join(__dirname, '..', '..') });
+  // Outbox delivery for the demo day; a second deployment publishes to the (fake) X for real.
+  const live = loadConfig({
+    cwd: join(__dirname, '..', '..'),
+    env: { ...process.env, REELCAST_DELIVERY: 'live', REELCAST_TASK_QUEUE: 'record-x' },
+  });
+  const connection = await connectWorker(config);
+  const sets = [await createWorkers(config, connection), await createWorkers(live, connection)];
+  const runs = sets.map((w) => w.run());
+  const workers = { shutdown: () => sets.forEach((w) => w.shutdown()) };
+  const running = Promise.all(runs);
+  const client = await connectClient(config);
+  const ids: Record<string, string> = {};
+  try {
+    const [planned] = await createCalendarActivities({
+      calendarsDir: config.calendarsDir,
+      templatesDir: config.templatesDir,
+    }).planDay({ date: '2026-11-27' });
+    const video = { ...planned.video, frames: 25, width: 256, height: 448, steps: 3 };
+    const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+
+    const plan = await client.workflow.execute(dailyPlan, {
+      taskQueue: 'record',
+      workflowId: 'record/daily-plan',
+      args: [
+        {
+          date: '2026-11-27',
+          demo: { firstPublishAt: at(10), spacingSeconds: 2, limit: 1, tag: 'rec', video },
+        },
+      ],
+    });
+    ids['daily-plan'] = 'record/daily-plan';
+    ids['post-published'] = postWorkflowId(plan.started[0]);
+    await client.workflow.getHandle(ids['post-published']).result();
+
+    const skipped = {
+      ...planned,
+      postId: `${planned.postId}-recskip`,
+      publishAt: at(30),
+      video,
+      approval: { ...planned.approval, required: true, deadlineAt: at(2), onDeadline: 'skip' as const },
+    };
+    ids['post-approval-skipped'] = postWorkflowId(skipped.postId);
+    await client.workflow.execute(post, {
+      taskQueue: 'record',
+      workflowId: ids['post-approval-skipped'],
+      args: [{ spec: skipped }],
+    });
+
+    fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
+    const failing = {
+      ...planned,
+      postId: `${planned.postId}-recfail`,
+      channels: ['x' as const],
+      publishAt: at(5),
+      video,
+      approval: { ...planned.approval, required: false },
+    };
+    ids['post-replayed'] = postWorkflowId(failing.postId);
+    const handle = await client.workflow.start(post, {
+      taskQueue: 'record-x',
+      workflowId: ids['post-replayed'],
+      args: [{ spec: failing }],
+    });
+    for (;;) {
+      const d = await handle.describe();
+      const attrs = d.searchAttributes as Record<string, unknown[]>;
+      if (attrs.ReelcastStatus?.[0] === 'awaiting-replay') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    fake.reset();
+    await handle.executeUpdate(replayUpdate, { args: [{}] });
+    await handle.result();
+
+    for (const [name, id] of Object.entries(ids)) {
+      const json = execFileSync(
+        test.env.REELCAST_TEMPORAL_BIN,
+        ['workflow', 'show', '--address', test.env.TEMPORAL_ADDRESS, '-w', id, '--output', 'json'],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
+      writeFileSync(join(__dirname, 'histories', `${name}.json`), json);
+      process.stdout.write(`recorded ${name}\n`);
+    }
+  } finally {
+    await client.connection.close();
+    workers.shutdown();
+    await running;
+    await connection.close();
+    await fake.close();
+    await test.stack.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
