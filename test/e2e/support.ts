@@ -95,7 +95,8 @@ export function quick(spec: PostSpec, inSeconds: number, overrides: Partial<Post
   const publishAt = new Date(Date.now() + inSeconds * 1000).toISOString();
   return {
     ...spec,
-    postId: `${spec.postId}-t${process.pid}x${++seq}`,
+    // Unique across test files and runs: the ledger and workflow ids are business keys.
+    postId: `${spec.postId}-t${Date.now().toString(36)}${process.pid}x${++seq}`,
     publishAt,
     video: { ...spec.video, frames: 25, width: 256, height: 448, steps: 3 },
     approval: { ...spec.approval, required: false, deadlineAt: publishAt },
