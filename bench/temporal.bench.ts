@@ -132,15 +132,13 @@ async function dailyPlanStarts(client: Client, env: NodeJS.ProcessEnv, children:
   const t1 = Date.now();
   for (let i = 0; i < specs.length; i += 16) {
     await Promise.all(
-      specs
-        .slice(i, i + 16)
-        .map((spec) =>
-          client.workflow.start(post, {
-            taskQueue: 'bench-plan',
-            workflowId: `baseline/${spec.postId}`,
-            args: [{ spec }],
-          }),
-        ),
+      specs.slice(i, i + 16).map((spec) =>
+        client.workflow.start(post, {
+          taskQueue: 'bench-plan',
+          workflowId: `baseline/${spec.postId}`,
+          args: [{ spec }],
+        }),
+      ),
     );
   }
   const baselineMs = Date.now() - t1;

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,7 +242,7 @@ async function generate(
       'frames-sha256': result.framesSha256,
     };
     const s0 = performance.now();
-    await deps.storage.put(key, createReadStream(file), { contentType: MASTER_CONTENT_TYPE, metadata });
+    await deps.storage.putFile(key, file, { contentType: MASTER_CONTENT_TYPE, metadata });
     const storeMs = performance.now() - s0;
     return {
       key,

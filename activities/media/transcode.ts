@@ -10,7 +10,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { pipeline as pipelineCallback, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
@@ -415,17 +414,17 @@ export async function transcodeRendition(
     });
     checkAborted(signal);
     // The video goes last: its presence (with the summary) tells a retry the whole set is stored.
-    const videoBytes = summary.bytes;
-    const upload = countBytes(createReadStream(outputs.video), (bytes) =>
-      deps.onProgress?.({
-        stage: 'upload',
-        percent: videoBytes ? Math.min(100, (100 * bytes) / videoBytes) : 0,
-      }),
-    );
-    await storage.put(keys.renditionKey, upload, {
-      contentType: 'video/mp4',
-      metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(summary) },
-    });
+    // putFile: multipart from the file with one part buffer, so memory stays flat at any size.
+    // A heartbeat every few seconds while it uploads, so a slow link is not taken for a dead worker.
+    const stillUploading = setInterval(() => deps.onProgress?.({ stage: 'upload', percent: 0 }), 5000);
+    try {
+      await storage.putFile(keys.renditionKey, outputs.video, {
+        contentType: 'video/mp4',
+        metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(summary) },
+      });
+    } finally {
+      clearInterval(stillUploading);
+    }
     deps.onProgress?.({ stage: 'upload', percent: 100 });
     return { ...keys, preset: preset.name, fit, reused: false, summary };
   } finally {
@@ -474,26 +473,6 @@ async function download(
     throw err;
   }
   onBytes?.(bytes);
-}
-
-/**
- * The stream, passed through a byte counter that reports every 4 MiB: a long upload keeps
- * heartbeating. A Transform (not a 'data' listener) so no byte flows before storage reads.
- */
-function countBytes(source: Readable, onBytes: (bytes: number) => void): Readable {
-  let bytes = 0;
-  let lastReport = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      if (bytes - lastReport >= 4 * 1024 * 1024) {
-        lastReport = bytes;
-        onBytes(bytes);
-      }
-      done(null, chunk);
-    },
-  });
-  return pipelineCallback(source, counter, () => undefined);
 }
 
 async function sha256File(path: string): Promise<string> {
