@@ -87,17 +87,17 @@ async function dailyPlanStarts(client: Client, env: NodeJS.ProcessEnv, children:
   const dir = mkdtempSync(join(tmpdir(), 'reelcast-bench-'));
   cpSync(join(ROOT, 'templates'), join(dir, 'templates'), { recursive: true });
   const date = DateTime.utc().plus({ days: 60 }).toISODate()!;
+  // Each post at a minute of its own: two campaigns at the same slot time would compete (priority).
   const slotsPer = Math.ceil(children / 100);
-  const slots = Array.from(
-    { length: slotsPer },
-    (_, i) =>
-      `{ id: s${i}, time: '${String(6 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}' }`,
-  ).join(', ');
-  const campaigns = Array.from(
-    { length: 100 },
-    (_, c) =>
-      `  - id: c${c}\n    name: Campaign ${c}\n    when: [{ dates: ['${date}'] }]\n    channels: [x]\n    slots: [${slots}]\n    template: evergreen\n    style: cinematic\n    variables: { product: a pair of white wireless earbuds, action: a runner taps one earbud, scene: a riverside path at sunrise, productName: Pulse Buds, shopUrl: 'https://shop.example.com', tags: [PulseBuds] }\n`,
-  ).join('');
+  const hhmm = (k: number) =>
+    `${String(Math.floor(k / 60)).padStart(2, '0')}:${String(k % 60).padStart(2, '0')}`;
+  const campaigns = Array.from({ length: 100 }, (_, c) => {
+    const slots = Array.from(
+      { length: slotsPer },
+      (_, i) => `{ id: s${i}, time: '${hhmm(c * slotsPer + i)}' }`,
+    ).join(', ');
+    return `  - id: c${c}\n    name: Campaign ${c}\n    when: [{ dates: ['${date}'] }]\n    channels: [x]\n    slots: [${slots}]\n    template: evergreen\n    style: cinematic\n    variables: { product: a pair of white wireless earbuds, action: a runner taps one earbud, scene: a riverside path at sunrise, productName: Pulse Buds, shopUrl: 'https://shop.example.com', tags: [PulseBuds] }\n`;
+  }).join('');
   writeFileSync(
     join(dir, 'bench.yaml'),
     `id: bench\nname: Bench\nzone: UTC\nlocale: en-US\ncampaigns:\n${campaigns}`,
