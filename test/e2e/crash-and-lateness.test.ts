@@ -1,10 +1,11 @@
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
+import { startFakeX, type FakeX } from '../fake-x/server';
 import { readProgress } from '../../cli/post-progress';
 import { postWorkflowId } from '../../workflows/post';
 import {
   connectClient,
   e2eConfig,
   e2eEnv,
+  liveX,
   plannedPosts,
   quick,
   spawnWorker,
@@ -20,14 +21,7 @@ describe('a worker killed mid-generation', () => {
   afterAll(async () => fake?.close());
 
   it('is replaced by a new one; the post completes and is published exactly once', async () => {
-    const env = e2eEnv('crash', {
-      REELCAST_DELIVERY: 'live',
-      X_API_BASE_URL: fake.url,
-      X_APP_KEY: FAKE_X_DEFAULTS.appKey,
-      X_APP_SECRET: FAKE_X_DEFAULTS.appSecret,
-      X_ACCESS_TOKEN: FAKE_X_DEFAULTS.accessToken,
-      X_ACCESS_SECRET: FAKE_X_DEFAULTS.accessSecret,
-    });
+    const env = e2eEnv('crash', liveX(fake.url));
     const config = e2eConfig(env);
     const [planned] = await plannedPosts(config, '2026-11-27');
     // Enough steps that generation is still running when the worker dies.

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCalendarActivities } from '../../activities/calendar/activities';
+import { FAKE_X_DEFAULTS } from '../fake-x/server';
 import type { PostSpec } from '../../activities/calendar/types';
 import { loadConfig, type QueueRole, type ReelcastConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
@@ -21,6 +22,18 @@ export function e2eEnv(name: string, extra: Record<string, string> = {}): Record
     REELCAST_TASK_QUEUE: `e2e-${name}-${process.pid}`,
     REELCAST_SHUTDOWN_GRACE_SECONDS: '2',
     ...extra,
+  };
+}
+
+/** Settings that publish for real, to the fake X API at `url`. */
+export function liveX(url: string): Record<string, string> {
+  return {
+    REELCAST_DELIVERY: 'live',
+    X_API_BASE_URL: url,
+    X_APP_KEY: FAKE_X_DEFAULTS.appKey,
+    X_APP_SECRET: FAKE_X_DEFAULTS.appSecret,
+    X_ACCESS_TOKEN: FAKE_X_DEFAULTS.accessToken,
+    X_ACCESS_SECRET: FAKE_X_DEFAULTS.accessSecret,
   };
 }
 

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openStorage } from '../../activities/storage';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
+import { startFakeX, type FakeX } from '../fake-x/server';
 import {
   connectClient,
   e2eConfig,
   e2eEnv,
+  liveX,
   plannedPosts,
   quick,
   ROOT,
@@ -36,14 +37,7 @@ describe('publishing to X, failures and replay', () => {
 
   beforeAll(async () => {
     fake = await startFakeX();
-    env = e2eEnv('x', {
-      REELCAST_DELIVERY: 'live',
-      X_API_BASE_URL: fake.url,
-      X_APP_KEY: FAKE_X_DEFAULTS.appKey,
-      X_APP_SECRET: FAKE_X_DEFAULTS.appSecret,
-      X_ACCESS_TOKEN: FAKE_X_DEFAULTS.accessToken,
-      X_ACCESS_SECRET: FAKE_X_DEFAULTS.accessSecret,
-    });
+    env = e2eEnv('x', liveX(fake.url));
     worker = await startWorker(e2eConfig(env));
   });
   afterAll(async () => {
