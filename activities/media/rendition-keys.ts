@@ -6,6 +6,7 @@
  * master and options share the rendition.
  */
 import { createHash } from 'node:crypto';
+import { masterName, posterKey, previewKey, renditionKey } from '../storage/keys';
 import type { ChannelPreset, FitMode, FrameRateMode } from './presets';
 
 /** Bump when the encode changes in a way the preset table does not show (filter graph, tags...). */
@@ -44,14 +45,11 @@ export function renditionKeys(identity: RenditionIdentity): RenditionKeys {
     )
     .digest('hex')
     .slice(0, 16);
-  const stem = masterStem(identity.masterKey);
-  const base = `renditions/${stem}/${identity.preset.name}-${identity.fit}-${digest}`;
-  return { renditionKey: `${base}.mp4`, posterKey: `${base}.poster.jpg`, previewKey: `${base}.preview.webp` };
-}
-
-/** `masters/ab12cd.mkv` → `ab12cd`: renditions of one master sit together. */
-function masterStem(masterKey: string): string {
-  const last = masterKey.split('/').pop() ?? masterKey;
-  const stem = last.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '_');
-  return stem || 'master';
+  const master = masterName(identity.masterKey);
+  const name = `${identity.preset.name}-${identity.fit}-${digest}`;
+  return {
+    renditionKey: renditionKey(master, name),
+    posterKey: posterKey(master, name),
+    previewKey: previewKey(master, name),
+  };
 }

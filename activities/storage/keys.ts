@@ -2,9 +2,10 @@
  * Where each kind of object lives in storage (the same keys on local files and in S3).
  *
  *   masters/<hash>.mkv                      the generated clip, as the model made it
- *   renditions/<hash>/<preset>.mp4          one 9:16 encode per channel preset (x, reels, ...)
- *   posters/<hash>/<preset>.jpg             a still frame of that rendition
- *   previews/<hash>.mp4                     small low-bitrate clip a person opens to review
+ *   renditions/<hash>/<name>.mp4            one 9:16 encode of that master; <name> is
+ *                                           <preset>-<fit>-<options digest>, e.g. reels-blur-1a2b…
+ *   renditions/<hash>/<name>.poster.jpg     a still frame of that rendition
+ *   renditions/<hash>/<name>.preview.webp   a short animated preview a person opens to review
  *   ledger/<postId>/<channel>.json          publish ledger: claimed, then published with the remote id
  *   ledger/<postId>/<channel>.failure.json  the last terminal publish failure, for failures/replay
  *   outbox/<postId>/<channel>/…             what the outbox channel "published"
@@ -22,8 +23,6 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 export const PREFIXES = {
   masters: 'masters/',
   renditions: 'renditions/',
-  posters: 'posters/',
-  previews: 'previews/',
   ledger: 'ledger/',
   outbox: 'outbox/',
 } as const;
@@ -32,16 +31,34 @@ export function masterKey(hash: string): string {
   return `${PREFIXES.masters}${checkHash(hash)}.mkv`;
 }
 
-export function renditionKey(hash: string, preset: string): string {
-  return `${PREFIXES.renditions}${checkHash(hash)}/${checkName(preset, 'preset')}.mp4`;
+/**
+ * A rendition of a master; `master` is the master's name (its hash, see masterName) and `name`
+ * says what the rendition is (preset, fit, options digest).
+ */
+export function renditionKey(master: string, name: string): string {
+  return `${renditionDir(master)}/${checkName(name, 'rendition name')}.mp4`;
 }
 
-export function posterKey(hash: string, preset: string): string {
-  return `${PREFIXES.posters}${checkHash(hash)}/${checkName(preset, 'preset')}.jpg`;
+/** The poster frame beside a rendition. */
+export function posterKey(master: string, name: string): string {
+  return `${renditionDir(master)}/${checkName(name, 'rendition name')}.poster.jpg`;
 }
 
-export function previewKey(hash: string): string {
-  return `${PREFIXES.previews}${checkHash(hash)}.mp4`;
+/** The animated preview beside a rendition. */
+export function previewKey(master: string, name: string): string {
+  return `${renditionDir(master)}/${checkName(name, 'rendition name')}.preview.webp`;
+}
+
+/** `masters/<hash>.mkv` → `<hash>`: a master's renditions sit together under its name. */
+export function masterName(masterKey: string): string {
+  const last = masterKey.split('/').pop() ?? masterKey;
+  return last.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '_') || 'master';
+}
+
+function renditionDir(master: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(master))
+    throw new InvalidKeyError(`${master} (a master name: letters, digits, _ and -)`);
+  return `${PREFIXES.renditions}${master}`;
 }
 
 export function ledgerKey(postId: string, channel: string): string {

@@ -15,9 +15,9 @@ const hash = '3f2a9c0d1e4b5a6f7788990011223344';
 describe('storage key layout', () => {
   it.each([
     [masterKey(hash), `masters/${hash}.mkv`],
-    [renditionKey(hash, 'x'), `renditions/${hash}/x.mp4`],
-    [posterKey(hash, 'reels'), `posters/${hash}/reels.jpg`],
-    [previewKey(hash), `previews/${hash}.mp4`],
+    [renditionKey(hash, 'x-blur-0a1b2c3d4e5f6a7b'), `renditions/${hash}/x-blur-0a1b2c3d4e5f6a7b.mp4`],
+    [posterKey(hash, 'reels-crop-0a1b'), `renditions/${hash}/reels-crop-0a1b.poster.jpg`],
+    [previewKey(hash, 'reels-crop-0a1b'), `renditions/${hash}/reels-crop-0a1b.preview.webp`],
     [ledgerKey('spring/2026-03-01/morning', 'x'), 'ledger/spring/2026-03-01/morning/x.json'],
     [ledgerFailureKey('spring/2026-03-01/morning', 'x'), 'ledger/spring/2026-03-01/morning/x.failure.json'],
   ])('%s', (key, expected) => {
@@ -47,7 +47,7 @@ describe('storage key layout', () => {
 
   it('refuses names that would escape the layout or collide', () => {
     expect(() => renditionKey('../etc', 'x')).toThrow(InvalidKeyError);
-    expect(() => renditionKey(hash, 'X/../y')).toThrow(/preset/);
+    expect(() => renditionKey(hash, 'X/../y')).toThrow(/rendition name/);
     expect(() => ledgerKey('../../other', 'x')).toThrow(InvalidKeyError);
     expect(() => ledgerKey('spring/2026-03-01/morning', 'x.json')).toThrow(/channel/);
   });
