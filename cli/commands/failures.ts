@@ -8,7 +8,7 @@ import { replayPost } from '../../workflows/replay-post';
 import type { Channel } from '../../activities/calendar/types';
 import { connectClient } from '../../worker/connection';
 import { closeSignal, postWorkflowId, replayUpdate } from '../../workflows/post';
-import { commandConfig, say } from '../context';
+import { commandConfig, say, withClient } from '../context';
 
 function age(since: Date | undefined): string {
   if (!since) return '-';
@@ -69,8 +69,7 @@ export function register(program: Command): void {
     .option('--campaign <id>', 'only this campaign')
     .option('--json', 'machine-readable output')
     .action(async (opts: { campaign?: string; json?: boolean }) => {
-      const client = await connectClient(commandConfig());
-      try {
+      await withClient(async (client) => {
         const filters = [
           `WorkflowType = 'post'`,
           `ExecutionStatus = 'Running'`,
@@ -96,9 +95,7 @@ export function register(program: Command): void {
             `${r.postId.padEnd(44)} ${r.channel.padEnd(8)} ${r.age.padStart(7)}  ${r.reason}\n`,
           );
         if (rows.length > 0) say('Replay one with `reelcast replay <postId> [--channel <channel>]`.');
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 
   program
@@ -140,12 +137,9 @@ export function register(program: Command): void {
     .requiredOption('--reason <text>', 'why it will not be replayed')
     .description('give up on a post awaiting replay')
     .action(async (postId: string, opts: { reason: string }) => {
-      const client = await connectClient(commandConfig());
-      try {
+      await withClient(async (client) => {
         await client.workflow.getHandle(postWorkflowId(postId)).signal(closeSignal, { reason: opts.reason });
         say(`closed ${postId}`);
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }

@@ -8,10 +8,9 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { loadWorkspace } from '../../activities/calendar/workspace';
 import type { ReelcastConfig } from '../../config';
-import { connectClient } from '../../worker/connection';
 import { dailyPlan } from '../../workflows/daily-plan';
 
-import { commandConfig, say } from '../context';
+import { commandConfig, say, withClient } from '../context';
 import { checkDate } from './run';
 
 export const SCHEDULE_PREFIX = 'reelcast-daily/';
@@ -72,15 +71,6 @@ function scheduleOptions(s: CalendarSchedule, taskQueue: string): ScheduleOption
     // A server down for a while still plans the days it missed (their late posts skip themselves).
     policies: { catchupWindow: '1 day', overlap: ScheduleOverlapPolicy.BUFFER_ONE },
   };
-}
-
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(commandConfig());
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
 }
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectClient } from '../../worker/connection';
 import { approveSignal, postWorkflowId, rejectSignal } from '../../workflows/post';
-import { commandConfig, say } from '../context';
+import { commandConfig, say, withClient } from '../context';
 import { progressLine, readProgress } from '../post-progress';
 import { checkDate } from './run';
 
@@ -51,15 +51,12 @@ export function register(program: Command): void {
     .argument('<postId>', 'e.g. spring-festival/2027-02-06/0900')
     .description('approve a post that waits for approval')
     .action(async (postId: string) => {
-      const client = await connectClient(commandConfig());
-      try {
+      await withClient(async (client) => {
         await client.workflow
           .getHandle(postWorkflowId(postId))
           .signal(approveSignal, { by: process.env.USER });
         say(`approved ${postId}`);
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 
   program
@@ -68,14 +65,11 @@ export function register(program: Command): void {
     .requiredOption('--reason <text>', 'why (shown in status and failures)')
     .description('reject a post that waits for approval: it is skipped')
     .action(async (postId: string, opts: { reason: string }) => {
-      const client = await connectClient(commandConfig());
-      try {
+      await withClient(async (client) => {
         await client.workflow
           .getHandle(postWorkflowId(postId))
           .signal(rejectSignal, { by: process.env.USER, reason: opts.reason });
         say(`rejected ${postId}`);
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }
