@@ -37,6 +37,20 @@ export function dateOf(day: number): string {
   return date;
 }
 
+/** "HH:MM:00.000Z" for each minute of a day: most instants the plan writes fall on a minute. */
+const MINUTE_TIMES = Array.from(
+  { length: 1440 },
+  (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00.000Z`,
+);
+
+/** `Date#toISOString`, several times faster for whole minutes (a year's plan writes 200,000). */
+export function isoOf(ms: number): string {
+  const day = Math.floor(ms / MS_PER_DAY);
+  const inDay = ms - day * MS_PER_DAY;
+  if (inDay % 60_000 !== 0 || day < 0) return new Date(ms).toISOString();
+  return `${dateOf(day)}T${MINUTE_TIMES[inDay / 60_000]}`;
+}
+
 export function weekdayOf(day: number): Weekday {
   // 1970-01-01 was a Thursday (index 3 with Monday = 0).
   return WEEKDAYS[(((day + 3) % 7) + 7) % 7];

@@ -22,32 +22,63 @@ export function zoneOf(name: string): IANAZone {
   return zone;
 }
 
-/** Per zone and date: the offset when it is the same all around that day (no transition). */
-const steadyOffsets = new Map<string, number | null>();
+/**
+ * Per zone, then date: the date's midnight as if UTC, and the zone's offset when it is the same
+ * all around that day (no transition), else null.
+ */
+const days = new Map<string, Map<string, { midnight: number; steady: number | null }>>();
+
+/** Per zone: its offset at 00:00 UTC of a day number. Neighbouring dates share the samples. */
+const midnightOffsets = new Map<string, Map<number, number>>();
+
+function offsetAtMidnight(zoneName: string, day: number): number {
+  let byDay = midnightOffsets.get(zoneName);
+  if (!byDay) {
+    byDay = new Map();
+    midnightOffsets.set(zoneName, byDay);
+  }
+  let offset = byDay.get(day);
+  if (offset === undefined) {
+    offset = zoneOf(zoneName).offset(day * 86_400_000);
+    if (byDay.size > 100_000) byDay.clear();
+    byDay.set(day, offset);
+  }
+  return offset;
+}
 
 export function localToInstant(date: string, hour: number, minute: number, zoneName: string): LocalInstant {
-  const zone = zoneOf(zoneName);
-  const midnight = Date.UTC(
-    Number(date.slice(0, 4)),
-    Number(date.slice(5, 7)) - 1,
-    Number(date.slice(8, 10)),
-  );
-  const wall = midnight + (hour * 60 + minute) * 60_000;
   // Looking up an offset is slow (Intl); most days have no transition, so one look per day
-  // and zone answers every time of that day.
-  const key = `${zoneName}|${date}`;
-  let steady = steadyOffsets.get(key);
-  if (steady === undefined) {
-    const before = zone.offset(midnight - 2 * 86_400_000);
-    const after = zone.offset(midnight + 3 * 86_400_000);
-    steady = before === after && zone.offset(midnight + 12 * 3_600_000) === before ? before : null;
-    if (steadyOffsets.size > 100_000) steadyOffsets.clear();
-    steadyOffsets.set(key, steady);
+  // and zone answers every time of that day. Maps within maps: no key string to build per call.
+  let byDate = days.get(zoneName);
+  if (!byDate) {
+    byDate = new Map();
+    days.set(zoneName, byDate);
   }
+  let known = byDate.get(date);
+  if (known === undefined) {
+    const midnight = Date.UTC(
+      Number(date.slice(0, 4)),
+      Number(date.slice(5, 7)) - 1,
+      Number(date.slice(8, 10)),
+    );
+    // Steady when the offset is the same at every UTC midnight from two days before to three
+    // after (a zone never changes offset twice within a day).
+    const day = midnight / 86_400_000;
+    const first = offsetAtMidnight(zoneName, day - 2);
+    let steady: number | null = first;
+    for (let d = day - 1; d <= day + 3 && steady !== null; d++)
+      if (offsetAtMidnight(zoneName, d) !== first) steady = null;
+    known = { midnight, steady };
+    if (byDate.size > 100_000) byDate.clear();
+    byDate.set(date, known);
+  }
+  const { midnight, steady } = known;
+  const wall = midnight + (hour * 60 + minute) * 60_000;
   if (steady !== null)
     return { kind: 'ok', utcMs: wall - steady * 60_000, ambiguous: false, offsetMinutes: steady };
 
   // A zone changes offset at most once in a day either side, so these two cover every case.
+  const zone = zoneOf(zoneName);
   const offsets = new Set([zone.offset(wall - 86_400_000), zone.offset(wall + 86_400_000)]);
   const valid: Array<{ utc: number; offset: number }> = [];
   for (const offset of offsets) {

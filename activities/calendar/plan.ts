@@ -1,7 +1,7 @@
 import { campaignPosition, type Calendar, type Campaign, type Slot } from './calendar';
 import { captionLimitOf, fitsX, withDisclosure, xWeightedLength } from './captions';
 import { BlockedTerms } from './compliance';
-import { dayNumber, weekdayOf } from './days';
+import { dayNumber, isoOf, weekdayOf } from './days';
 import {
   BlockedTermError,
   CalendarError,
@@ -73,7 +73,7 @@ export function planPosts(input: PlanInput): Plan {
   const from = dayNumber(input.from);
   const to = dayNumber(input.to);
   const problems = new ProblemList();
-  const posts: PostSpec[] = [];
+  const planned: Array<{ publishMs: number; post: PostSpec }> = [];
   const overlaps: OverlapNotice[] = [];
   if (Number.isNaN(from) || Number.isNaN(to) || from > to) {
     throw new RangeError(`plan range ${input.from} … ${input.to} is not two dates YYYY-MM-DD in order`);
@@ -109,7 +109,10 @@ export function planPosts(input: PlanInput): Plan {
     for (const c of kept) {
       if (failed.has(c.campaign.id)) continue;
       try {
-        posts.push(buildPost(calendar, c, input.templates, blocked, problems, renders));
+        planned.push({
+          publishMs: c.instant.utcMs,
+          post: buildPost(calendar, c, input.templates, blocked, problems, renders),
+        });
       } catch (err) {
         if (!(err instanceof CalendarError)) throw err;
         // The same template fails the same way on every day: report once, skip the rest.
@@ -118,10 +121,9 @@ export function planPosts(input: PlanInput): Plan {
       }
     }
   }
-  posts.sort((a, b) =>
-    a.publishAt < b.publishAt ? -1 : a.publishAt > b.publishAt ? 1 : a.postId < b.postId ? -1 : 1,
-  );
-  return { posts, overlaps, problems: problems.list() };
+  // By the instant as a number: comparing 100,000 ISO strings costs more than planning them.
+  planned.sort((a, b) => a.publishMs - b.publishMs || (a.post.postId < b.post.postId ? -1 : 1));
+  return { posts: planned.map((p) => p.post), overlaps, problems: problems.list() };
 }
 
 function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: ProblemList): boolean {
@@ -206,9 +208,10 @@ function resolveOverlaps(
   overlaps: OverlapNotice[],
   problems: ProblemList,
 ): Candidate[] {
-  const bySlot = new Map<string, Candidate[]>();
+  // Keyed by the minute (day number and wall time) as a number: cheaper than a string each.
+  const bySlot = new Map<number, Candidate[]>();
   for (const c of candidates) {
-    const key = `${c.day.date}|${c.slot.time}`;
+    const key = c.day.day * 1440 + c.slot.hour * 60 + c.slot.minute;
     const group = bySlot.get(key);
     if (group) group.push(c);
     else bySlot.set(key, [c]);
@@ -395,7 +398,7 @@ function buildPost(
       );
   }
 
-  const publishAt = new Date(publishMs).toISOString();
+  const publishAt = isoOf(publishMs);
   return {
     postId,
     calendar: calendar.id,
@@ -423,7 +426,7 @@ function buildPost(
     approval: {
       required: campaign.approval.required,
       deadlineMinutesBefore: campaign.approval.deadlineMinutesBefore,
-      deadlineAt: new Date(publishMs - campaign.approval.deadlineMinutesBefore * 60_000).toISOString(),
+      deadlineAt: isoOf(publishMs - campaign.approval.deadlineMinutesBefore * 60_000),
       onDeadline: campaign.approval.onDeadline,
     },
     latenessMinutes: campaign.latenessMinutes,

@@ -3,9 +3,12 @@ export function postIdOf(campaign: string, date: string, slot: string): string {
   return `${campaign}/${date}/${slot}`;
 }
 
-/** FNV-1a, 32 bits: small, fast, stable across Node versions and machines. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
+/**
+ * FNV-1a, 32 bits: small, fast, stable across Node versions and machines. `from` continues a
+ * hash: hash32(b, hash32(a)) === hash32(a + b).
+ */
+export function hash32(text: string, from = 0x811c9dc5): number {
+  let h = from;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);

@@ -6,30 +6,28 @@ import type { PostData } from './templates';
 
 /**
  * The helpers templates may use: dates in the calendar's zone and language, the holiday, days
- * until a date, a variant picked by post id (never random), hashtags. `cache` keeps formatted
- * dates: a year's plan formats the same few hundred dates over and over.
+ * until a date, a variant picked by post id (never random), hashtags. Returns the helpers, for
+ * the compiled templates (template-compiler.ts) to call the same functions.
  */
-export function registerHelpers(env: typeof Handlebars, cache: Map<string, string>): void {
+export function registerHelpers(env: typeof Handlebars): Record<string, (...args: unknown[]) => unknown> {
   const postOf = (options: Handlebars.HelperOptions): PostData => (options.data as { post: PostData }).post;
+  const formatted = new FormatCache();
 
   /** {{formatDate "DDD"}} the post's date (and time); {{formatDate someDate "d LLL"}} another date. */
   env.registerHelper('formatDate', function (...args: unknown[]) {
     const options = args.pop() as Handlebars.HelperOptions;
     const post = postOf(options);
     const [a, b] = args as string[];
-    const date = b === undefined ? post.date : a;
-    const format = b === undefined ? (a ?? 'DDD') : b;
-    const key = `${post.zone}|${post.locale}|${date}|${showsTime(format) ? post.localTime : ''}|${format}`;
-    let out = cache.get(key);
-    if (out === undefined) {
-      const time = date === post.date ? post.localTime : '12:00';
+    const date = b === undefined ? post.date : String(a);
+    const format = String(b === undefined ? (a ?? 'DDD') : b);
+    // Another date than the post's is shown at noon (its time of day is not the slot's).
+    const time = date === post.date ? post.localTime : '12:00';
+    const at = showsTime(format) ? `${date}T${time}` : date;
+    return formatted.get(post.zone, post.locale, format, at, () => {
       const dt = DateTime.fromISO(`${date}T${time}`, { zone: post.zone, locale: post.locale });
       if (!dt.isValid) throw new Error(`formatDate: "${date}" is not a date (YYYY-MM-DD)`);
-      out = dt.toFormat(format);
-      if (cache.size > 50_000) cache.clear();
-      cache.set(key, out);
-    }
-    return out;
+      return dt.toFormat(format);
+    });
   });
 
   /** {{daysUntil holidayDate}}: whole days from the post's date (negative once past). */
@@ -52,17 +50,29 @@ export function registerHelpers(env: typeof Handlebars, cache: Map<string, strin
   /** {{variant "a" "b" "c"}}: one of the options, the same every time for the same post. */
   env.registerHelper('variant', function (...args: unknown[]) {
     const options = args.pop() as Handlebars.HelperOptions;
-    const choices = args.flat().map(String);
+    const choices = args.some(Array.isArray) ? args.flat() : args;
     if (choices.length === 0) return '';
-    return choices[hash32(`${postOf(options).postId}\u0000${choices.join('\u0001')}`) % choices.length];
+    // The hash of `${postId}\0${choices joined by \1}`, without building that string.
+    let h = hash32('\u0000', hash32(postOf(options).postId));
+    for (let i = 0; i < choices.length; i++) {
+      if (i > 0) h = hash32('\u0001', h);
+      h = hash32(String(choices[i]), h);
+    }
+    return String(choices[h % choices.length]);
   });
 
   /** {{hashtags tags}} or {{hashtags "Black Friday" "deals"}} → "#BlackFriday #deals". */
   const tagCache = new Map<string, string>();
+  const listCache = new WeakMap<unknown[], { items: unknown[]; out: string }>();
   env.registerHelper('hashtags', function (...args: unknown[]) {
     args.pop();
-    const key = JSON.stringify(args);
-    const hit = tagCache.get(key);
+    // One list from the campaign's variables, the same every post: known by identity.
+    const list = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : undefined;
+    const known = list && listCache.get(list);
+    if (known && known.items.length === list.length && known.items.every((t, i) => t === list[i]))
+      return known.out;
+    const key = list ? undefined : JSON.stringify(args);
+    const hit = key === undefined ? undefined : tagCache.get(key);
     if (hit !== undefined) return hit;
     const tags = args
       .flat()
@@ -70,10 +80,16 @@ export function registerHelpers(env: typeof Handlebars, cache: Map<string, strin
       .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, ''))
       .filter(Boolean);
     const out = [...new Set(tags)].map((t) => `#${t}`).join(' ');
-    if (tagCache.size > 10_000) tagCache.clear();
-    tagCache.set(key, out);
+    if (list) listCache.set(list, { items: [...list], out });
+    else {
+      if (tagCache.size > 10_000) tagCache.clear();
+      tagCache.set(key!, out);
+    }
     return out;
   });
+
+  const ours = ['formatDate', 'daysUntil', 'holidayName', 'variant', 'hashtags'];
+  return Object.fromEntries(ours.map((name) => [name, env.helpers[name] as (...args: unknown[]) => unknown]));
 }
 
 /** Whether a luxon format shows the time of day (or zone), outside 'quoted' literal text. */
@@ -87,3 +103,35 @@ function showsTime(format: string): boolean {
 }
 
 const timeFormats = new Map<string, boolean>();
+
+/**
+ * Formatted dates by zone, locale, format and date (and time): a year's plan formats the same
+ * few hundred dates over and over. Maps within maps, so a hit builds no key string.
+ */
+class FormatCache {
+  readonly #zones = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+  #size = 0;
+
+  get(zone: string, locale: string, format: string, at: string, make: () => string): string {
+    const byLocale = this.#zones.get(zone) ?? this.#add(this.#zones, zone);
+    const byFormat = byLocale.get(locale) ?? this.#add(byLocale, locale);
+    const byDate = byFormat.get(format) ?? this.#add(byFormat, format);
+    let out = byDate.get(at);
+    if (out === undefined) {
+      out = make();
+      if (++this.#size > 50_000) {
+        this.#zones.clear();
+        this.#size = 0;
+        return out;
+      }
+      byDate.set(at, out);
+    }
+    return out;
+  }
+
+  #add<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+    const inner = new Map<string, V>();
+    map.set(key, inner);
+    return inner;
+  }
+}

@@ -11,6 +11,13 @@ import {
 } from './errors';
 import type { HolidaySet } from './holidays';
 import { displayPath } from './source';
+import {
+  compileTemplate,
+  EMPTY,
+  NotCompiled,
+  type CompiledTemplate,
+  type CompileEnv,
+} from './template-compiler';
 import { registerHelpers } from './template-helpers';
 import type { Channel } from './types';
 
@@ -45,6 +52,8 @@ export interface TemplateFile {
   source: string;
   ast?: hbs.AST.Program;
   render?: HandlebarsTemplateDelegate;
+  /** The same template as plain closures; null where it uses what only Handlebars renders. */
+  compiled?: CompiledTemplate | null;
 }
 
 export class TemplateSet {
@@ -53,12 +62,20 @@ export class TemplateSet {
   readonly #templates = new Set<string>();
   readonly #styles = new Map<string, TemplateFile>();
   readonly #partials = new Map<string, TemplateFile>();
-  readonly #formatCache = new Map<string, string>();
   readonly #dependencies = new Map<string, { post: boolean; channel: boolean }>();
   readonly #styleObjects = new Map<string, { style: HandlebarsTemplateDelegate | (() => string) }>();
+  readonly #compileEnv: CompileEnv;
 
   private constructor(readonly dir: string) {
-    registerHelpers(this.#env, this.#formatCache);
+    const helpers = registerHelpers(this.#env);
+    this.#compileEnv = {
+      helpers,
+      isHelper: (name) => Object.prototype.hasOwnProperty.call(this.#env.helpers, name),
+      partial: (name) => {
+        const tf = this.#styles.get(name) ?? this.#partials.get(name);
+        return tf && (this.#compiled(tf) ?? undefined);
+      },
+    };
   }
 
   /** Reads every template file; syntax errors come back as problems (all of them). */
@@ -158,6 +175,17 @@ export class TemplateSet {
         `${tf.file} does not parse; see the error above`,
       );
     }
+    const compiled = this.#compiled(tf);
+    if (compiled) {
+      try {
+        return compiled(context, {
+          frame: { root: context, post },
+          style: this.#compiledStyle(style),
+        }).trim();
+      } catch {
+        // Something only Handlebars knows (or an error): Handlebars renders it and words the error.
+      }
+    }
     try {
       return this.#compile(tf)(context, { data: { post }, partials: this.#stylePartials(style) }).trim();
     } catch (err) {
@@ -168,6 +196,21 @@ export class TemplateSet {
         context,
       );
     }
+  }
+
+  #compiled(tf: TemplateFile): CompiledTemplate | null {
+    if (tf.compiled === undefined) {
+      tf.compiled = null; // a partial that includes itself must not recurse while compiling
+      tf.compiled = (tf.ast && compileTemplate(tf.ast, this.#compileEnv)) ?? null;
+    }
+    return tf.compiled;
+  }
+
+  /** `{{> style}}` in compiled templates; a style that did not compile sends the render to Handlebars. */
+  #compiledStyle(style: string | undefined): CompiledTemplate {
+    const styleFile = style ? this.#styles.get(style) : undefined;
+    if (!styleFile) return EMPTY;
+    return this.#compiled(styleFile) ?? notCompiledStyle;
   }
 
   /** `{{> style}}` for a campaign's style: one object per style, not one per render. */
@@ -392,6 +435,10 @@ export class TemplateSet {
 }
 
 const emptyPartial = (): string => '';
+
+const notCompiledStyle: CompiledTemplate = () => {
+  throw new NotCompiled('the style partial');
+};
 
 function firstLine(err: Error): string {
   return err.message.split('\n')[0];

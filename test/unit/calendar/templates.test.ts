@@ -42,6 +42,21 @@ describe('template helpers', () => {
     ]);
   });
 
+  test('formatDate of another date shows noon, and the post on that date still shows its slot time', () => {
+    const campaign = campaignYaml('promo', '      - dates: [2027-02-03, 2027-02-10]').replace(
+      'time: "12:00"',
+      'time: "09:30"',
+    );
+    const fx = makeFixture(
+      { 'test.yaml': calendarYaml(campaign) },
+      { 'promo/caption.hbs': 'launch {{formatDate "2027-02-10" "HH:mm"}}, now {{formatDate "HH:mm"}}' },
+    );
+    expect(captionsOf(fx.plan('2027-01-01', '2027-12-31'))).toEqual([
+      'launch 12:00, now 09:30',
+      'launch 09:30, now 09:30',
+    ]);
+  });
+
   test('formatDate with a time shows the slot time in the calendar zone', () => {
     expect(
       captionsOf(planWith('{{formatDate "HH:mm ZZZZ"}}', { zone: 'Europe/Berlin', locale: 'de-DE' }))[0],
