@@ -6,8 +6,9 @@
  *   npx tsc -p tsconfig.json --outDir dist/bench && node dist/bench/bench/plan.bench.js
  *
  * Baseline, measured in the same run: rendering the same number of templates with bare
- * Handlebars (no calendar rules, time zones, overlaps, lint or caption checks). The ratio says
- * what the plan costs on top of the text it has to produce anyway. Prints; never asserts.
+ * Handlebars (no calendar rules, time zones, overlaps, lint or caption checks), as the plan did
+ * before templates were compiled to closures. The ratio says what the whole plan costs against
+ * producing its text the plain way. Prints; never asserts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -134,11 +135,14 @@ function main(): void {
   );
   const ws = load.value;
   const runs: Array<{ ms: number; cpuMs: number }> = [];
+  let first = { ms: 0, cpuMs: 0 };
   let posts = 0;
   let problems = 0;
-  for (let run = 0; run < 4; run++) {
+  for (let run = 0; run < 6; run++) {
     const r = time(() => planWorkspace(ws, FROM, TO));
-    if (run > 0) runs.push(r); // the first run warms the JIT and the holiday/zone caches
+    // The first run is what one `reelcast preview` pays: the JIT and the zone caches are cold.
+    if (run === 0) first = r;
+    else runs.push(r);
     posts = r.value.posts.length;
     problems = r.value.problems.filter((p) => p.severity === 'error').length;
   }
@@ -157,11 +161,12 @@ function main(): void {
     `plan ${FROM}..${TO}: ${CAMPAIGNS} campaigns x ${SLOTS} slots x ${CHANNELS.length} channels in ${ZONES.length} zones`,
     `  machine: ${cpus().length} cores, load average ${load1.toFixed(1)} (wall times stretch with load; CPU times less)`,
     `  posts planned:             ${posts} (${problems} errors)`,
-    `  load (YAML+schema+tmpl):   ${load.ms.toFixed(0)} ms wall, ${load.cpuMs.toFixed(0)} ms CPU`,
-    `  plan, median of 3:         ${plan.ms.toFixed(0)} ms wall, ${plan.cpuMs.toFixed(0)} ms CPU (${((plan.cpuMs * 1000) / posts).toFixed(1)} us CPU/post); wall runs ${runs.map((r) => r.ms.toFixed(0)).join(', ')}`,
-    `  baseline, bare render:     ${baseline.ms.toFixed(0)} ms wall, ${baseline.cpuMs.toFixed(0)} ms CPU (${posts} x 5 templates, no calendar logic)`,
+    `  load (YAML+schema+tmpl):   ${load.ms.toFixed(0)} ms wall, ${load.cpuMs.toFixed(0)} ms CPU (once per command; not the plan)`,
+    `  plan, first run (cold):    ${first.ms.toFixed(0)} ms wall, ${first.cpuMs.toFixed(0)} ms CPU`,
+    `  plan, median of ${runs.length} (warm):  ${plan.ms.toFixed(0)} ms wall, ${plan.cpuMs.toFixed(0)} ms CPU (${((plan.cpuMs * 1000) / posts).toFixed(1)} us CPU/post); wall runs ${runs.map((r) => r.ms.toFixed(0)).join(', ')}`,
+    `  baseline, bare render:     ${baseline.ms.toFixed(0)} ms wall, ${baseline.cpuMs.toFixed(0)} ms CPU (${posts} x 5 templates with Handlebars, no calendar logic)`,
     `  ratio plan / baseline:     ${(plan.cpuMs / baseline.cpuMs).toFixed(2)}x CPU, ${(plan.ms / baseline.ms).toFixed(2)}x wall`,
-    `  target load + plan < 1 s:  ${load.ms + plan.ms < 1000 ? 'met' : 'not met'} (${(load.ms + plan.ms).toFixed(0)} ms wall, ${(load.cpuMs + plan.cpuMs).toFixed(0)} ms CPU)`,
+    `  target plan < 1 s:         warm ${plan.ms < 1000 ? 'met' : 'not met'} (${plan.ms.toFixed(0)} ms), cold ${first.ms < 1000 ? 'met' : 'not met'} (${first.ms.toFixed(0)} ms); with loading ${(load.ms + first.ms).toFixed(0)} ms`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   rmSync(dirs.root, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import {
   UnknownVariableError,
   type Position,
 } from './errors';
-import { localToInstant, type LocalInstant } from './local-time';
+import { localToInstant } from './local-time';
 import { postIdOf, seedOf } from './post-id';
 import { lintPrompt } from './prompt-lint';
 import { positionOf } from './source';
@@ -60,7 +60,8 @@ interface Candidate {
   campaign: Campaign;
   day: CampaignDay;
   slot: Slot;
-  instant: Extract<LocalInstant, { kind: 'ok' }>;
+  /** The publish instant, ms since 1970 UTC. */
+  publishMs: number;
   channels: Channel[];
 }
 
@@ -73,7 +74,9 @@ export function planPosts(input: PlanInput): Plan {
   const from = dayNumber(input.from);
   const to = dayNumber(input.to);
   const problems = new ProblemList();
-  const planned: Array<{ publishMs: number; post: PostSpec }> = [];
+  // Posts and their instants side by side: 100,000 small pair objects would cost more.
+  const planned: PostSpec[] = [];
+  const plannedMs: number[] = [];
   const overlaps: OverlapNotice[] = [];
   if (Number.isNaN(from) || Number.isNaN(to) || from > to) {
     throw new RangeError(`plan range ${input.from} … ${input.to} is not two dates YYYY-MM-DD in order`);
@@ -99,20 +102,23 @@ export function planPosts(input: PlanInput): Plan {
             );
             continue;
           }
-          candidates.push({ campaign, day, slot, instant, channels: slot.channels });
+          candidates.push({ campaign, day, slot, publishMs: instant.utcMs, channels: slot.channels });
         }
       }
     }
     const kept = resolveOverlaps(calendar, candidates, overlaps, problems);
     const failed = new Set<string>();
-    const renders: RenderCache = { perCampaign: new Map(), parts: new Map() };
+    const renderers = new Map<Campaign, CampaignRenderer>();
     for (const c of kept) {
       if (failed.has(c.campaign.id)) continue;
+      let renderer = renderers.get(c.campaign);
+      if (!renderer) {
+        renderer = new CampaignRenderer(calendar, c.campaign, input.templates, blocked);
+        renderers.set(c.campaign, renderer);
+      }
       try {
-        planned.push({
-          publishMs: c.instant.utcMs,
-          post: buildPost(calendar, c, input.templates, blocked, problems, renders),
-        });
+        planned.push(buildPost(calendar, c, renderer, problems));
+        plannedMs.push(c.publishMs);
       } catch (err) {
         if (!(err instanceof CalendarError)) throw err;
         // The same template fails the same way on every day: report once, skip the rest.
@@ -121,10 +127,46 @@ export function planPosts(input: PlanInput): Plan {
       }
     }
   }
-  // By the instant as a number: comparing 100,000 ISO strings costs more than planning them.
-  planned.sort((a, b) => a.publishMs - b.publishMs || (a.post.postId < b.post.postId ? -1 : 1));
-  return { posts: planned.map((p) => p.post), overlaps, problems: problems.list() };
+  return { posts: inPublishOrder(planned, plannedMs), overlaps, problems: problems.list() };
 }
+
+/**
+ * Posts by publish instant, then post id. Sorting 100,000 posts with a comparator costs more
+ * than planning them, so each instant (whole minutes since 1970) and the post's index are packed
+ * into one number and the numbers sorted natively; posts at the same minute then go by post id.
+ */
+function inPublishOrder(planned: PostSpec[], publishMs: number[]): PostSpec[] {
+  const n = planned.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const minute = publishMs[i] / 60_000;
+    // Seconds in an instant (no slot has them) or a year past 2097: sort the slow way.
+    if (!Number.isInteger(minute) || minute < 0 || minute >= PACK || n >= PACK) {
+      return planned
+        .map((post, k) => ({ post, ms: publishMs[k] }))
+        .sort((a, b) => a.ms - b.ms || (a.post.postId < b.post.postId ? -1 : 1))
+        .map((p) => p.post);
+    }
+    keys[i] = minute * PACK + i;
+  }
+  keys.sort();
+  const posts: PostSpec[] = new Array<PostSpec>(n);
+  for (let i = 0; i < n;) {
+    const minute = Math.floor(keys[i] / PACK);
+    let end = i + 1;
+    while (end < n && Math.floor(keys[end] / PACK) === minute) end++;
+    for (let k = i; k < end; k++) posts[k] = planned[keys[k] - minute * PACK];
+    if (end - i > 1) {
+      const same = posts.slice(i, end).sort((a, b) => (a.postId < b.postId ? -1 : 1));
+      for (let k = i; k < end; k++) posts[k] = same[k - i];
+    }
+    i = end;
+  }
+  return posts;
+}
+
+/** 2^26: minutes until 2097, and posts per plan; packed together they stay exact in a double. */
+const PACK = 67_108_864;
 
 function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: ProblemList): boolean {
   let ok = true;
@@ -208,16 +250,18 @@ function resolveOverlaps(
   overlaps: OverlapNotice[],
   problems: ProblemList,
 ): Candidate[] {
-  // Keyed by the minute (day number and wall time) as a number: cheaper than a string each.
-  const bySlot = new Map<number, Candidate[]>();
+  // Keyed by the minute (day number and wall time) as a number: cheaper than a string each. Most
+  // slots have one candidate: it stands alone until a second one comes.
+  const bySlot = new Map<number, Candidate | Candidate[]>();
   for (const c of candidates) {
     const key = c.day.day * 1440 + c.slot.hour * 60 + c.slot.minute;
     const group = bySlot.get(key);
-    if (group) group.push(c);
-    else bySlot.set(key, [c]);
+    if (group === undefined) bySlot.set(key, c);
+    else if (Array.isArray(group)) group.push(c);
+    else bySlot.set(key, [group, c]);
   }
   for (const group of bySlot.values()) {
-    if (group.length < 2 || new Set(group.map((g) => g.campaign.id)).size < 2) continue;
+    if (!Array.isArray(group) || new Set(group.map((g) => g.campaign.id)).size < 2) continue;
     group.sort(
       (a, b) =>
         b.campaign.priority - a.campaign.priority ||
@@ -258,17 +302,6 @@ function resolveOverlaps(
   return candidates.filter((c) => c.channels.length > 0);
 }
 
-/**
- * Rendered text, kept by what it depends on (see TemplateSet.dependsOn): a prompt that uses only
- * the campaign's variables renders once per campaign, a caption that ignores the channel once per
- * post for all its channels. Blocked terms are checked when a text is first rendered.
- */
-interface RenderCache {
-  /** Text of parts that do not depend on the post: rendered once per campaign. */
-  perCampaign: Map<Part, string>;
-  parts: Map<Campaign, CampaignParts>;
-}
-
 /** One template part of a campaign; channels whose caption ignores the channel share one. */
 interface Part {
   kind: TemplateKind;
@@ -277,101 +310,139 @@ interface Part {
   channel: boolean;
 }
 
-interface CampaignParts {
-  prompt: Part;
-  negative: Part;
-  captions: Map<Channel, Part>;
-}
+/**
+ * Renders one campaign's posts, one after another. Text is kept by what it depends on (see
+ * TemplateSet.dependsOn): a prompt that uses only the campaign's variables renders once per
+ * campaign, a caption that ignores the channel once per post for all its channels. Rendering is
+ * synchronous, so one context object serves every post in turn (a year's plan would otherwise
+ * build 100,000 of them). Blocked terms are checked when a text is first rendered.
+ */
+class CampaignRenderer {
+  readonly prompt: Part;
+  readonly negative: Part;
+  readonly captions = new Map<Channel, Part>();
+  readonly #once = new Map<Part, string>();
+  /** This post's texts so far: a post has a handful of parts, so a list beats a map. */
+  readonly #postParts: Part[] = [];
+  readonly #postTexts: string[] = [];
+  readonly #context: Record<string, unknown>;
+  readonly #post: PostData;
+  #candidate?: Candidate;
 
-function partsOf(cache: RenderCache, templates: TemplateSet, campaign: Campaign): CampaignParts {
-  let parts = cache.parts.get(campaign);
-  if (!parts) {
+  constructor(
+    readonly calendar: Calendar,
+    readonly campaign: Campaign,
+    readonly templates: TemplateSet,
+    readonly blocked: BlockedTerms,
+  ) {
     const make = (kind: TemplateKind, channel?: Channel): Part => ({
       kind,
       file: templates.fileOf(campaign.template, kind, channel),
       ...templates.dependsOn(campaign.template, kind, channel, campaign.style),
     });
-    parts = { prompt: make('prompt'), negative: make('negative'), captions: new Map() };
+    this.prompt = make('prompt');
+    this.negative = make('negative');
     const shared = new Map<TemplateFile, Part>();
     for (const slot of campaign.slots) {
       for (const channel of slot.channels) {
-        if (parts.captions.has(channel)) continue;
+        if (this.captions.has(channel)) continue;
         const part = make('caption', channel);
         const same = !part.channel && shared.get(part.file);
-        parts.captions.set(channel, same || part);
+        this.captions.set(channel, same || part);
         if (!part.channel && !same) shared.set(part.file, part);
       }
     }
-    cache.parts.set(campaign, parts);
+    // A literal then Object.assign: V8 builds `{ ...variables, more }` some 50x slower, and
+    // reserved names are refused in checkCampaign, so variables cannot overwrite these.
+    this.#context = Object.assign(
+      {
+        postId: '',
+        date: '',
+        time: '',
+        weekday: '',
+        zone: calendar.zone,
+        locale: calendar.locale,
+        slot: '',
+        channel: null as Channel | null,
+        campaign: { id: campaign.id, name: campaign.name },
+        calendar: { id: calendar.id, name: calendar.name },
+        holiday: null as string | null,
+        holidayDate: null as string | null,
+      },
+      campaign.variables,
+    );
+    this.#post = {
+      postId: '',
+      date: '',
+      localTime: '',
+      zone: calendar.zone,
+      locale: calendar.locale,
+      holidays: calendar.holidays,
+      holiday: undefined,
+    };
   }
-  return parts;
+
+  /** Moves to the next post: its texts are rendered on first use. */
+  begin(c: Candidate, postId: string, holidayName: string | null): void {
+    const { day, slot } = c;
+    this.#candidate = c;
+    this.#postParts.length = 0;
+    this.#postTexts.length = 0;
+    const context = this.#context;
+    context.postId = postId;
+    context.date = day.date;
+    context.time = slot.time;
+    context.weekday = weekdayOf(day.day);
+    context.slot = slot.id;
+    context.holiday = holidayName;
+    context.holidayDate = day.holiday?.date ?? (holidayName ? day.date : null);
+    const post = this.#post;
+    post.postId = postId;
+    post.date = day.date;
+    post.localTime = slot.time;
+    post.holiday = day.holiday;
+  }
+
+  text(part: Part, channel?: Channel): string {
+    if (!part.post) {
+      const once = this.#once.get(part);
+      if (once !== undefined) return once;
+    } else {
+      const at = this.#postParts.indexOf(part);
+      if (at >= 0) return this.#postTexts[at];
+    }
+    this.#context.channel = channel ?? null;
+    let text = this.templates.renderFile(part.file, this.#context, this.#post, this.campaign.style);
+    if (part.kind === 'caption') text = withDisclosure(text, this.campaign.aiDisclosure);
+    if (part.kind !== 'negative')
+      checkBlocked(this.blocked, text, part.kind, channel, this.#candidate!, this.templates);
+    if (part.post) {
+      this.#postParts.push(part);
+      this.#postTexts.push(text);
+    } else this.#once.set(part, text);
+    return text;
+  }
 }
 
 function buildPost(
   calendar: Calendar,
   c: Candidate,
-  templates: TemplateSet,
-  blocked: BlockedTerms,
+  renderer: CampaignRenderer,
   problems: ProblemList,
-  cache: RenderCache,
 ): PostSpec {
   const { campaign, day, slot } = c;
+  const templates = renderer.templates;
   const postId = postIdOf(campaign.id, day.date, slot.id);
-  const publishMs = c.instant.utcMs;
-  const parts = partsOf(cache, templates, campaign);
-  const holidayName = day.holiday?.name ?? calendar.holidays?.namesOn(day.date)[0] ?? null;
+  const publishMs = c.publishMs;
+  const holidays = calendar.holidays?.namesOn(day.date) ?? NO_HOLIDAYS;
+  renderer.begin(c, postId, day.holiday?.name ?? holidays[0] ?? null);
 
-  // Built on the first render that needs them: often every part comes from the caches.
-  let post: PostData | undefined;
-  let context: Record<string, unknown> | undefined;
-  const perPost: Array<[Part, string]> = [];
-  const render = (part: Part, channel?: Channel): string => {
-    let text = part.post ? perPost.find(([p]) => p === part)?.[1] : cache.perCampaign.get(part);
-    if (text !== undefined) return text;
-    post ??= {
-      postId,
-      date: day.date,
-      localTime: slot.time,
-      zone: calendar.zone,
-      locale: calendar.locale,
-      holidays: calendar.holidays,
-      holiday: day.holiday,
-    };
-    // A literal then Object.assign: V8 builds `{ ...variables, more }` some 50x slower, and
-    // reserved names are refused in checkCampaign, so variables cannot overwrite these.
-    context ??= Object.assign(
-      {
-        postId,
-        date: day.date,
-        time: slot.time,
-        weekday: weekdayOf(day.day),
-        zone: calendar.zone,
-        locale: calendar.locale,
-        slot: slot.id,
-        channel: null as Channel | null,
-        campaign: { id: campaign.id, name: campaign.name },
-        calendar: { id: calendar.id, name: calendar.name },
-        holiday: holidayName,
-        holidayDate: day.holiday?.date ?? (holidayName ? day.date : null),
-      },
-      campaign.variables,
-    );
-    // Rendering is synchronous, so one context per post serves every channel in turn.
-    context.channel = channel ?? null;
-    text = templates.renderFile(part.file, context, post, campaign.style);
-    if (part.kind === 'caption') text = withDisclosure(text, campaign.aiDisclosure);
-    if (part.kind !== 'negative') checkBlocked(blocked, text, part.kind, channel, c, templates);
-    if (part.post) perPost.push([part, text]);
-    else cache.perCampaign.set(part, text);
-    return text;
-  };
-
-  const prompt = render(parts.prompt);
-  const negativePrompt = render(parts.negative);
+  const prompt = renderer.text(renderer.prompt);
+  const negativePrompt = renderer.text(renderer.negative);
 
   const captions: Partial<Record<Channel, string>> = {};
   for (const channel of c.channels) {
-    const caption = render(parts.captions.get(channel)!, channel);
+    const caption = renderer.text(renderer.captions.get(channel)!, channel);
     if (captionLimitOf(channel) !== undefined) {
       const fit = fitsX(caption);
       if (!fit.fits) {
@@ -432,7 +503,7 @@ function buildPost(
     latenessMinutes: campaign.latenessMinutes,
     priority: campaign.priority,
     template: campaign.template,
-    holidays: calendar.holidays?.namesOn(day.date) ?? NO_HOLIDAYS,
+    holidays,
     warnings,
   };
 }

@@ -205,15 +205,40 @@ function helperCall(path: PathNode, params: Node[], hash: Node | undefined, env:
     (pair) => [pair.key as string, argument(pair.value as Node, env)] as const,
   );
   const loc = path.loc;
-  return (context, data) => {
-    const values: unknown[] = new Array(args.length + 1);
-    for (let i = 0; i < args.length; i++) values[i] = args[i](context, data);
-    const hashValues: Record<string, unknown> = {};
-    for (const [key, value] of pairs) hashValues[key] = value(context, data);
-    values[args.length] = { name, hash: hashValues, data: data.frame, loc };
-    return helper.apply(context, values);
+  // Helpers do not keep or change the hash: one empty object serves every call without one.
+  const hashOf = (context: Record<string, unknown>, data: RenderData): Record<string, unknown> => {
+    if (pairs.length === 0) return NO_HASH;
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of pairs) values[key] = value(context, data);
+    return values;
   };
+  const options = (context: Record<string, unknown>, data: RenderData) => ({
+    name,
+    hash: hashOf(context, data),
+    data: data.frame,
+    loc,
+  });
+  // The common arities without an arguments array.
+  const [a, b] = args;
+  switch (args.length) {
+    case 0:
+      return (context, data) => helper.call(context, options(context, data));
+    case 1:
+      return (context, data) => helper.call(context, a(context, data), options(context, data));
+    case 2:
+      return (context, data) =>
+        helper.call(context, a(context, data), b(context, data), options(context, data));
+    default:
+      return (context, data) => {
+        const values: unknown[] = new Array(args.length + 1);
+        for (let i = 0; i < args.length; i++) values[i] = args[i](context, data);
+        values[args.length] = options(context, data);
+        return helper.apply(context, values);
+      };
+  }
 }
+
+const NO_HASH: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /** `{{#if x}}…{{else}}…{{/if}}` and `{{#unless}}`, with Handlebars' notion of empty. */
 function block(node: Node, env: CompileEnv): Piece {

@@ -23,8 +23,11 @@ export function registerHelpers(env: typeof Handlebars): Record<string, (...args
     // Another date than the post's is shown at noon (its time of day is not the slot's).
     const time = date === post.date ? post.localTime : '12:00';
     const at = showsTime(format) ? `${date}T${time}` : date;
-    return formatted.get(post.zone, post.locale, format, at, () => {
-      const dt = DateTime.fromISO(`${date}T${time}`, { zone: post.zone, locale: post.locale });
+    // A date alone reads the same in every zone: formatting it as UTC skips luxon's offset
+    // lookups (Intl, slow) and shares the result between calendars.
+    const zone = at === date ? 'utc' : post.zone;
+    return formatted.get(zone, post.locale, format, at, () => {
+      const dt = DateTime.fromISO(`${date}T${time}`, { zone, locale: post.locale });
       if (!dt.isValid) throw new Error(`formatDate: "${date}" is not a date (YYYY-MM-DD)`);
       return dt.toFormat(format);
     });

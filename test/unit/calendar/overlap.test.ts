@@ -99,3 +99,26 @@ describe('overlapping campaigns', () => {
     ]);
   });
 });
+
+/** The plan lists posts by publish instant, whatever calendar or zone they come from. */
+describe('plan order', () => {
+  test('posts go by instant, then by post id when several post at the same instant', () => {
+    const at = (id: string, time: string): string => campaign(id, 'x', undefined, time);
+    const fx = makeFixture({
+      // Tokyo 10:00 and Shanghai 09:00 are the same instant (01:00 UTC).
+      'tokyo.yaml': calendarYaml([at('zeta', '10:00'), at('early', '08:30')].join('\n'), {
+        zone: 'Asia/Tokyo',
+      }).replace('id: test', 'id: tokyo'),
+      'shanghai.yaml': calendarYaml([at('alpha', '09:00'), at('late', '23:59')].join('\n'), {
+        zone: 'Asia/Shanghai',
+      }).replace('id: test', 'id: shanghai'),
+    });
+    const plan = fx.plan('2027-05-01', '2027-05-01');
+    expect(plan.posts.map((p) => [p.publishAt, p.postId])).toEqual([
+      ['2027-04-30T23:30:00.000Z', 'early/2027-05-01/s'],
+      ['2027-05-01T01:00:00.000Z', 'alpha/2027-05-01/s'],
+      ['2027-05-01T01:00:00.000Z', 'zeta/2027-05-01/s'],
+      ['2027-05-01T15:59:00.000Z', 'late/2027-05-01/s'],
+    ]);
+  });
+});
