@@ -43,13 +43,24 @@ const MINUTE_TIMES = Array.from(
   (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00.000Z`,
 );
 
-/** `Date#toISOString`, several times faster for whole minutes (a year's plan writes 200,000). */
+/**
+ * `Date#toISOString`, several times faster for whole minutes, and one string per minute: a
+ * year's plan writes 200,000 instants, of which some 20,000 differ.
+ */
 export function isoOf(ms: number): string {
-  const day = Math.floor(ms / MS_PER_DAY);
-  const inDay = ms - day * MS_PER_DAY;
-  if (inDay % 60_000 !== 0 || day < 0) return new Date(ms).toISOString();
-  return `${dateOf(day)}T${MINUTE_TIMES[inDay / 60_000]}`;
+  const minute = ms / 60_000;
+  if (!Number.isInteger(minute) || minute < 0) return new Date(ms).toISOString();
+  let iso = isoMinutes.get(minute);
+  if (iso === undefined) {
+    const day = Math.floor(minute / 1440);
+    iso = `${dateOf(day)}T${MINUTE_TIMES[minute - day * 1440]}`;
+    if (isoMinutes.size > 200_000) isoMinutes.clear();
+    isoMinutes.set(minute, iso);
+  }
+  return iso;
 }
+
+const isoMinutes = new Map<number, string>();
 
 export function weekdayOf(day: number): Weekday {
   // 1970-01-01 was a Thursday (index 3 with Monday = 0).
