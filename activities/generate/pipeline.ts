@@ -206,18 +206,18 @@ class DenoiserCall {
     this.#inputF32 = new Float32Array(size);
     this.#input =
       this.#latentType === 'float16'
-        ? new ort.Tensor('float16', new Uint16Array(size), shape)
+        ? float16Tensor(new Uint16Array(size), shape)
         : new ort.Tensor('float32', this.#inputF32, shape);
     this.#output =
       outType === 'float16'
-        ? new ort.Tensor('float16', new Uint16Array(size), shape)
+        ? float16Tensor(new Uint16Array(size), shape)
         : new ort.Tensor('float32', new Float32Array(size), shape);
     this.#outputF32 = outType === 'float16' ? new Float32Array(size) : (this.#output.data as Float32Array);
     this.#timestep =
       this.#timestepType === 'int64'
         ? new ort.Tensor('int64', new BigInt64Array(batch), [batch])
         : this.#timestepType === 'float16'
-          ? new ort.Tensor('float16', new Uint16Array(batch), [batch])
+          ? float16Tensor(new Uint16Array(batch), [batch])
           : new ort.Tensor('float32', new Float32Array(batch), [batch]);
   }
 
@@ -225,10 +225,10 @@ class DenoiserCall {
   async run(rows: Float32Array[], t: number, context: ort.Tensor): Promise<Float32Array> {
     const n = this.#inputF32.length / this.batch;
     rows.forEach((row, b) => this.#inputF32.set(row, b * n));
-    if (this.#latentType === 'float16') toFloat16(this.#inputF32, this.#input.data as Uint16Array);
+    if (this.#latentType === 'float16') toFloat16(this.#inputF32, float16Bits(this.#input));
     if (this.#timestepType === 'int64') (this.#timestep.data as BigInt64Array).fill(BigInt(Math.trunc(t)));
     else if (this.#timestepType === 'float16')
-      toFloat16(new Float32Array(this.batch).fill(t), this.#timestep.data as Uint16Array);
+      toFloat16(new Float32Array(this.batch).fill(t), float16Bits(this.#timestep));
     else (this.#timestep.data as Float32Array).fill(t);
     const feeds = { latents: this.#input, timestep: this.#timestep, encoder_hidden_states: context };
     try {
@@ -238,7 +238,7 @@ class DenoiserCall {
     } catch (err) {
       throw classifyOrtError('denoiser', err);
     }
-    if (this.#output.type === 'float16') fromFloat16(this.#output.data as Uint16Array, this.#outputF32);
+    if (this.#output.type === 'float16') fromFloat16(float16Bits(this.#output), this.#outputF32);
     return this.#outputF32;
   }
 }
@@ -320,7 +320,7 @@ async function decode(
       const size = dims.reduce((a, b) => a * b, 1);
       const tensor =
         outType === 'float16'
-          ? new ort.Tensor('float16', new Uint16Array(size), dims)
+          ? float16Tensor(new Uint16Array(size), dims)
           : new ort.Tensor('float32', new Float32Array(size), dims);
       o = { tensor, f32: outType === 'float16' ? new Float32Array(size) : (tensor.data as Float32Array) };
       outputs.set(k, o);
@@ -333,7 +333,7 @@ async function decode(
     } catch (err) {
       throw classifyOrtError('VAE decoder', err);
     }
-    if (outType === 'float16') fromFloat16(o.tensor.data as Uint16Array, o.f32);
+    if (outType === 'float16') fromFloat16(float16Bits(o.tensor), o.f32);
     return o.f32;
   };
   let taken = Promise.resolve();
@@ -420,16 +420,32 @@ async function runSession(
     throw classifyOrtError(stage, err);
   }
   const t = result[output] as ort.Tensor;
-  if (t.type === 'float16') return fromFloat16(t.data as Uint16Array);
+  if (t.type === 'float16') return fromFloat16(float16Bits(t));
   if (t.type !== 'float32')
     throw classifyOrtError(stage, new Error(`output ${output} is ${t.type}, expected float32 or float16`));
   return t.data as Float32Array;
 }
 
+/**
+ * A float16 tensor over our own bits. Where Node has Float16Array (Node 24), onnxruntime-common
+ * swaps a Uint16Array for a Float16Array view of it, which onnxruntime-node's native binding
+ * reads as 0 bytes ("not enough space: expected N, got 0"); so the tensor keeps handing out
+ * the Uint16Array, the type the binding takes for float16 on every Node version.
+ */
+function float16Tensor(bits: Uint16Array, dims: readonly number[]): ort.Tensor {
+  const tensor = new ort.Tensor('float16', bits, dims);
+  if (tensor.data !== bits) Object.defineProperty(tensor, 'data', { get: () => bits });
+  return tensor;
+}
+
+/** A float16 tensor's raw bits, whether onnxruntime gave a Uint16Array or a Float16Array. */
+function float16Bits(tensor: ort.Tensor): Uint16Array {
+  const data = tensor.data as ArrayBufferView & { length: number };
+  return data instanceof Uint16Array ? data : new Uint16Array(data.buffer, data.byteOffset, data.length);
+}
+
 function floatTensor(type: string, data: Float32Array, dims: number[]): ort.Tensor {
-  return type === 'float16'
-    ? new ort.Tensor('float16', toFloat16(data), dims)
-    : new ort.Tensor('float32', data, dims);
+  return type === 'float16' ? float16Tensor(toFloat16(data), dims) : new ort.Tensor('float32', data, dims);
 }
 
 function outputType(s: ort.InferenceSession, name: string): string {
