@@ -2,8 +2,8 @@
 #   CPU:  docker build -t reelcast .
 #   GPU:  docker build -t reelcast-gpu --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 \
 #           --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 .
-ARG NODE_IMAGE=node:22.23.3-bookworm-slim
-ARG BASE_IMAGE=node:22.23.3-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+ARG BASE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS node
 
