@@ -119,17 +119,30 @@ export class S3Storage implements ObjectStorage {
       });
       await upload.done();
     } else {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: options.contentType,
-          Metadata: options.metadata,
-        }),
-      );
+      await this.#putObject(key, body, options);
     }
     return (await this.head(key))!;
+  }
+
+  /** One PUT of bytes already in memory; `ifNoneMatch` makes it a conditional create. */
+  async #putObject(
+    key: string,
+    body: Buffer | string,
+    options: PutOptions,
+    ifNoneMatch?: '*',
+  ): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        // Said outright: the SDK leaves the header off an empty body, then warns of a stream.
+        ContentLength: Buffer.byteLength(body),
+        ContentType: options.contentType,
+        Metadata: options.metadata,
+        IfNoneMatch: ifNoneMatch,
+      }),
+    );
   }
 
   async putFile(key: string, path: string, options: PutOptions = {}): Promise<StoredObject> {
@@ -140,15 +153,7 @@ export class S3Storage implements ObjectStorage {
       if (size <= this.#partSize) {
         const bytes = Buffer.allocUnsafe(size);
         await readFully(file, bytes, size, 0);
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: bytes,
-            ContentType: options.contentType,
-            Metadata: options.metadata,
-          }),
-        );
+        await this.#putObject(key, bytes, options);
       } else {
         await this.#multipartFromFile(key, file, size, options);
       }
@@ -233,16 +238,7 @@ export class S3Storage implements ObjectStorage {
     checkKey(key);
     const bytes = body instanceof Readable ? await collect(body) : body;
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: bytes,
-          ContentType: options.contentType,
-          Metadata: options.metadata,
-          IfNoneMatch: '*',
-        }),
-      );
+      await this.#putObject(key, bytes, options, '*');
       return true;
     } catch (err) {
       // 412: someone else created it first. 409 ConditionalRequestConflict: a racing write was in

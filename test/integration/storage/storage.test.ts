@@ -114,6 +114,21 @@ describe.each(kinds)('%s storage', (kind, open) => {
     expect((await storage.getBuffer(key)).toString()).toBe(winner);
   });
 
+  it('stores an empty caption and a CJK one as they are, with nothing printed to the worker log', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const empty = await storage.put(`outbox/quiet-${kind}/x/caption.txt`, '', {
+        contentType: 'text/plain',
+      });
+      const cjk = await storage.put(`outbox/quiet-${kind}/reels/caption.txt`, '红包雨飘落 #新年');
+      expect([empty.size, cjk.size]).toEqual([0, Buffer.byteLength('红包雨飘落 #新年')]);
+      expect((await storage.getBuffer(cjk.key)).toString()).toBe('红包雨飘落 #新年');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('gives a URL a person can open, and refuses one for a missing object', async () => {
     const key = `previews/${'ab'.repeat(16)}-${kind}.mp4`;
     const bytes = randomBytes(64 * 1024);
