@@ -2,20 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runValidate } from '../../../cli/commands/validate';
+import { seededRandom } from './seeded-random';
 
 const repo = join(__dirname, '..', '..', '..');
-
-/** A small seeded generator, so a failing mutation can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   '-',
@@ -138,7 +127,7 @@ describe('validate on randomly broken calendars', () => {
   const ITERATIONS = 200;
   test(`${ITERATIONS} mutations: exit 0 or 1, every message located`, () => {
     // REELCAST_FUZZ_SEED replays or explores other seeds; the default keeps CI repeatable.
-    const rnd = mulberry32(Number(process.env.REELCAST_FUZZ_SEED ?? 20261121));
+    const rnd = seededRandom(Number(process.env.REELCAST_FUZZ_SEED ?? 20261121));
     let failures = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       const target = rnd() < 0.8 ? 'us-ecommerce.yaml' : 'parts/extra.yaml';

@@ -9,6 +9,7 @@ import {
 } from '../../../activities/calendar/template-compiler';
 import { registerHelpers } from '../../../activities/calendar/template-helpers';
 import type { PostData } from '../../../activities/calendar/templates';
+import { seededRandom } from './seeded-random';
 
 /**
  * The plan renders templates with closures compiled from the Handlebars syntax tree, and falls
@@ -66,17 +67,6 @@ function run(compiled: CompiledTemplate, context: Record<string, unknown>): stri
     partial: () => undefined,
   })!;
   return compiled(context, { frame: { root: context, post: POST }, style });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NAMES = [
@@ -191,7 +181,7 @@ describe('templates compiled to closures', () => {
     const { env, render } = environment();
     // Handlebars logs each denied prototype access; the random contexts do that on purpose.
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const random = mulberry32(20271121);
+    const random = seededRandom(20271121);
     let compiledCount = 0;
     let rendered = 0;
     let handedBack = 0;
