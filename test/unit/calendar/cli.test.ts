@@ -105,6 +105,59 @@ describe('reelcast validate and preview from the command line', () => {
     });
   });
 
+  test('preview --json of more than a thousand posts is one JSON array holding every planned post', async () => {
+    const daily = campaignYaml('promo', '      - weekdays: [mon, tue, wed, thu, fri, sat, sun]');
+    const fx = makeFixture({ 'test.yaml': calendarYaml(daily) });
+    const env = { REELCAST_CALENDARS_DIR: fx.calendarsDir, REELCAST_TEMPLATES_DIR: fx.templatesDir };
+    const result = await reelcast(['preview', '--from', '2027-01-01', '--to', '2029-12-31', '--json'], env);
+    const posts = JSON.parse(result.out) as Array<{ postId: string }>;
+    expect(posts).toHaveLength(1096);
+    expect(posts).toEqual(JSON.parse(JSON.stringify(fx.plan('2027-01-01', '2029-12-31').posts)));
+    expect(posts[1000].postId).toBe('promo/2029-09-27/noon');
+  });
+
+  test('a table of a quarter of a million posts (years of a large calendar) prints instead of crashing', () => {
+    const post = (i: number): unknown => ({
+      date: '2027-02-03',
+      localTime: '09:00',
+      zone: 'Asia/Shanghai',
+      publishAt: '2027-02-03T01:00:00.000Z',
+      campaign: `campaign-${i % 300}`,
+      channels: ['reels'],
+      prompt: `a white wireless earbud case number ${i % 300} pops open and rotates`,
+      captions: { reels: 'New today' },
+    });
+    const rows = 250_000;
+    const table = renderTable(Array.from({ length: rows }, (_, i) => post(i)) as never);
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(rows + 2);
+    expect(lines[rows + 1]).toContain('campaign-99 ');
+  });
+
+  test('the table lines up emoji and accented prompts too', () => {
+    const post = (campaign: string, prompt: string): unknown => ({
+      date: '2027-02-03',
+      localTime: '09:00',
+      zone: 'Europe/Berlin',
+      publishAt: '2027-02-03T08:00:00.000Z',
+      campaign,
+      channels: ['x'],
+      prompt,
+      captions: { x: 'hi' },
+    });
+    const table = renderTable([
+      post('a', '🎆 fireworks'),
+      post('b', 'cafe\u0301 au lait'),
+      post('c', 'plain words'),
+    ] as never);
+    const [, , emoji, accented, plain] = table.split('\n');
+    // Counted independently: 🎆 is two UTF-16 units and two columns; e + U+0301 is two units and
+    // one column. So the caption column starts at these string offsets when it lines up.
+    const at = (row: string): number => row.indexOf('x 2/280');
+    expect(at(emoji)).toBe(at(plain));
+    expect(at(accented)).toBe(at(plain) + 1);
+  });
+
   test('the table lines up Chinese text (two columns a character)', () => {
     const table = renderTable([
       {
