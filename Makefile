@@ -1,6 +1,7 @@
 # The two commands a person needs. Each installs what it needs first (scripts/bootstrap.sh).
 #   make demo   the whole pipeline on the embedded default stack
 #   make test   type check, lint, compose file check, and every test against the real services
+# And for measuring: make bench NAME=plan [ARGS=...] (scripts/bench.sh; lists the benchmarks)
 SHELL := /bin/bash
 WITH_NODE = PATH="$$(cat node_modules/.reelcast-node-bin 2>/dev/null):$$PATH"
 
@@ -22,3 +23,6 @@ check:
 
 test: setup-tests check
 	@$(WITH_NODE) node scripts/run-tests.js
+
+bench: setup
+	@scripts/bench.sh $(NAME) $(ARGS)

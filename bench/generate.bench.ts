@@ -1,12 +1,11 @@
 /**
  * Generation benchmark: prints ratios against a baseline measured in the same run; asserts nothing.
  *
- * How to run (from the repository root; Node 20 here has no TypeScript stripping):
+ * How to run (from the repository root):
  *
- *   npx tsc -p tsconfig.json --outDir /tmp/x && ln -sfn "$PWD/node_modules" /tmp/x/node_modules
- *   nice node /tmp/x/bench/generate.bench.js            # all three parts, ~3 minutes on 2 cores
- *   nice node /tmp/x/bench/generate.bench.js compare    # only part 1 (+2)
- *   nice node /tmp/x/bench/generate.bench.js rss        # only part 3
+ *   make bench NAME=generate                  # all three parts, ~3 minutes on 2 cores
+ *   make bench NAME=generate ARGS=compare     # only part 1 (+2)
+ *   make bench NAME=generate ARGS=rss         # only part 3
  *
  * Needs ffmpeg on PATH (or FFMPEG_PATH) and, for part 1, Python: models/python-env.sh makes the
  * pinned venv (onnxruntime at the version onnxruntime-node uses) on first use.

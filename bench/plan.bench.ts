@@ -2,8 +2,7 @@
  * Plan benchmark: one year of 100 campaigns x 3 slots x 3 channels (about 110,000 posts, each
  * with a prompt, a negative prompt and three captions rendered, linted and length-checked).
  *
- * Run (Node 20 has no TypeScript loader here, so compile first):
- *   npx tsc -p tsconfig.json --outDir dist/bench && node dist/bench/bench/plan.bench.js
+ * Run: make bench NAME=plan   (scripts/bench.sh compiles bench/ and runs it with the pinned Node)
  *
  * Baseline, measured in the same run: rendering the same number of templates with bare
  * Handlebars (no calendar rules, time zones, overlaps, lint or caption checks), as the plan did
@@ -14,7 +13,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Handlebars from 'handlebars';
-import { loadWorkspace, planWorkspace } from '../activities/calendar';
+import { loadWorkspace, planWorkspace, type PostSpec } from '../activities/calendar';
+import { renderTable } from '../cli/commands/preview';
 
 const CAMPAIGNS = 100;
 const SLOTS = 3;
@@ -151,6 +151,10 @@ function main(): void {
     const r = time(() => bareRender(posts));
     if (run > 0) baselineRuns.push(r);
   }
+  // What `reelcast preview` adds to the plan: the table of every post.
+  const lastPlan = planWorkspace(ws, FROM, TO).posts as PostSpec[];
+  const tables = [0, 1, 2].map(() => time(() => renderTable(lastPlan)));
+  const table = tables[tables.length - 1];
   const plan = { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)) };
   const baseline = {
     ms: median(baselineRuns.map((r) => r.ms)),
@@ -166,6 +170,7 @@ function main(): void {
     `  plan, median of ${runs.length} (warm):  ${plan.ms.toFixed(0)} ms wall, ${plan.cpuMs.toFixed(0)} ms CPU (${((plan.cpuMs * 1000) / posts).toFixed(1)} us CPU/post); wall runs ${runs.map((r) => r.ms.toFixed(0)).join(', ')}`,
     `  baseline, bare render:     ${baseline.ms.toFixed(0)} ms wall, ${baseline.cpuMs.toFixed(0)} ms CPU (${posts} x 5 templates with Handlebars, no calendar logic)`,
     `  ratio plan / baseline:     ${(plan.cpuMs / baseline.cpuMs).toFixed(2)}x CPU, ${(plan.ms / baseline.ms).toFixed(2)}x wall`,
+    `  preview table of the year: ${table.ms.toFixed(0)} ms wall (${(table.value.length / 1e6).toFixed(1)} MB of text; ${(table.ms / plan.ms).toFixed(2)}x the warm plan)`,
     `  target plan < 1 s:         warm ${plan.ms < 1000 ? 'met' : 'not met'} (${plan.ms.toFixed(0)} ms), cold ${first.ms < 1000 ? 'met' : 'not met'} (${first.ms.toFixed(0)} ms); with loading ${(load.ms + first.ms).toFixed(0)} ms`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -9,8 +9,7 @@
  *
  * Run (starts its own versitygw on a free loopback port, in a temp dir it removes after):
  *
- *   npx tsc -p tsconfig.json --outDir /tmp/reelcast-bench &&
- *     NODE_PATH=$PWD/node_modules node /tmp/reelcast-bench/bench/storage.bench.js
+ *   make bench NAME=storage
  *
  * Environment: BENCH_MB (timed file size, default 128), BENCH_ROUNDS (default 5), BENCH_RSS_MB
  * (default 200). Prints numbers; never fails on time.

@@ -5,12 +5,12 @@
  *  2. a dailyPlan of 500 posts: time until every child has started, against the same 500
  *     workflow starts made directly by a client (the baseline, in the same run).
  *
- *   node -r ./test/fake-x/register.js bench/temporal.bench.ts [posts=8] [children=500]
+ *   make bench NAME=temporal ARGS='[posts=8] [children=500]'   (or scripts/bench.sh temporal 8 500)
  */
 import type { Client } from '@temporalio/client';
-import { mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DateTime } from 'luxon';
 import { createCalendarActivities } from '../activities/calendar/activities';
 import { loadConfig, type ReelcastConfig } from '../config';
@@ -20,7 +20,11 @@ import { dailyPlan } from '../workflows/daily-plan';
 import { post, postWorkflowId } from '../workflows/post';
 import { startTestStack } from '../test/harness/stack';
 
-const ROOT = join(__dirname, '..');
+/** The repository: the nearest folder above this file with a package.json (source or compiled). */
+const ROOT = ((dir: string): string => {
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})(join(__dirname, '..'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;

@@ -1,9 +1,8 @@
 /**
  * Transcode benchmarks. Prints ratios against baselines measured in the same run; asserts nothing.
  *
- * Run (from the repository root; Node 20):
- *   npx tsc -p tsconfig.json --outDir /tmp/reelcast-bench
- *   NODE_PATH=$PWD/node_modules nice node /tmp/reelcast-bench/bench/transcode.bench.js [--quick] [--only 1,2,3]
+ * Run (from the repository root):
+ *   make bench NAME=transcode ARGS='[--quick] [--only 1,2,3]'
  *
  * The masters are 121 frames of 1280x704 at 24 fps, FFV1 in Matroska, like the text-to-video
  * model's output (Wan2.2 TI2V-5B: 121 frames, 24 fps): ffmpeg's Mandelbrot (fine detail, the
