@@ -52,14 +52,20 @@ export function parseYamlText(
   const file = displayPath(absolute);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const errors = doc.errors.map((e) => {
+  const errors: CalendarSyntaxError[] = [];
+  for (const e of doc.errors) {
     const { line, col } = unclosedQuote(text, e.message) ?? lineCounter.linePos(e.pos[0]);
+    // One mistake (a tab, a stray dash) makes the parser stumble several times on its line;
+    // the first complaint is the one that names it.
+    if (errors.some((seen) => seen.line === line)) continue;
     const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    return new CalendarSyntaxError(
-      { file, line, col, field: '' },
-      `not valid YAML: ${first}. Check indentation (spaces, not tabs) and quote values that contain ': ' or start with a special character`,
+    errors.push(
+      new CalendarSyntaxError(
+        { file, line, col, field: '' },
+        `not valid YAML: ${first}. Check indentation (spaces, not tabs) and quote values that contain ': ' or start with a special character`,
+      ),
     );
-  });
+  }
   if (errors.length > 0) return { errors };
   let data: unknown;
   try {

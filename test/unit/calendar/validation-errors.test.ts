@@ -42,6 +42,22 @@ const cases: Case[] = [
     },
   },
   {
+    title: 'YAML syntax: a tab in the indentation, said once for its line',
+    calendars: {
+      'test.yaml': calendarYaml(ok).replace(
+        '    slots:\n',
+        '    slots:\n\t  - { id: late, time: "20:00" }\n',
+      ),
+    },
+    expected: {
+      name: 'CalendarSyntaxError',
+      file: 'calendars/test.yaml',
+      line: 11,
+      col: 1,
+      says: 'Tabs are not allowed as indentation',
+    },
+  },
+  {
     title: 'schema: a misspelt field, shown at its name with a suggestion',
     calendars: {
       'test.yaml': calendarYaml(
@@ -338,6 +354,9 @@ describe('reelcast validate: each problem at its file and line', () => {
     const hit = out.find((l) => l.startsWith(prefix) && l.includes(expected.says));
     if (!hit)
       throw new Error(`expected a line starting ${prefix} saying ${expected.says}; got:\n${out.join('\n')}`);
+    // A YAML mistake is said once for its line, not once per stumble of the parser.
+    const sameLine = `${fx.shown(expected.file)}:${expected.line}:`;
+    expect(out.filter((l) => l.startsWith(sameLine) && l.includes('not valid YAML')).length).toBeLessThan(2);
     // Also the error class, for workflows and the failures list.
     const fxPlan = fx.plan('2027-01-01', '2027-12-31');
     expect(fxPlan.problems.map((p) => p.name)).toContain(expected.name);
