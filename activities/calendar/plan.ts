@@ -18,6 +18,7 @@ import { localToInstant } from './local-time';
 import { postIdOf, seedOf } from './post-id';
 import { lintPrompt } from './prompt-lint';
 import { positionOf } from './source';
+import { didYouMean } from './suggest';
 import type { PostData, TemplateFile, TemplateKind, TemplateSet } from './templates';
 import type { Channel, OverlapNotice, PostSpec } from './types';
 import { campaignDays, type CampaignDay } from './when';
@@ -211,11 +212,11 @@ function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: Pro
           at.what === 'partial'
             ? new UnknownTemplateError(
                 at,
-                `unknown partial "${at.field}" (campaign "${campaign.id}"); styles are ${templates.styleNames.join(', ')} (use {{> style}} for the campaign's style), or add templates/partials/${at.field}.hbs`,
+                `unknown partial "${at.field}" (campaign "${campaign.id}")${didYouMean(at.field, [...templates.styleNames, ...templates.partialNames])}; styles are ${templates.styleNames.join(', ')} (use {{> style}} for the campaign's style), or add templates/partials/${at.field}.hbs`,
               )
             : new UnknownVariableError(
                 at,
-                `unknown variable "${at.field}" (campaign "${campaign.id}"); add it to the campaign's variables: in the calendar, or fix the name (the plan gives: ${RESERVED_VARIABLES.join(', ')})`,
+                `unknown variable "${at.field}" (campaign "${campaign.id}")${didYouMean(at.field, [...known, ...templates.helperNames])}; add it to the campaign's variables: in the calendar, or fix the name (the plan gives: ${RESERVED_VARIABLES.join(', ')})`,
               ),
           campaign.id,
         );

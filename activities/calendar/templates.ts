@@ -123,6 +123,16 @@ export class TemplateSet {
     return [...this.#styles.keys()];
   }
 
+  /** The plan's own helpers (formatDate, variant, ...), for suggestions. */
+  get helperNames(): string[] {
+    return Object.keys(this.#compileEnv.helpers);
+  }
+
+  /** Shared partials in templates/partials/, by name. */
+  get partialNames(): string[] {
+    return [...this.#partials.keys()];
+  }
+
   /** Why a template name cannot be used, or undefined when it can. */
   missing(template: string): string | undefined {
     if (!this.#templates.has(template)) {

@@ -134,7 +134,7 @@ function holidayWindow(
     problems.push(
       new UnknownHolidayError(
         at,
-        `no holiday named "${name}" in ${calendar.holidays.spec.country} in ${years[1]}${years.length > 3 ? `–${years[years.length - 2]}` : ''}${closest(name, known)}; known: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}. Add it under holidays.add if the data lacks it`,
+        `no holiday named "${name}" in ${calendar.holidays.spec.country} in ${years[1]}${years.length > 3 ? `–${years[years.length - 2]}` : ''}${closest(name, known)}; known: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}; add it under holidays.add if the data lacks it`,
       ),
     );
   }

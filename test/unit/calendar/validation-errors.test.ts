@@ -253,6 +253,30 @@ const cases: Case[] = [
     },
   },
   {
+    title: 'a helper written in the wrong case: the message names the right one',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'promo/caption.hbs': '{{headline}}\nOnly {{formatdate "LLL d"}}! {{hashtags tags}}' },
+    expected: {
+      name: 'UnknownVariableError',
+      file: 'templates/promo/caption.hbs',
+      line: 2,
+      col: 8,
+      says: 'unknown variable "formatdate" (campaign "promo") (did you mean "formatDate"?)',
+    },
+  },
+  {
+    title: 'a misspelt style partial: the message names the style',
+    calendars: { 'test.yaml': calendarYaml(ok) },
+    templates: { 'promo/prompt.hbs': 'a Shiba Inu running, sakura forest,\n{{> ink-wsh}}' },
+    expected: {
+      name: 'UnknownTemplateError',
+      file: 'templates/promo/prompt.hbs',
+      line: 2,
+      col: 1,
+      says: 'unknown partial "ink-wsh" (campaign "promo") (did you mean "ink-wash"?)',
+    },
+  },
+  {
     title: 'unknown partial',
     calendars: { 'test.yaml': calendarYaml(ok) },
     templates: { 'promo/prompt.hbs': 'a Shiba Inu running, sakura forest,\n{{> watercolour}}' },
