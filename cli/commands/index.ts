@@ -1,39 +1,28 @@
 import type { Command } from 'commander';
-import { register as campaign } from './campaign';
-import { register as config } from './config';
-import { register as demo } from './demo';
-import { register as dev } from './dev';
-import { register as doctor } from './doctor';
-import { register as failures } from './failures';
-import { register as generate } from './generate';
-import { register as preview } from './preview';
-import { register as run } from './run';
-import { register as schedule } from './schedule';
-import { register as status } from './status';
-import { register as tools } from './tools';
-import { register as transcode } from './transcode';
-import { register as validate } from './validate';
-import { register as worker } from './worker';
+
+type Register = (program: Command) => void;
 
 /**
- * Each command lives in its own file under cli/commands/ and exports `register(program)`.
- * Add a new command by importing its register function here. Listed in the order a person
- * meets them: try it, check the calendars, run the pipeline, fix failures, operate.
+ * Each command lives in its own file under cli/commands/ and exports `register(program)`; this
+ * list names the top-level commands each file registers (test/unit/cli-commands.test.ts keeps
+ * it true). Files load only when needed, so `reelcast validate` does not load the Temporal, S3
+ * and ONNX libraries. Listed in the order a person meets them: try it, check the calendars, run
+ * the pipeline, fix failures, operate. Add a new command by adding its file here.
  */
-export const COMMANDS: Array<(program: Command) => void> = [
-  demo,
-  validate,
-  preview,
-  run,
-  status,
-  failures,
-  campaign,
-  schedule,
-  generate,
-  transcode,
-  worker,
-  dev,
-  doctor,
-  config,
-  tools,
+export const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['demo'], load: async () => (await import('./demo')).register },
+  { names: ['validate'], load: async () => (await import('./validate')).register },
+  { names: ['preview'], load: async () => (await import('./preview')).register },
+  { names: ['run'], load: async () => (await import('./run')).register },
+  { names: ['status', 'approve', 'reject'], load: async () => (await import('./status')).register },
+  { names: ['failures', 'replay', 'close'], load: async () => (await import('./failures')).register },
+  { names: ['campaign'], load: async () => (await import('./campaign')).register },
+  { names: ['schedule'], load: async () => (await import('./schedule')).register },
+  { names: ['generate'], load: async () => (await import('./generate')).register },
+  { names: ['transcode'], load: async () => (await import('./transcode')).register },
+  { names: ['worker'], load: async () => (await import('./worker')).register },
+  { names: ['dev'], load: async () => (await import('./dev')).register },
+  { names: ['doctor'], load: async () => (await import('./doctor')).register },
+  { names: ['config'], load: async () => (await import('./config')).register },
+  { names: ['tools'], load: async () => (await import('./tools')).register },
 ];

@@ -22,7 +22,7 @@ async function reelcast(
   process.exitCode = undefined;
   try {
     // Commander would call process.exit on a usage error; make it throw instead.
-    const program = buildProgram().exitOverride();
+    const program = (await buildProgram()).exitOverride();
     for (const command of program.commands) command.exitOverride();
     await program.parseAsync(['node', 'reelcast', ...args]);
     return { code: Number(process.exitCode ?? 0), out: out.join(''), err: err.join('') };

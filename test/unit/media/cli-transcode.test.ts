@@ -15,8 +15,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function program() {
-  const p = buildProgram();
+async function program() {
+  const p = await buildProgram();
   for (const c of [p, ...p.commands])
     c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   return p;
@@ -31,7 +31,7 @@ test('writes the rendition, its poster and its preview, and shows progress', asy
     return true;
   });
   try {
-    await program().parseAsync([
+    await (await program()).parseAsync([
       'node',
       'reelcast',
       'transcode',
@@ -60,14 +60,14 @@ test('a corrupt input fails with the reason and writes nothing', async () => {
   writeFileSync(bad, 'not a video');
   const out = join(dir, 'bad.mp4');
   await expect(
-    program().parseAsync(['node', 'reelcast', 'transcode', bad, '--preset', 'reels', '--out', out]),
+    (await program()).parseAsync(['node', 'reelcast', 'transcode', bad, '--preset', 'reels', '--out', out]),
   ).rejects.toBeInstanceOf(CorruptMediaError);
   expect(existsSync(out)).toBe(false);
 });
 
 test('an unknown preset is refused by the command line parser', async () => {
   await expect(
-    program().parseAsync([
+    (await program()).parseAsync([
       'node',
       'reelcast',
       'transcode',
