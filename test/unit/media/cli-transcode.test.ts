@@ -31,7 +31,9 @@ test('writes the rendition, its poster and its preview, and shows progress', asy
     return true;
   });
   try {
-    await (await program()).parseAsync([
+    await (
+      await program()
+    ).parseAsync([
       'node',
       'reelcast',
       'transcode',
