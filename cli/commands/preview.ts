@@ -84,8 +84,8 @@ export function renderTable(posts: PostSpec[]): string {
 }
 
 /**
- * The posts as one JSON array, the same text as `JSON.stringify(posts, null, 2)`, written a post
- * at a time: a year of posts is some 150 MB of JSON, which one string would hold in memory twice.
+ * The posts as one JSON array, the same text as `JSON.stringify(posts, null, 2)`, written in
+ * pieces: a year of posts is some 150 MB of JSON, which one string would hold in memory twice.
  */
 function writeJson(posts: PostSpec[], io: Output): void {
   if (posts.length === 0) {
