@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one benchmark of bench/ (or all of them): compiles the TypeScript into dist/bench, then
+# Runs one benchmark of bench/: compiles the TypeScript into dist/bench, then
 # runs the compiled file with the pinned Node. Benchmarks print numbers and ratios; none fails on
 # time. Extra arguments go to the benchmark.
 #
