@@ -1,3 +1,5 @@
+import type { ChannelHandle } from './ledger';
+
 /** The one channel interface: x, outbox and webhook implement it. */
 
 /** x, outbox and webhook publish for real; reels, tiktok and shorts so far only through the outbox. */
@@ -19,6 +21,33 @@ export interface PublishRequest {
   renditionKey: string;
   /** The same for every attempt at this (post, channel): receivers that dedupe use it. */
   idempotencyKey: string;
+  /** The named account on the channel's platform (default `default`). */
+  account?: string;
+  /** The calendar's disclosure policy: set the platform's AI-generated label. */
+  aiGenerated?: boolean;
+  /** The calendar's per-platform settings (privacy, title, share to feed...). */
+  options?: ChannelPostOptions;
+}
+
+/** Per-platform post settings, from the calendar (plain JSON: it crosses workflow boundaries). */
+export interface ChannelPostOptions {
+  tiktok?: {
+    privacyLevel: 'PUBLIC_TO_EVERYONE' | 'MUTUAL_FOLLOW_FRIENDS' | 'FOLLOWER_OF_CREATOR' | 'SELF_ONLY';
+    disableComment: boolean;
+    disableDuet: boolean;
+    disableStitch: boolean;
+    brandContentToggle: boolean;
+    brandOrganicToggle: boolean;
+  };
+  youtube?: {
+    /** ≤ 100 characters, no < or >; from title.hbs, else the caption's first line. */
+    title: string;
+    tags: string[];
+    categoryId: string;
+    privacyStatus: 'private' | 'unlisted' | 'public';
+    madeForKids: boolean;
+  };
+  instagram?: { shareToFeed: boolean };
 }
 
 export interface RemotePost {
@@ -41,6 +70,13 @@ export interface PublishContext {
    * longer holds the ledger claim (a newer attempt took over), so a stale attempt never posts.
    */
   beforeCreate(): Promise<void>;
+  /** The handle an earlier attempt saved (its upload to continue), if any. */
+  handle?: ChannelHandle;
+  /**
+   * Saves the platform's handle into the ledger claim the moment it exists. Throws when this
+   * attempt no longer holds the claim.
+   */
+  saveHandle(handle: ChannelHandle): Promise<void>;
 }
 
 export interface Channel {

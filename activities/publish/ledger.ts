@@ -23,6 +23,12 @@ export interface LedgerEntry {
   publishedAt?: string;
   /** True when the post was found on the channel by a retry rather than confirmed by the call. */
   reconciled?: boolean;
+  /**
+   * The platform's handle for this attempt's upload, saved as soon as it exists (TikTok
+   * publish_id, YouTube upload session URI, Instagram container id): a retry continues it
+   * instead of uploading a second time. A takeover keeps it.
+   */
+  handle?: ChannelHandle;
   /** Earlier publishes replaced by a forced replay, newest last. */
   history?: Array<{ remoteId: string; url?: string; publishedAt?: string }>;
 }
@@ -43,6 +49,9 @@ export interface LedgerListing {
   entries: LedgerEntry[];
   failures: FailureRecord[];
 }
+
+/** Platform-specific resume data: small strings only, never a token. */
+export type ChannelHandle = Record<string, string>;
 
 const JSON_TYPE = { contentType: 'application/json' };
 
@@ -93,6 +102,8 @@ export class PublishLedger {
       ...fields,
       // A taken-over claim keeps its original time: reconcile must look back to the first attempt.
       claimedAt: entry.state === 'claimed' ? entry.claimedAt : now.toISOString(),
+      // An unfinished upload is continued by the next attempt; a published one is not reused.
+      ...(entry.state === 'claimed' && entry.handle ? { handle: entry.handle } : {}),
       ...(history.length ? { history } : {}),
     };
     await this.storage.put(ledgerKey(entry.postId, entry.channel), JSON.stringify(next, null, 2), JSON_TYPE);
@@ -102,6 +113,23 @@ export class PublishLedger {
   async holds(postId: string, channel: string, attemptId: string): Promise<boolean> {
     const entry = await this.read(postId, channel);
     return entry?.state === 'claimed' && entry.attemptId === attemptId;
+  }
+
+  /**
+   * Saves the platform's handle into the claim, only while `attemptId` holds it. Returns false
+   * when the claim was taken over (this attempt must stop).
+   */
+  async saveHandle(
+    postId: string,
+    channel: string,
+    attemptId: string,
+    handle: ChannelHandle,
+  ): Promise<boolean> {
+    const entry = await this.read(postId, channel);
+    if (entry?.state !== 'claimed' || entry.attemptId !== attemptId) return false;
+    const next: LedgerEntry = { ...entry, handle: { ...entry.handle, ...handle } };
+    await this.storage.put(ledgerKey(postId, channel), JSON.stringify(next, null, 2), JSON_TYPE);
+    return true;
   }
 
   async complete(

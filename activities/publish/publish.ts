@@ -125,6 +125,12 @@ export async function publishPost(
           throw new PublishClaimLostError(input.channel, input.postId);
         }
       },
+      handle: holding.handle,
+      saveHandle: async (handle) => {
+        if (!(await ledger.saveHandle(input.postId, input.channel, attemptId, handle))) {
+          throw new PublishClaimLostError(input.channel, input.postId);
+        }
+      },
     });
   } catch (err) {
     if (err instanceof DuplicateContentError) {
