@@ -2,70 +2,48 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { Secret } from './secret';
-import { SETTINGS, type Setting, TASK_QUEUE_ROLES } from './settings';
+import { SETTINGS, type Setting, type SettingType, TASK_QUEUE_ROLES } from './settings';
 
 export { Secret } from './secret';
-export { SETTINGS, TASK_QUEUE_ROLES } from './settings';
+export { SETTINGS, TASK_QUEUE_ROLES, type Setting } from './settings';
 
 export type QueueRole = (typeof TASK_QUEUE_ROLES)[number];
 
-export interface ReelcastConfig {
-  /** Absolute paths below are resolved against the working directory at load time. */
-  dataDir: string;
-  calendarsDir: string;
-  templatesDir: string;
-  compliance: { blockedTermsFile?: string };
-  temporal: {
-    address?: string;
-    namespace: string;
-    taskQueue: string;
-    apiKey?: Secret;
-    devServer: { ip: string; port: number; uiPort: number; binary?: string };
-  };
-  storage: {
-    kind: 'fs' | 's3';
-    s3: {
-      endpoint?: string;
-      region: string;
-      bucket: string;
-      forcePathStyle: boolean;
-      checksum: 'when_supported' | 'when_required';
-      accessKeyId?: Secret;
-      secretAccessKey?: Secret;
-      devServer: { port: number };
-    };
-  };
-  worker: {
-    queues: QueueRole[];
-    gpuConcurrency: number;
-    mediaConcurrency: number;
-    shutdownGraceSeconds: number;
-  };
-  schedule: { leadMinutes: number };
-  model: {
-    dir: string;
-    provider: 'cpu' | 'cuda' | 'tensorrt';
-    deviceId: number;
-    tensorrtCacheDir?: string;
-    precision: 'fp32' | 'fp16';
-    threads: number;
-  };
-  ffmpeg: { ffmpegPath: string; ffprobePath: string };
-  channels: {
-    delivery: 'outbox' | 'live';
-    outbox: { dir?: string };
-    x: {
-      apiBaseUrl?: string;
-      reconcileWindowMinutes: number;
-      processingDeadlineSeconds: number;
-      appKey?: Secret;
-      appSecret?: Secret;
-      accessToken?: Secret;
-      accessSecret?: Secret;
-    };
-    webhook: { url?: string; secret?: Secret };
-  };
-}
+/**
+ * The loaded configuration, derived from the SETTINGS table: each dotted key becomes a nested
+ * field of the type its setting parses to, optional when the setting has no default. Code that
+ * reads a setting the table lacks does not compile.
+ */
+export type ReelcastConfig = ConfigTree<(typeof SETTINGS)[number]>;
+
+type SettingEntry = { key: string; type: SettingType; default?: string };
+
+/** What a setting's text parses to (see parseValue). */
+type ValueOf<T extends SettingType> = T extends { kind: 'string' | 'path' | 'url' }
+  ? string
+  : T extends { kind: 'int' }
+    ? number
+    : T extends { kind: 'bool' }
+      ? boolean
+      : T extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : T extends { kind: 'list'; values: readonly (infer V)[] }
+          ? V[]
+          : T extends { kind: 'secret' }
+            ? Secret
+            : never;
+
+type Leaf<S extends SettingEntry> = S extends { key: `${string}.${string}` } ? never : S;
+type HeadOf<K extends string> = K extends `${infer H}.${string}` ? H : never;
+/** The settings under `head.`, with that prefix taken off their keys. */
+type Under<S extends SettingEntry, H extends string> = S extends { key: `${H}.${infer Rest}` }
+  ? Omit<S, 'key'> & { key: Rest }
+  : never;
+type ConfigTree<S extends SettingEntry> = {
+  [E in Leaf<S> as E extends { default: string } ? E['key'] : never]: ValueOf<E['type']>;
+} & {
+  [E in Leaf<S> as E extends { default: string } ? never : E['key']]?: ValueOf<E['type']>;
+} & { [H in HeadOf<S['key']>]: ConfigTree<Under<S, H>> };
 
 /** A configuration value that cannot be used. `where` is the env variable or `file:line`. */
 export class ConfigError extends Error {
@@ -148,7 +126,7 @@ function readConfigFile(file: string): Map<string, FileValue> {
     const err = doc.errors[0];
     throw new ConfigError('(yaml)', whereOf(err.pos[0]), `not valid YAML: ${err.message.split('\n')[0]}`);
   }
-  const known = new Set(SETTINGS.map((s) => s.key));
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
   const out = new Map<string, FileValue>();
   const walk = (node: Node | null, prefix: string): void => {
     if (isMap(node)) {

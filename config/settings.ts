@@ -34,7 +34,7 @@ const bool = { kind: 'bool' } as const;
 const secret = { kind: 'secret' } as const;
 const port = { kind: 'int', min: 1, max: 65535 } as const;
 
-export const SETTINGS: readonly Setting[] = [
+export const SETTINGS = [
   {
     key: 'dataDir',
     env: 'REELCAST_DATA_DIR',
@@ -203,6 +203,14 @@ export const SETTINGS: readonly Setting[] = [
   },
 
   {
+    key: 'schedule.leadMinutes',
+    env: 'REELCAST_SCHEDULE_LEAD_MINUTES',
+    type: { kind: 'int', min: 0, max: 2880 },
+    default: '60',
+    doc: "How long before a calendar's first slot of the day its daily plan runs (`reelcast schedule sync`): time to generate and transcode the day's clips. A lead that reaches into the day before plans the next day the evening before.",
+  },
+
+  {
     key: 'model.dir',
     env: 'REELCAST_MODEL_DIR',
     type: path,
@@ -307,4 +315,4 @@ export const SETTINGS: readonly Setting[] = [
     type: secret,
     doc: 'HMAC-SHA256 key for the webhook signature header.',
   },
-];
+] as const satisfies readonly Setting[];

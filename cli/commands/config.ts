@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfigWithSources, SETTINGS } from '../../config';
+import { loadConfigWithSources, SETTINGS, type Setting } from '../../config';
 
 /** The configuration reference as a Markdown table (the README embeds this output). */
 export function configReference(): string {
-  const rows = SETTINGS.map((s) => {
+  const rows = SETTINGS.map((s: Setting) => {
     const type = s.type.kind === 'enum' || s.type.kind === 'list' ? s.type.values.join(' \\| ') : s.type.kind;
     const env = s.type.kind === 'secret' ? `\`${s.env}\` or \`${s.env}_FILE\`` : `\`${s.env}\``;
     return `| \`${s.key}\` | ${env} | ${type} | ${s.default === undefined ? '' : `\`${s.default}\``} | ${s.doc} |`;
