@@ -1,6 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { didYouMean } from '../activities/calendar/suggest';
+import { unknownVariables } from '../config';
 import { COMMAND_FILES } from './commands';
 import { reportAndExit } from './errors';
+
+/** Thrown for `reelcast <name>` when no command has that name, with or without --help after it. */
+class UnknownCommandError extends Error {
+  override readonly name = 'UnknownCommandError';
+}
 
 /**
  * The `reelcast` program. Given the command about to run, only that command's file is loaded
@@ -23,7 +30,16 @@ export async function main(argv = process.argv): Promise<void> {
     throw err;
   });
   try {
-    await (await buildProgram(argv[2])).parseAsync(argv);
+    for (const warning of unknownVariables()) process.stderr.write(`${warning}\n`);
+    const command = argv[2];
+    const names = COMMAND_FILES.flatMap((f) => f.names);
+    // Commander would print the global help for `reelcast studio --help` and exit 0.
+    if (command !== undefined && !command.startsWith('-') && command !== 'help' && !names.includes(command)) {
+      throw new UnknownCommandError(
+        `unknown command '${command}'${didYouMean(command, names)}. The commands: ${names.join(', ')} (\`reelcast --help\` says what each does).`,
+      );
+    }
+    await (await buildProgram(command)).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
     reportAndExit(err);

@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { Secret } from './secret';
-import { SETTINGS, type Setting, type SettingType, TASK_QUEUE_ROLES } from './settings';
+import { didYouMean } from '../activities/calendar/suggest';
+import { OTHER_VARIABLES, SETTINGS, type Setting, type SettingType, TASK_QUEUE_ROLES } from './settings';
 
 export { Secret } from './secret';
-export { SETTINGS, TASK_QUEUE_ROLES, type Setting } from './settings';
+export { OTHER_VARIABLES, SETTINGS, TASK_QUEUE_ROLES, type Setting } from './settings';
 
 export type QueueRole = (typeof TASK_QUEUE_ROLES)[number];
 
@@ -253,4 +254,43 @@ function unflatten(flat: Record<string, unknown>): Record<string, unknown> {
     if (flat[setting.key] !== undefined) node[parts[parts.length - 1]] = flat[setting.key];
   }
   return root;
+}
+
+/**
+ * `REELCAST_*` variables in the environment that Reelcast does not read: a misspelt setting
+ * (REELCAST_STORAGE_KIND for REELCAST_STORAGE) would otherwise be ignored without a word.
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = new Set<string>([
+    ...SETTINGS.flatMap((s) => (s.type.kind === 'secret' ? [s.env, `${s.env}_FILE`] : [s.env])),
+    ...OTHER_VARIABLES.map((v) => v.env),
+  ]);
+  const candidates = SETTINGS.map((s) => s.env).filter((e) => e.startsWith('REELCAST_'));
+  return Object.keys(env)
+    .filter((name) => name.startsWith('REELCAST_') && !known.has(name))
+    .sort()
+    .map((name) => {
+      const close = closestSetting(name, candidates);
+      return `warning: ${name} is not a Reelcast setting and is ignored${close ? ` (did you mean ${close}, ${SETTINGS.find((s) => s.env === close)!.key}?)` : ''}; see \`reelcast config --reference\``;
+    });
+}
+
+/** A typo, or the same name with a word added or missing (REELCAST_STORAGE_KIND → REELCAST_STORAGE). */
+function closestSetting(name: string, candidates: string[]): string | undefined {
+  const typo = /"(.*)"/.exec(didYouMean(name, candidates))?.[1];
+  if (typo) return typo;
+  const words = (n: string) => new Set(n.split('_').slice(1));
+  const mine = words(name);
+  let best: string | undefined;
+  let bestShared = 0;
+  for (const c of candidates) {
+    const theirs = words(c);
+    const shared = [...theirs].filter((w) => mine.has(w)).length;
+    // Every word of the setting appears in the name, or every word of the name in the setting.
+    if ((shared === theirs.size || shared === mine.size) && shared > bestShared) {
+      best = c;
+      bestShared = shared;
+    }
+  }
+  return best;
 }

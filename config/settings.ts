@@ -316,3 +316,20 @@ export const SETTINGS = [
     doc: 'HMAC-SHA256 key for the webhook signature header.',
   },
 ] as const satisfies readonly Setting[];
+
+/** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */
+export const OTHER_VARIABLES = [
+  {
+    env: 'REELCAST_CONFIG',
+    doc: 'Path of the config file (default: ./reelcast.config.yaml when it exists).',
+  },
+  {
+    env: 'REELCAST_TOOL_CACHE',
+    doc: 'Where set-up keeps the tools it installs, by version (default: ~/.cache/reelcast/tools).',
+  },
+  { env: 'REELCAST_LOG_LEVEL', doc: "The Temporal SDK's log level in workers (default: WARN)." },
+  { env: 'REELCAST_DEBUG', doc: '`1`: an error also prints its stack trace.' },
+  { env: 'REELCAST_KEEP_TEST_DATA', doc: "Tests: `1` keeps the test stack's data folder after the run." },
+  { env: 'REELCAST_FUZZ_SEED', doc: "Tests: the calendar fuzz test's seed." },
+  { env: 'REELCAST_TEMPORAL_UI_URL', doc: "Tests: set by the test stack to its Temporal Web UI's address." },
+] as const;

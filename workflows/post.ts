@@ -8,6 +8,7 @@ import {
   defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -21,6 +22,7 @@ import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
 import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
 import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
 import { presetFor } from './channels';
+import { PATCHES } from './patches';
 import { taskQueues } from './queues';
 
 type GenerateActivities = ReturnType<typeof createGenerateActivities>;
@@ -190,6 +192,19 @@ export async function post(input: PostInput): Promise<PostState> {
     }
     return undefined;
   };
+
+  // 0. A plan that ran late (a catch-up after an outage, a backfill of past days) skips the posts
+  //    it can no longer publish in time, before asking anyone to approve or paying for a video.
+  if (patched(PATCHES.skipLateBeforeGenerate)) {
+    const lateMinutes = -msUntil(spec.publishAt) / 60_000;
+    if (lateMinutes > spec.latenessMinutes) {
+      setStage(
+        'skipped',
+        `planned ${Math.round(lateMinutes)} min after its publish time ${spec.publishAt} (the campaign allows ${spec.latenessMinutes} min late); no video was made`,
+      );
+      return state;
+    }
+  }
 
   // 1. Approval: a durable wait for a person, up to the campaign's deadline.
   if (spec.approval.required) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfigWithSources, SETTINGS, type Setting } from '../../config';
+import { loadConfigWithSources, OTHER_VARIABLES, SETTINGS, type Setting } from '../../config';
 
 /** The configuration reference as a Markdown table (the README embeds this output). */
 export function configReference(): string {
@@ -12,6 +12,12 @@ export function configReference(): string {
     '| key (reelcast.config.yaml) | environment | type | default | meaning |',
     '|---|---|---|---|---|',
     ...rows,
+    '',
+    'Other variables (not settings; any other `REELCAST_*` variable gets a warning naming the closest setting):',
+    '',
+    '| environment | meaning |',
+    '|---|---|',
+    ...OTHER_VARIABLES.map((v) => `| \`${v.env}\` | ${v.doc} |`),
   ].join('\n');
 }
 

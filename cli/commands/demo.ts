@@ -84,7 +84,8 @@ export function register(program: Command): void {
         const progress = await watchPosts(client, plan.started.map(postWorkflowId), {
           timeoutMs: 20 * 60_000,
         });
-        const summary = await summarize(config, date, stack.uiUrl, progress);
+        // The stack's config: with S3 it holds the embedded server's address and credentials.
+        const summary = await summarize(stack.config, date, stack.uiUrl, progress);
         report(summary, stack.config);
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         if (summary.failed.length > 0) process.exitCode = 1;

@@ -5,7 +5,8 @@ import { ensureSearchAttributes } from '../../services/search-attributes';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { taskQueues } from '../../workflows/queues';
-import { commandConfig, say } from '../context';
+import { commandConfig, say, withClient } from '../context';
+import { syncSchedules } from '../schedules';
 
 export function parseQueues(text: string): QueueRole[] {
   const items = text
@@ -36,10 +37,30 @@ async function prepareServices(config: ReelcastConfig): Promise<void> {
   const notAdded = await ensureSearchAttributes(client, config.temporal.namespace).finally(() =>
     client.connection.close(),
   );
+  await checkSchedules(config);
   if (notAdded.length > 0) {
     say(
       `warning: could not register search attributes ${notAdded.join(', ')}; ask a namespace admin to add them (Keyword/Text), or \`reelcast failures\` cannot filter.`,
     );
+  }
+}
+
+/**
+ * Says when the daily schedules do not match the calendars (a calendar changed since the last
+ * `reelcast schedule sync`). It does not sync itself: workers run on many machines, each with
+ * whatever calendars it was deployed with, and one started from an old checkout must not move
+ * every calendar's schedule back. Syncing is one explicit step after a calendar change.
+ */
+async function checkSchedules(config: ReelcastConfig): Promise<void> {
+  try {
+    const changes = await withClient((client) => syncSchedules(client, config, { dryRun: true }), config);
+    const stale = changes.filter((c) => c.change !== 'unchanged');
+    if (stale.length > 0)
+      say(
+        `warning: the daily schedules do not match the calendars in ${config.calendarsDir} (${stale.map((c) => `${c.calendar}: ${c.change === 'created' ? 'no schedule' : c.change === 'deleted' ? 'calendar gone' : 'time changed'}`).join('; ')}); run \`reelcast schedule sync\` so posting happens every day by itself`,
+      );
+  } catch (err) {
+    say(`warning: could not compare the daily schedules with the calendars: ${(err as Error).message}`);
   }
 }
 

@@ -3,12 +3,14 @@
  * runs a small demo day, an approval that times out, and a failed publish that is replayed,
  * on a real dev server, then saves each history as the Temporal CLI prints it.
  *
- *   node -r ./test/fake-x/register.js test/replay/record.ts
+ *   node -r ./test/fake-x/register.js test/replay/record.ts [name ...]
  *
- * Run it again after a deliberate, patched() workflow change, and keep the old files too.
+ * It records only the histories that are not there yet (or the names given): after a deliberate,
+ * patched() workflow change, add a scenario that takes the new path and keep the old files, which
+ * are what proves that workflows started before the change still replay.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCalendarActivities } from '../../activities/calendar/activities';
 import { loadConfig } from '../../config';
@@ -19,7 +21,28 @@ import { post, postWorkflowId, replayUpdate } from '../../workflows/post';
 import { startTestStack } from '../harness/stack';
 import { FAKE_X_DEFAULTS, startFakeX } from '../fake-x/server';
 
+const SCENARIOS = [
+  'daily-plan',
+  'post-published',
+  'post-approval-skipped',
+  'post-replayed',
+  'post-skipped-late',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function wanted(argv: string[]): Set<Scenario> {
+  const bad = argv.filter((a) => !(SCENARIOS as readonly string[]).includes(a));
+  if (bad.length) throw new Error(`unknown scenario ${bad.join(', ')}; one of ${SCENARIOS.join(', ')}`);
+  const fileOf = (name: string) => join(__dirname, 'histories', `${name}.json`);
+  return new Set(argv.length ? (argv as Scenario[]) : SCENARIOS.filter((n) => !existsSync(fileOf(n))));
+}
+
 async function main(): Promise<void> {
+  const want = wanted(process.argv.slice(2));
+  if (want.size === 0) {
+    process.stdout.write('every history is recorded already; name the ones to record again\n');
+    return;
+  }
   const test = await startTestStack(() => {});
   const fake = await startFakeX();
   Object.assign(process.env, test.env, {
@@ -51,60 +74,78 @@ async function main(): Promise<void> {
     const video = { ...planned.video, frames: 25, width: 256, height: 448, steps: 3 };
     const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 
-    const plan = await client.workflow.execute(dailyPlan, {
-      taskQueue: 'record',
-      workflowId: 'record/daily-plan',
-      args: [
-        {
-          date: '2026-11-27',
-          demo: { firstPublishAt: at(10), spacingSeconds: 2, limit: 1, tag: 'rec', video },
-        },
-      ],
-    });
-    ids['daily-plan'] = 'record/daily-plan';
-    ids['post-published'] = postWorkflowId(plan.started[0]);
-    await client.workflow.getHandle(ids['post-published']).result();
-
-    const skipped = {
-      ...planned,
-      postId: `${planned.postId}-recskip`,
-      publishAt: at(30),
-      video,
-      approval: { ...planned.approval, required: true, deadlineAt: at(2), onDeadline: 'skip' as const },
-    };
-    ids['post-approval-skipped'] = postWorkflowId(skipped.postId);
-    await client.workflow.execute(post, {
-      taskQueue: 'record',
-      workflowId: ids['post-approval-skipped'],
-      args: [{ spec: skipped }],
-    });
-
-    fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
-    const failing = {
-      ...planned,
-      postId: `${planned.postId}-recfail`,
-      channels: ['x' as const],
-      publishAt: at(5),
-      video,
-      approval: { ...planned.approval, required: false },
-    };
-    ids['post-replayed'] = postWorkflowId(failing.postId);
-    const handle = await client.workflow.start(post, {
-      taskQueue: 'record-x',
-      workflowId: ids['post-replayed'],
-      args: [{ spec: failing }],
-    });
-    for (;;) {
-      const d = await handle.describe();
-      const attrs = d.searchAttributes as Record<string, unknown[]>;
-      if (attrs.ReelcastStatus?.[0] === 'awaiting-replay') break;
-      await new Promise((r) => setTimeout(r, 500));
+    if (want.has('daily-plan') || want.has('post-published')) {
+      const plan = await client.workflow.execute(dailyPlan, {
+        taskQueue: 'record',
+        workflowId: 'record/daily-plan',
+        args: [
+          {
+            date: '2026-11-27',
+            demo: { firstPublishAt: at(10), spacingSeconds: 2, limit: 1, tag: 'rec', video },
+          },
+        ],
+      });
+      ids['daily-plan'] = 'record/daily-plan';
+      ids['post-published'] = postWorkflowId(plan.started[0]);
+      await client.workflow.getHandle(ids['post-published']).result();
     }
-    fake.reset();
-    await handle.executeUpdate(replayUpdate, { args: [{}] });
-    await handle.result();
+
+    if (want.has('post-approval-skipped')) {
+      const skipped = {
+        ...planned,
+        postId: `${planned.postId}-recskip`,
+        publishAt: at(30),
+        video,
+        approval: { ...planned.approval, required: true, deadlineAt: at(2), onDeadline: 'skip' as const },
+      };
+      ids['post-approval-skipped'] = postWorkflowId(skipped.postId);
+      await client.workflow.execute(post, {
+        taskQueue: 'record',
+        workflowId: ids['post-approval-skipped'],
+        args: [{ spec: skipped }],
+      });
+    }
+
+    if (want.has('post-skipped-late')) {
+      // Planned two hours after its publish time (a catch-up or a backfill): skipped, no video.
+      const late = { ...planned, postId: `${planned.postId}-reclate`, publishAt: at(-7200), video };
+      ids['post-skipped-late'] = postWorkflowId(late.postId);
+      await client.workflow.execute(post, {
+        taskQueue: 'record',
+        workflowId: ids['post-skipped-late'],
+        args: [{ spec: late }],
+      });
+    }
+
+    if (want.has('post-replayed')) {
+      fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
+      const failing = {
+        ...planned,
+        postId: `${planned.postId}-recfail`,
+        channels: ['x' as const],
+        publishAt: at(5),
+        video,
+        approval: { ...planned.approval, required: false },
+      };
+      ids['post-replayed'] = postWorkflowId(failing.postId);
+      const handle = await client.workflow.start(post, {
+        taskQueue: 'record-x',
+        workflowId: ids['post-replayed'],
+        args: [{ spec: failing }],
+      });
+      for (;;) {
+        const d = await handle.describe();
+        const attrs = d.searchAttributes as Record<string, unknown[]>;
+        if (attrs.ReelcastStatus?.[0] === 'awaiting-replay') break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      fake.reset();
+      await handle.executeUpdate(replayUpdate, { args: [{}] });
+      await handle.result();
+    }
 
     for (const [name, id] of Object.entries(ids)) {
+      if (!want.has(name as Scenario)) continue;
       const json = execFileSync(
         test.env.REELCAST_TEMPORAL_BIN,
         ['workflow', 'show', '--address', test.env.TEMPORAL_ADDRESS, '-w', id, '--output', 'json'],

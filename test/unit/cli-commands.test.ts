@@ -49,3 +49,29 @@ describe('the reelcast command list', () => {
     expect(run.status).toBe(0);
   });
 });
+
+describe('a command that does not exist', () => {
+  const repo = join(__dirname, '..', '..');
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/reelcast.js', ...args], { cwd: repo, encoding: 'utf8' });
+
+  test.each([[['studio']], [['studio', '--help']], [['vaildate', 'calendars']]])(
+    '`reelcast %s` says "unknown command" and exits 1',
+    (args) => {
+      const out = run(...args);
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(new RegExp(`^reelcast: unknown command '${args[0]}'`));
+      expect(out.stdout).toBe('');
+    },
+  );
+
+  test('a typo gets the closest command', () => {
+    expect(run('vaildate').stderr).toContain('(did you mean "validate"?)');
+  });
+
+  test('`reelcast --help` still lists the commands and exits 0', () => {
+    const out = run('--help');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('schedule');
+  });
+});

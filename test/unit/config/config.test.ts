@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { ConfigError, loadConfig, loadConfigWithSources, Secret, SETTINGS } from '../../../config';
+import { configReference } from '../../../cli/commands/config';
+import {
+  ConfigError,
+  loadConfig,
+  loadConfigWithSources,
+  Secret,
+  SETTINGS,
+  unknownVariables,
+} from '../../../config';
 
 function dirWithConfig(yaml?: string): { cwd: string; file?: string } {
   const cwd = mkdtempSync(join(tmpdir(), 'reelcast-config-'));
@@ -100,5 +108,25 @@ describe('config loader', () => {
     const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
     const undocumented = SETTINGS.filter((s) => !readme.includes(`\`${s.env}\``)).map((s) => s.env);
     expect(undocumented).toEqual([]);
+    // The table is `reelcast config --reference`, word for word.
+    expect(readme).toContain(configReference());
+  });
+
+  it('warns about a REELCAST_ variable that is no setting, naming the closest one', () => {
+    expect(unknownVariables({ REELCAST_STORAGE_KIND: 's3', REELCAST_STORAGE: 'fs', PATH: '/bin' })).toEqual([
+      'warning: REELCAST_STORAGE_KIND is not a Reelcast setting and is ignored (did you mean REELCAST_STORAGE, storage.kind?); see `reelcast config --reference`',
+    ]);
+    expect(unknownVariables({ REELCAST_GPU_CONCURENCY: '2' })[0]).toMatch(
+      /did you mean REELCAST_GPU_CONCURRENCY/,
+    );
+    // Settings, secrets' _FILE forms and the documented tool variables are known.
+    expect(
+      unknownVariables({
+        REELCAST_DELIVERY: 'live',
+        REELCAST_CONFIG: 'x.yaml',
+        REELCAST_DEBUG: '1',
+        S3_SECRET_ACCESS_KEY_FILE: '/run/key',
+      }),
+    ).toEqual([]);
   });
 });

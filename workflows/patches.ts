@@ -1,0 +1,10 @@
+/**
+ * Workflow changes that running workflows must not notice, one id each, for `patched()`. A
+ * history recorded before the change replays the old path; new runs take the new one. The
+ * replay test (test/unit/replay.test.ts) replays histories of both. Remove an id (with
+ * deprecatePatch first) only once no workflow that started before it can still be running.
+ */
+export const PATCHES = {
+  /** post: a post planned past its lateness window skips before approval and generation. */
+  skipLateBeforeGenerate: 'skip-late-before-generate',
+} as const;
