@@ -17,6 +17,7 @@ describe('workflow replay determinism', () => {
       'post-approval-skipped.json',
       'post-published.json',
       'post-replayed.json',
+      'post-skipped-late.json',
     ]);
   });
 
