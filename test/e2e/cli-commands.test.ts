@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +11,11 @@ import {
   liveX,
   plannedPosts,
   quick,
-  ROOT,
   startPost,
   startWorker,
   waitForStage,
   type RunningWorker,
+  reelcast as runCli,
 } from './support';
 
 /**
@@ -32,16 +31,7 @@ describe('reelcast run, status, approve, reject, campaign, close, config, tools'
   let client: Client;
   const started: string[] = [];
 
-  const reelcast = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'bin', 'reelcast.js'), ...args],
-        { cwd: ROOT, env, timeout: 120_000 },
-        (err, stdout, stderr) =>
-          resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const reelcast = (...args: string[]) => runCli(env, args);
 
   beforeAll(async () => {
     fake = await startFakeX();

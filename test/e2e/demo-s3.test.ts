@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { e2eEnv, ROOT } from './support';
+import { e2eEnv, reelcast as runCli } from './support';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,16 +23,7 @@ describe('reelcast dev up + demo on the embedded S3 server', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'reelcast-demo-s3-'));
   let env: Record<string, string>;
 
-  const reelcast = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'bin', 'reelcast.js'), ...args],
-        { cwd: ROOT, env, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) =>
-          resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const reelcast = (...args: string[]) => runCli(env, args, 400_000);
 
   beforeAll(async () => {
     env = e2eEnv('demo-s3', {

@@ -1,28 +1,30 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import { DateTime } from 'luxon';
 import type { DailyPlanResult } from '../../workflows/daily-plan';
 import { postWorkflowId } from '../../workflows/post';
-import { connectClient, e2eConfig, e2eEnv, ROOT, startWorker, waitFor, type RunningWorker } from './support';
+import {
+  connectClient,
+  e2eConfig,
+  e2eEnv,
+  reelcast as runCli,
+  ROOT,
+  startWorker,
+  waitFor,
+  type RunningWorker,
+} from './support';
 
 /**
  * Automatic daily posting, as a person turns it on: `reelcast schedule …` (the compiled CLI) on
  * the real Temporal dev server, with copies of the example calendars that the test then edits.
  */
-const run = promisify(execFile);
-
 async function reelcast(env: Record<string, string>, ...args: string[]) {
-  const out = await run(process.execPath, [join(ROOT, 'bin', 'reelcast.js'), ...args], {
-    cwd: ROOT,
-    env,
-    timeout: 120_000,
-  });
-  return { stdout: out.stdout, stderr: out.stderr };
+  const out = await runCli(env, args);
+  if (out.status !== 0) throw new Error(`reelcast ${args.join(' ')} exited ${out.status}: ${out.stderr}`);
+  return out;
 }
 
 /** The dailyPlan runs a schedule has started, newest last, once there are at least `count`. */

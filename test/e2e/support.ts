@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCalendarActivities } from '../../activities/calendar/activities';
@@ -75,6 +75,32 @@ export function spawnWorker(
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
   return Object.assign(child, { log: () => log });
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `reelcast <args>`: the compiled CLI in a process of its own, as a person runs it. Asynchronous,
+ * so a worker running in the test's process keeps working while the command waits.
+ */
+export function reelcast(
+  env: Record<string, string>,
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin', 'reelcast.js'), ...args],
+      { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 export async function waitFor<T>(

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { openStorage } from '../../activities/storage';
 import { startFakeX, type FakeX } from '../fake-x/server';
 import {
@@ -10,11 +8,11 @@ import {
   liveX,
   plannedPosts,
   quick,
-  ROOT,
   startPost,
   startWorker,
   waitForStage,
   type RunningWorker,
+  reelcast as runCli,
 } from './support';
 
 /** Posts through the real twitter-api-v2 client to the fake X API; failures replayed by a person. */
@@ -24,16 +22,7 @@ describe('publishing to X, failures and replay', () => {
   let worker: RunningWorker;
 
   // Asynchronous: the worker runs in this process and must keep working while the command waits.
-  const reelcast = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'bin', 'reelcast.js'), ...args],
-        { cwd: ROOT, env, timeout: 120_000 },
-        (err, stdout, stderr) =>
-          resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const reelcast = (...args: string[]) => runCli(env, args);
 
   beforeAll(async () => {
     fake = await startFakeX();
