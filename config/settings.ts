@@ -315,4 +315,28 @@ export const SETTINGS = [
     type: secret,
     doc: 'HMAC-SHA256 key for the webhook signature header.',
   },
+  {
+    key: 'channels.tokens.key',
+    env: 'REELCAST_TOKEN_KEY',
+    type: secret,
+    doc: "Encrypts the connected accounts' tokens in storage (AES-256-GCM): 32 random bytes as 64 hex digits or base64, e.g. from `openssl rand -base64 32`. Unset: tokens are stored unencrypted and `reelcast channels status` warns. Every worker needs the same key; changing it means connecting the accounts again.",
+  },
+  {
+    key: 'channels.youtube.clientId',
+    env: 'YOUTUBE_CLIENT_ID',
+    type: str,
+    doc: 'OAuth client id of the Google Cloud project that publishes to YouTube (a "Desktop app" client), for `reelcast channels connect youtube`.',
+  },
+  {
+    key: 'channels.youtube.clientSecret',
+    env: 'YOUTUBE_CLIENT_SECRET',
+    type: secret,
+    doc: 'OAuth client secret of that Google client.',
+  },
+  {
+    key: 'channels.youtube.oauthBaseUrl',
+    env: 'YOUTUBE_OAUTH_BASE_URL',
+    type: url,
+    doc: "Replaces Google's sign-in and token hosts (accounts.google.com, oauth2.googleapis.com) and the channel lookup (www.googleapis.com), for proxies and tests (default: Google's).",
+  },
 ] as const satisfies readonly Setting[];
