@@ -324,19 +324,19 @@ export const SETTINGS = [
   {
     key: 'channels.youtube.clientId',
     env: 'YOUTUBE_CLIENT_ID',
-    type: str,
-    doc: 'OAuth client id of the Google Cloud project that publishes to YouTube (a "Desktop app" client), for `reelcast channels connect youtube`.',
+    type: secret,
+    doc: 'OAuth client id of the Google Cloud project with the YouTube Data API v3 enabled (client type "Desktop app").',
   },
   {
     key: 'channels.youtube.clientSecret',
     env: 'YOUTUBE_CLIENT_SECRET',
     type: secret,
-    doc: 'OAuth client secret of that Google client.',
+    doc: 'OAuth client secret of that client.',
   },
   {
     key: 'channels.youtube.oauthBaseUrl',
     env: 'YOUTUBE_OAUTH_BASE_URL',
     type: url,
-    doc: "Replaces Google's sign-in and token hosts (accounts.google.com, oauth2.googleapis.com) and the channel lookup (www.googleapis.com), for proxies and tests (default: Google's).",
+    doc: "Replaces Google's OAuth hosts for tests: consent at `BASE/o/oauth2/v2/auth`, tokens at `BASE/token` (default: accounts.google.com and oauth2.googleapis.com).",
   },
 ] as const satisfies readonly Setting[];

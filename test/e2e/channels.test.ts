@@ -3,12 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChannelAuthError } from '../../activities/publish/errors';
-import {
-  oauthProviderFor,
-  StoredTokenSource,
-  TokenStore,
-  xCredentialsFor,
-} from '../../activities/publish/tokens';
+import { accountTokenSources, TokenStore, xCredentialsFor } from '../../activities/publish/tokens';
 import { openStorage } from '../../activities/storage';
 import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
 import { FAKE_OAUTH_DEFAULTS, startFakeOAuth, type FakeOAuth } from '../fakes/oauth/server';
@@ -122,14 +117,12 @@ describe('reelcast channels', () => {
     const stored = await store.read('youtube', account);
     expect(stored?.refreshToken).toBeDefined();
     oauth.revoke();
-    const source = new StoredTokenSource({
-      store,
-      provider: oauthProviderFor('youtube', config),
-      platform: 'youtube',
-      account,
-      channel: 'shorts',
-    });
-    await expect(source.refreshAfterRejection(stored!.accessToken)).rejects.toThrow(ChannelAuthError);
+    // What the shorts channel gets from the wiring: the source for the calendar's account.
+    const source = accountTokenSources('youtube', config, openStorage(config), 'shorts')(account);
+    await expect(source.accessToken()).resolves.toBe(stored!.accessToken);
+    const refused = await source.refreshAfterRejection(stored!.accessToken).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ChannelAuthError);
+    expect((refused as Error).message).toMatch(/^shorts: .*reelcast channels connect youtube --account/);
 
     const status = await reelcast(['channels', 'status']);
     expect(status.stdout).toMatch(

@@ -6,6 +6,7 @@ export {
   REDIRECT_PATH,
   type ConnectOptions,
 } from './connect';
+export { accountTokenSources } from './for-channel';
 export { mergeGrant, tokensFromGrant } from './grant';
 export {
   grantFrom,

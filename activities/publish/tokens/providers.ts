@@ -45,12 +45,13 @@ function googleProvider(config: ReelcastConfig): OAuthProvider {
   );
   if (missing.length) throw new ChannelNotConfiguredError('youtube', missing.join(' and '));
   const base = yt.oauthBaseUrl?.replace(/\/+$/, '');
+  // The stand-in reads the channel name from the same base in tests (the fake plays all of Google).
   const channelsUrl = `${base ?? 'https://www.googleapis.com'}/youtube/v3/channels?part=snippet&mine=true`;
   return new StandardOAuth2Provider({
     platform: 'youtube',
     authorizeUrl: base ? `${base}/o/oauth2/v2/auth` : 'https://accounts.google.com/o/oauth2/v2/auth',
     tokenUrl: base ? `${base}/token` : 'https://oauth2.googleapis.com/token',
-    clientId: yt.clientId!,
+    clientId: yt.clientId!.reveal(),
     clientSecret: yt.clientSecret!.reveal(),
     defaultScopes: DEFAULT_SCOPES.youtube,
     // A refresh token only comes with offline access, and again only when consent is asked.
