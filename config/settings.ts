@@ -315,6 +315,30 @@ export const SETTINGS = [
     type: secret,
     doc: 'HMAC-SHA256 key for the webhook signature header.',
   },
+  {
+    key: 'channels.tokens.key',
+    env: 'REELCAST_TOKEN_KEY',
+    type: secret,
+    doc: "Encrypts the connected accounts' tokens in storage (AES-256-GCM): 32 random bytes as 64 hex digits or base64, e.g. from `openssl rand -base64 32`. Unset: tokens are stored unencrypted and `reelcast channels status` warns. Every worker needs the same key; changing it means connecting the accounts again.",
+  },
+  {
+    key: 'channels.youtube.clientId',
+    env: 'YOUTUBE_CLIENT_ID',
+    type: secret,
+    doc: 'OAuth client id of the Google Cloud project with the YouTube Data API v3 enabled (client type "Desktop app").',
+  },
+  {
+    key: 'channels.youtube.clientSecret',
+    env: 'YOUTUBE_CLIENT_SECRET',
+    type: secret,
+    doc: 'OAuth client secret of that client.',
+  },
+  {
+    key: 'channels.youtube.oauthBaseUrl',
+    env: 'YOUTUBE_OAUTH_BASE_URL',
+    type: url,
+    doc: "Replaces Google's OAuth hosts for tests: consent at `BASE/o/oauth2/v2/auth`, tokens at `BASE/token` (default: accounts.google.com and oauth2.googleapis.com).",
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

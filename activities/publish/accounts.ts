@@ -12,6 +12,27 @@ export type Platform = (typeof PLATFORMS)[number];
 
 export const DEFAULT_ACCOUNT = 'default';
 
+/** Account names appear in storage keys, commands and failure reasons: keep them plain. */
+const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export class InvalidAccountNameError extends Error {
+  override readonly name = 'InvalidAccountNameError';
+  constructor(readonly account: string) {
+    super(
+      `account name ${JSON.stringify(account)} is not allowed: use 1-64 letters, digits, - and _, starting with a letter or digit (e.g. us-main)`,
+    );
+  }
+}
+
+export function checkAccountName(account: string): string {
+  if (!ACCOUNT_NAME.test(account)) throw new InvalidAccountNameError(account);
+  return account;
+}
+
+export function isPlatform(name: string): name is Platform {
+  return (PLATFORMS as readonly string[]).includes(name);
+}
+
 /** What a token endpoint answered, before it is stored. */
 export interface TokenGrant {
   accessToken: string;
@@ -32,6 +53,8 @@ export interface AccountTokens {
   account: string;
   accessToken: string;
   refreshToken?: string;
+  /** OAuth 1.0a token secret (X), beside accessToken. */
+  accessSecret?: string;
   /** ISO instants. */
   expiresAt?: string;
   refreshExpiresAt?: string;
@@ -48,6 +71,8 @@ export interface AccountTokens {
  */
 export interface OAuthProvider {
   readonly platform: Platform;
+  /** The scopes `reelcast channels connect` asks for unless told others. */
+  readonly defaultScopes?: readonly string[];
   /** The URL a person opens to grant access; `redirectUri` is Reelcast's loopback listener. */
   authorizeUrl(request: {
     redirectUri: string;

@@ -14,6 +14,7 @@ export const NON_RETRYABLE_PUBLISH_ERRORS = [
   'AlreadyPublishedError',
   'RenditionMissingError',
   'NothingToReplayError',
+  'AccountNotConnectedError',
 ] as const;
 
 export type NonRetryablePublishErrorName = (typeof NON_RETRYABLE_PUBLISH_ERRORS)[number];
@@ -202,6 +203,25 @@ export class PublishClaimLostError extends PublishError {
       channel,
       `${postId} on ${channel}: another attempt took over the publish; this one stops before posting.`,
       'claim taken over by another attempt',
+    );
+  }
+}
+
+/** The channel's account was never connected (or was disconnected): a person must connect it. */
+export class AccountNotConnectedError extends PublishError {
+  override readonly name = 'AccountNotConnectedError';
+  readonly retryable = false;
+  readonly notPosted = true;
+  constructor(
+    channel: string,
+    readonly account: string,
+    /** The command that connects it, e.g. `reelcast channels connect tiktok --account us-main`. */
+    readonly fix: string,
+  ) {
+    super(
+      channel,
+      `${channel}: the account ${account} is not connected. Connect it: run \`${fix}\`; then run \`reelcast replay <postId> --channel ${channel}\`.`,
+      `account ${account} not connected: run \`${fix}\``,
     );
   }
 }

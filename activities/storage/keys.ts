@@ -10,6 +10,12 @@
  *   ledger/<postId>/<channel>.failure.json  the last terminal publish failure, for failures/replay
  *   outbox/<postId>/<channel>/…             what the outbox channel "published"
  *   probes/<queue>.json                     the worker self-check
+ *   tokens/<platform>/<account>.json        a connected account's tokens (secrets encrypted when
+ *                                           channels.tokens.key is set)
+ *   tokens/<platform>/<account>.lock        held by the one worker refreshing those tokens
+ *   tokens/<platform>/<account>.takeover/<id>  marks who took over a stale lock (one winner)
+ *   account-posts/<platform>/<account>/last.json              the account's last successful post
+ *   account-posts/<platform>/<account>/<yyyy-mm-dd>/<at>-<n>  one marker per post that UTC day
  *
  * `<hash>` is the content hash of what made the clip (prompt + seed + model + params), so a retry
  * or a replay finds the clip instead of running the GPU again. `<postId>` is
@@ -25,6 +31,8 @@ export const PREFIXES = {
   renditions: 'renditions/',
   ledger: 'ledger/',
   outbox: 'outbox/',
+  tokens: 'tokens/',
+  accountPosts: 'account-posts/',
 } as const;
 
 export function masterKey(hash: string): string {
@@ -97,4 +105,47 @@ function checkName(name: string, what: string): string {
   if (!NAME.test(name))
     throw new InvalidKeyError(`${name} (${what}: expected lowercase letters, digits, - or _)`);
   return name;
+}
+
+const ACCOUNT_PART = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+function accountPath(platform: string, account: string): string {
+  checkName(platform, 'platform');
+  if (!ACCOUNT_PART.test(account))
+    throw new InvalidKeyError(`${account} (account: expected letters, digits, - or _)`);
+  return `${platform}/${account}`;
+}
+
+/** A connected account's tokens, their refresh lock, and the takeover marker of a stale lock. */
+export function tokenKeys(
+  platform: string,
+  account: string,
+): { tokens: string; lock: string; takeover: (staleOwner: string) => string } {
+  const base = `${PREFIXES.tokens}${accountPath(platform, account)}`;
+  return {
+    tokens: `${base}.json`,
+    lock: `${base}.lock`,
+    takeover: (staleOwner) => checkKey(`${base}.takeover/${checkName(staleOwner, 'lock owner')}`),
+  };
+}
+
+/** The inverse of tokenKeys().tokens, for listing; undefined for other keys. */
+export function parseTokenKey(key: string): { platform: string; account: string } | undefined {
+  const m = /^tokens\/([a-z0-9][a-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)\.json$/.exec(key);
+  return m ? { platform: m[1], account: m[2] } : undefined;
+}
+
+/** Where an account's post markers live: `last`, and one folder per UTC day. */
+export function accountPostKeys(
+  platform: string,
+  account: string,
+): { last: string; day: (yyyyMmDd: string) => string } {
+  const base = `${PREFIXES.accountPosts}${accountPath(platform, account)}`;
+  return {
+    last: `${base}/last.json`,
+    day: (day) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new InvalidKeyError(`${day} (day: expected yyyy-mm-dd)`);
+      return `${base}/${day}/`;
+    },
+  };
 }
