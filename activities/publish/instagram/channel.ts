@@ -134,7 +134,8 @@ export class InstagramChannel implements Channel {
       if (!handle) {
         await this.#checkPublishingLimit(calls, me);
         handle = await this.#createContainer(calls, me, request, context);
-        if (handle.upload === 'resumable') await this.#transfer(calls, handle.containerId, request, context, 0);
+        if (handle.upload === 'resumable')
+          await this.#transfer(calls, handle.containerId, request, context, 0);
       }
       const ready = await this.#waitUntilReady(calls, handle, request, context, continuing);
       if (ready.state === 'PUBLISHED') return this.#findPublished(calls, me, request);
@@ -159,7 +160,13 @@ export class InstagramChannel implements Channel {
   ): Promise<RemotePost | undefined> {
     const calls = new TokenCalls(this.#o.tokens);
     const me = await this.#me(calls);
-    return this.#lookup(calls, me, request.caption, new Date(since.getTime() - this.#o.reconcileWindowMs), ignore);
+    return this.#lookup(
+      calls,
+      me,
+      request.caption,
+      new Date(since.getTime() - this.#o.reconcileWindowMs),
+      ignore,
+    );
   }
 
   async #me(calls: TokenCalls): Promise<Account> {
@@ -196,9 +203,18 @@ export class InstagramChannel implements Channel {
     };
     // Safe to repeat: a container nobody publishes expires unseen after 24 h.
     const created = await this.#retrying(calls, 'create the Instagram upload', false, (token) =>
-      this.#graph.post<{ id: string }>('create the Instagram upload', `${me.id}/media`, params, token, context.signal),
+      this.#graph.post<{ id: string }>(
+        'create the Instagram upload',
+        `${me.id}/media`,
+        params,
+        token,
+        context.signal,
+      ),
     );
-    const handle: ContainerHandle = { containerId: String(created.id), upload: videoUrl ? 'video_url' : 'resumable' };
+    const handle: ContainerHandle = {
+      containerId: String(created.id),
+      upload: videoUrl ? 'video_url' : 'resumable',
+    };
     await context.saveHandle({ ...handle });
     return handle;
   }
@@ -217,7 +233,9 @@ export class InstagramChannel implements Channel {
     let offset = from;
     for (let attempt = 1; ; attempt++) {
       try {
-        await calls.call((token) => this.#uploadOnce(token, containerId, request.renditionKey, offset, head.size, context));
+        await calls.call((token) =>
+          this.#uploadOnce(token, containerId, request.renditionKey, offset, head.size, context),
+        );
         return;
       } catch (err) {
         const classified = this.#classify(err, step, false);
@@ -253,7 +271,7 @@ export class InstagramChannel implements Channel {
           'content-type': 'application/octet-stream',
           'content-length': String(total - offset),
         },
-        body: body as unknown as RequestInit["body"],
+        body: body as unknown as RequestInit['body'],
         duplex: 'half',
         signal: withTimeout(context.signal, this.#o.uploadTimeoutMs),
       } as RequestInit);
@@ -294,6 +312,7 @@ export class InstagramChannel implements Channel {
   ): Promise<Readiness> {
     const deadline = Date.now() + this.#o.processingDeadlineMs;
     let checkedUpload = !continuing || handle.upload !== 'resumable';
+    context.progress({ step: 'processing' });
     for (;;) {
       const status = await this.#status(calls, handle.containerId, context);
       if (status?.code === 'FINISHED' || status?.code === 'PUBLISHED') return { state: status.code };
@@ -390,7 +409,12 @@ export class InstagramChannel implements Channel {
   async #permalink(calls: TokenCalls, mediaId: string): Promise<string | undefined> {
     try {
       const res = await calls.call((token) =>
-        this.#graph.get<{ permalink?: string }>('read the reel link', mediaId, { fields: 'permalink' }, token),
+        this.#graph.get<{ permalink?: string }>(
+          'read the reel link',
+          mediaId,
+          { fields: 'permalink' },
+          token,
+        ),
       );
       return res.permalink;
     } catch {
@@ -400,7 +424,13 @@ export class InstagramChannel implements Channel {
 
   /** The container is PUBLISHED: find its reel by caption; not yet listed means try again later. */
   async #findPublished(calls: TokenCalls, me: Account, request: PublishRequest): Promise<RemotePost> {
-    const found = await this.#lookup(calls, me, request.caption, new Date(Date.now() - CONTAINER_LIFETIME_MS), []);
+    const found = await this.#lookup(
+      calls,
+      me,
+      request.caption,
+      new Date(Date.now() - CONTAINER_LIFETIME_MS),
+      [],
+    );
     if (found) return found;
     throw new ChannelUnavailableError(
       this.name,
@@ -452,7 +482,8 @@ export class InstagramChannel implements Channel {
   /** Throws ChannelRateLimitedError when the account used its rolling 24-hour publishing quota. */
   async #checkPublishingLimit(calls: TokenCalls, me: Account): Promise<void> {
     const step = 'check the publishing limit';
-    let usage: { quota_usage?: number; config?: { quota_total?: number; quota_duration?: number } } | undefined;
+    let usage:
+      { quota_usage?: number; config?: { quota_total?: number; quota_duration?: number } } | undefined;
     try {
       const res = await this.#retrying(calls, step, false, (token) =>
         this.#graph.get<{ data?: (typeof usage)[] }>(
@@ -479,7 +510,11 @@ export class InstagramChannel implements Channel {
    * the window leaves it. Instagram does not say when; the account's reels do. Retryable: the
    * reel goes out then, and `reelcast failures` shows until when it waits.
    */
-  async #limitReached(calls: TokenCalls, me: Account, windowSeconds: number | undefined): Promise<ChannelRateLimitedError> {
+  async #limitReached(
+    calls: TokenCalls,
+    me: Account,
+    windowSeconds: number | undefined,
+  ): Promise<ChannelRateLimitedError> {
     const windowMs = (windowSeconds ?? 86_400) * 1000;
     const now = Date.now();
     let oldest = Infinity;
@@ -490,12 +525,19 @@ export class InstagramChannel implements Channel {
     } catch {
       // No list: fall back to an hour.
     }
-    const resetAt = new Date(Math.max(now + 60_000, Number.isFinite(oldest) ? oldest + windowMs + 60_000 : now + 3600_000));
+    const resetAt = new Date(
+      Math.max(now + 60_000, Number.isFinite(oldest) ? oldest + windowMs + 60_000 : now + 3600_000),
+    );
     return new ChannelRateLimitedError(this.name, resetAt.getTime() - now, resetAt);
   }
 
   /** Repeatable steps: a passing 5xx or dropped connection is retried here with backoff. */
-  async #retrying<T>(calls: TokenCalls, step: string, creating: boolean, call: (token: string) => Promise<T>): Promise<T> {
+  async #retrying<T>(
+    calls: TokenCalls,
+    step: string,
+    creating: boolean,
+    call: (token: string) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await calls.call(call);
@@ -508,8 +550,10 @@ export class InstagramChannel implements Channel {
   }
 
   #classify(err: unknown, step: string, creating: boolean): Error {
-    if (err instanceof PublishError || !(err instanceof Error) || err.name === 'AbortError') return err as Error;
-    if (err instanceof GraphNoAnswerError) return new ChannelUnavailableError(this.name, step, err.detail, !creating);
+    if (err instanceof PublishError || !(err instanceof Error) || err.name === 'AbortError')
+      return err as Error;
+    if (err instanceof GraphNoAnswerError)
+      return new ChannelUnavailableError(this.name, step, err.detail, !creating);
     if (!(err instanceof GraphError)) return err;
     const fix = reconnectCommand('instagram', this.#o.tokens.account);
     if (err.tokenRejected) return new ChannelAuthError(this.name, `${step}: ${err.detail}`, fix);
@@ -568,7 +612,10 @@ class TokenCalls {
 
 function asHandle(handle: Record<string, string> | undefined): ContainerHandle | undefined {
   if (!handle?.containerId) return undefined;
-  return { containerId: handle.containerId, upload: handle.upload === 'video_url' ? 'video_url' : 'resumable' };
+  return {
+    containerId: handle.containerId,
+    upload: handle.upload === 'video_url' ? 'video_url' : 'resumable',
+  };
 }
 
 /** The stream without its first `n` bytes (resuming an upload reads past what was sent). */

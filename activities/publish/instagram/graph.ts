@@ -175,7 +175,8 @@ export function regainAccessAt(headers: Headers, now = Date.now()): Date | undef
   try {
     const parsed = JSON.parse(raw) as Record<string, Array<{ estimated_time_to_regain_access?: number }>>;
     for (const entries of Object.values(parsed)) {
-      for (const e of entries ?? []) minutes = Math.max(minutes, Number(e.estimated_time_to_regain_access) || 0);
+      for (const e of entries ?? [])
+        minutes = Math.max(minutes, Number(e.estimated_time_to_regain_access) || 0);
     }
   } catch {
     return undefined;

@@ -24,6 +24,7 @@ export interface InstagramOAuthOptions {
   apiBaseUrl?: string;
   /** Default https://graph.instagram.com (long-lived token, refresh, the account's name). */
   graphBaseUrl?: string;
+  apiVersion?: string;
   requestTimeoutMs?: number;
 }
 
@@ -48,13 +49,19 @@ export class InstagramOAuth implements OAuthProvider {
       authorizeBaseUrl: 'https://www.instagram.com',
       apiBaseUrl: 'https://api.instagram.com',
       graphBaseUrl: INSTAGRAM_DEFAULTS.graphBaseUrl,
+      apiVersion: INSTAGRAM_DEFAULTS.apiVersion,
       requestTimeoutMs: 30_000,
       ...options,
     };
   }
 
   /** Instagram documents no PKCE parameters for this flow; `state` protects the redirect. */
-  authorizeUrl(request: { redirectUri: string; state: string; scopes: string[]; codeChallenge: string }): string {
+  authorizeUrl(request: {
+    redirectUri: string;
+    state: string;
+    scopes: string[];
+    codeChallenge: string;
+  }): string {
     const url = new URL('/oauth/authorize', this.#o.authorizeBaseUrl);
     url.searchParams.set('client_id', this.#o.appId);
     url.searchParams.set('redirect_uri', request.redirectUri);
@@ -64,7 +71,11 @@ export class InstagramOAuth implements OAuthProvider {
     return url.href;
   }
 
-  async exchangeCode(request: { code: string; redirectUri: string; codeVerifier: string }): Promise<TokenGrant> {
+  async exchangeCode(request: {
+    code: string;
+    redirectUri: string;
+    codeVerifier: string;
+  }): Promise<TokenGrant> {
     const short = await this.#call<TokenAnswer | { data?: TokenAnswer[] }>(
       'exchange the authorization code',
       new URL('/oauth/access_token', this.#o.apiBaseUrl),
@@ -89,14 +100,16 @@ export class InstagramOAuth implements OAuthProvider {
     });
     const me = await this.#graphGet<{ user_id?: string | number; username?: string }>(
       'read the connected account',
-      '/me',
+      `/${this.#o.apiVersion}/me`,
       { fields: 'user_id,username', access_token: long.access_token! },
     );
     const permissions = first.permissions;
     return {
       accessToken: long.access_token!,
       expiresInSeconds: long.expires_in,
-      scopes: Array.isArray(permissions) ? permissions : (permissions?.split(',').filter(Boolean) ?? INSTAGRAM_SCOPES),
+      scopes: Array.isArray(permissions)
+        ? permissions
+        : (permissions?.split(',').filter(Boolean) ?? INSTAGRAM_SCOPES),
       remoteAccountId: String(me.user_id ?? first.user_id ?? ''),
       remoteAccountName: me.username,
     };
@@ -134,7 +147,7 @@ export class InstagramOAuth implements OAuthProvider {
     const url = new URL(path, this.#o.graphBaseUrl);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const answer = await this.#call<T>(step, url, { method: 'GET' });
-    if (path !== '/me' && !(answer as TokenAnswer).access_token) {
+    if (!path.endsWith('/me') && !(answer as TokenAnswer).access_token) {
       throw new Error(`Instagram answered "${step}" without an access token`);
     }
     return answer;
@@ -142,7 +155,10 @@ export class InstagramOAuth implements OAuthProvider {
 
   async #call<T>(step: string, url: URL, init: RequestInit): Promise<T> {
     try {
-      return await requestJson<T>(step, url, { ...init, signal: withTimeout(undefined, this.#o.requestTimeoutMs) });
+      return await requestJson<T>(step, url, {
+        ...init,
+        signal: withTimeout(undefined, this.#o.requestTimeoutMs),
+      });
     } catch (err) {
       // Never pass on an error that could carry the request (and with it a token or the secret).
       if (err instanceof GraphError || err instanceof GraphNoAnswerError) throw err;

@@ -12,7 +12,14 @@
  * containers and request counts, `POST /_fake/clock {"advanceMs": n}` moves its clock,
  * `POST /_fake/reset` clears everything. SIGTERM or SIGINT stops it.
  */
-import { ENDPOINTS, FAULT_KINDS, startFakeInstagram, type Endpoint, type Fault, type FaultKind } from './server';
+import {
+  ENDPOINTS,
+  FAULT_KINDS,
+  startFakeInstagram,
+  type Endpoint,
+  type Fault,
+  type FaultKind,
+} from './server';
 
 interface Args {
   port: number;
@@ -40,7 +47,11 @@ function parseArgs(argv: string[]): Args {
           `--fault ${value}: expected <endpoint>:<kind>[:times], endpoint one of ${ENDPOINTS.join(', ')} or *, kind one of ${FAULT_KINDS.join(', ')}`,
         );
       }
-      out.faults.push({ endpoint: endpoint as Endpoint | '*', kind: kind as FaultKind, times: times ? Number(times) : 1 });
+      out.faults.push({
+        endpoint: endpoint as Endpoint | '*',
+        kind: kind as FaultKind,
+        times: times ? Number(times) : 1,
+      });
     } else throw new Error(`unknown option ${flag}; see test/fakes/instagram/main.ts for usage`);
   }
   return out;

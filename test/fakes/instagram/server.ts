@@ -306,7 +306,8 @@ export class FakeInstagram {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
-    if (url.pathname.startsWith('/_fake/')) return this.#control(method, url.pathname, await readBody(req), res);
+    if (url.pathname.startsWith('/_fake/'))
+      return this.#control(method, url.pathname, await readBody(req), res);
 
     const route = this.#route(method, url.pathname);
     if (!route) return graphError(res, 400, 100, `Unknown path components: ${url.pathname}`);
@@ -318,7 +319,7 @@ export class FakeInstagram {
     const upload = endpoint === 'upload';
     // The upload's body is the video: streamed, never read into memory here.
     const params = upload ? url.searchParams : mergeParams(url.searchParams, await readBody(req));
-    const tokenText = upload ? oauthHeader(req) : bearer(req) ?? params.get('access_token') ?? undefined;
+    const tokenText = upload ? oauthHeader(req) : (bearer(req) ?? params.get('access_token') ?? undefined);
 
     const fault = this.#take(endpoint, ['rate-limit', 'unavailable', 'expired-token', 'revoked-token']);
     // An early answer to an upload lets the rest of its body drain.
@@ -330,13 +331,28 @@ export class FakeInstagram {
       });
     }
     if (fault?.kind === 'rate-limit') {
-      const usage = { [this.#o.userId]: [{ type: 'instagram', call_count: 100, estimated_time_to_regain_access: fault.regainMinutes ?? 1 }] };
+      const usage = {
+        [this.#o.userId]: [
+          { type: 'instagram', call_count: 100, estimated_time_to_regain_access: fault.regainMinutes ?? 1 },
+        ],
+      };
       const code = fault.code ?? 4;
       const text =
-        code === 17 ? 'User request limit reached' : code === 32 ? 'Page request limit reached' : 'Application request limit reached';
-      return graphError(res, fault.httpStatus ?? 400, code, text, { is_transient: true }, {
-        'x-business-use-case-usage': JSON.stringify(usage),
-      });
+        code === 17
+          ? 'User request limit reached'
+          : code === 32
+            ? 'Page request limit reached'
+            : 'Application request limit reached';
+      return graphError(
+        res,
+        fault.httpStatus ?? 400,
+        code,
+        text,
+        { is_transient: true },
+        {
+          'x-business-use-case-usage': JSON.stringify(usage),
+        },
+      );
     }
 
     switch (endpoint) {
@@ -354,7 +370,11 @@ export class FakeInstagram {
     if (!token) return;
     switch (endpoint) {
       case 'me':
-        return send(res, 200, { user_id: token.userId, username: this.#o.username, id: FAKE_INSTAGRAM_DEFAULTS.appScopedId });
+        return send(res, 200, {
+          user_id: token.userId,
+          username: this.#o.username,
+          id: FAKE_INSTAGRAM_DEFAULTS.appScopedId,
+        });
       case 'create':
         return this.#create(token, route.id!, params, req, res);
       case 'upload':
@@ -380,13 +400,16 @@ export class FakeInstagram {
     // The token endpoints are documented without a version; accept one too.
     const rest = parts[0] === v ? parts.slice(1) : parts;
     if (method === 'GET' && rest.length === 1 && rest[0] === 'access_token') return { endpoint: 'exchange' };
-    if (method === 'GET' && rest.length === 1 && rest[0] === 'refresh_access_token') return { endpoint: 'refresh' };
+    if (method === 'GET' && rest.length === 1 && rest[0] === 'refresh_access_token')
+      return { endpoint: 'refresh' };
     if (method === 'POST' && parts[0] === 'ig-api-upload' && parts[1] === v && parts.length === 3)
       return { endpoint: 'upload', id: parts[2] };
     if (parts[0] !== v) return undefined;
     if (method === 'GET' && rest.length === 1 && rest[0] === 'me') return { endpoint: 'me' };
-    if (rest.length === 2 && rest[1] === 'media') return { endpoint: method === 'POST' ? 'create' : 'media', id: rest[0] };
-    if (method === 'POST' && rest.length === 2 && rest[1] === 'media_publish') return { endpoint: 'publish', id: rest[0] };
+    if (rest.length === 2 && rest[1] === 'media')
+      return { endpoint: method === 'POST' ? 'create' : 'media', id: rest[0] };
+    if (method === 'POST' && rest.length === 2 && rest[1] === 'media_publish')
+      return { endpoint: 'publish', id: rest[0] };
     if (method === 'GET' && rest.length === 2 && rest[1] === 'content_publishing_limit')
       return { endpoint: 'limit', id: rest[0] };
     if (method === 'GET' && rest.length === 1)
@@ -395,27 +418,46 @@ export class FakeInstagram {
   }
 
   /** The token's record, or undefined after answering 190 (rupload: NotAuthorizedError). */
-  #checkToken(text: string | undefined, fault: Fault | undefined, res: ServerResponse, upload: boolean): FakeToken | undefined {
+  #checkToken(
+    text: string | undefined,
+    fault: Fault | undefined,
+    res: ServerResponse,
+    upload: boolean,
+  ): FakeToken | undefined {
     const token = text ? this.tokens.get(text) : undefined;
     if (token && fault?.kind === 'revoked-token') token.revoked = true;
     const problem = !token
       ? { subcode: undefined, message: 'Invalid OAuth access token - Cannot parse access token' }
       : token.revoked
-        ? { subcode: 460, message: 'Error validating access token: The session has been invalidated because the user changed their password or Instagram has changed the session for security reasons.' }
+        ? {
+            subcode: 460,
+            message:
+              'Error validating access token: The session has been invalidated because the user changed their password or Instagram has changed the session for security reasons.',
+          }
         : token.expiresAt <= this.now() || fault?.kind === 'expired-token'
-          ? { subcode: 463, message: `Error validating access token: Session has expired on ${new Date(Math.min(token.expiresAt, this.now())).toUTCString()}.` }
+          ? {
+              subcode: 463,
+              message: `Error validating access token: Session has expired on ${new Date(Math.min(token.expiresAt, this.now())).toUTCString()}.`,
+            }
           : undefined;
     if (!problem) return token;
     if (upload) res.req.resume();
-    if (upload) uploadError(res, 401, 'NotAuthorizedError', 'User not authorized to perform this request', false);
-    else graphError(res, 400, 190, problem.message, problem.subcode ? { error_subcode: problem.subcode } : {});
+    if (upload)
+      uploadError(res, 401, 'NotAuthorizedError', 'User not authorized to perform this request', false);
+    else
+      graphError(res, 400, 190, problem.message, problem.subcode ? { error_subcode: problem.subcode } : {});
     return undefined;
   }
 
   #authorize(params: URLSearchParams, res: ServerResponse): void {
     const redirect = params.get('redirect_uri');
     if (params.get('client_id') !== this.#o.appId || !redirect || params.get('response_type') !== 'code') {
-      return graphError(res, 400, 100, 'Invalid platform app: client_id, redirect_uri and response_type=code are required');
+      return graphError(
+        res,
+        400,
+        100,
+        'Invalid platform app: client_id, redirect_uri and response_type=code are required',
+      );
     }
     const code = randomBytes(16).toString('hex');
     this.#codes.set(code, { userId: this.#o.userId, redirectUri: redirect });
@@ -428,21 +470,31 @@ export class FakeInstagram {
 
   #exchangeCode(params: URLSearchParams, res: ServerResponse): void {
     const grant = this.#codes.get(params.get('code') ?? '');
-    const wrong = (message: string) => send(res, 400, { error_type: 'OAuthException', code: 400, error_message: message });
+    const wrong = (message: string) =>
+      send(res, 400, { error_type: 'OAuthException', code: 400, error_message: message });
     if (params.get('client_id') !== this.#o.appId || params.get('client_secret') !== this.#o.appSecret)
       return wrong('Invalid client_id or client_secret');
     if (params.get('grant_type') !== 'authorization_code') return wrong('Invalid grant_type');
-    if (!grant || grant.redirectUri !== params.get('redirect_uri')) return wrong('Invalid authorization code');
+    if (!grant || grant.redirectUri !== params.get('redirect_uri'))
+      return wrong('Invalid authorization code');
     this.#codes.delete(params.get('code')!);
     const { token } = this.#mint('short', grant.userId);
     send(res, 200, {
-      data: [{ access_token: token, user_id: grant.userId, permissions: 'instagram_business_basic,instagram_business_content_publish' }],
+      data: [
+        {
+          access_token: token,
+          user_id: grant.userId,
+          permissions: 'instagram_business_basic,instagram_business_content_publish',
+        },
+      ],
     });
   }
 
   #exchangeToken(params: URLSearchParams, res: ServerResponse): void {
-    if (params.get('grant_type') !== 'ig_exchange_token') return graphError(res, 400, 100, 'Invalid grant_type');
-    if (params.get('client_secret') !== this.#o.appSecret) return graphError(res, 400, 101, 'Error validating client secret.');
+    if (params.get('grant_type') !== 'ig_exchange_token')
+      return graphError(res, 400, 100, 'Invalid grant_type');
+    if (params.get('client_secret') !== this.#o.appSecret)
+      return graphError(res, 400, 101, 'Error validating client secret.');
     const short = this.tokens.get(params.get('access_token') ?? '');
     if (!short || short.revoked || short.expiresAt <= this.now() || short.kind !== 'short')
       return graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token');
@@ -451,26 +503,47 @@ export class FakeInstagram {
   }
 
   #refresh(params: URLSearchParams, res: ServerResponse): void {
-    if (params.get('grant_type') !== 'ig_refresh_token') return graphError(res, 400, 100, 'Invalid grant_type');
+    if (params.get('grant_type') !== 'ig_refresh_token')
+      return graphError(res, 400, 100, 'Invalid grant_type');
     const old = this.tokens.get(params.get('access_token') ?? '');
-    if (!old || old.kind !== 'long') return graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token');
-    if (old.revoked) return graphError(res, 400, 190, 'Error validating access token: The session has been invalidated.', { error_subcode: 460 });
+    if (!old || old.kind !== 'long')
+      return graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token');
+    if (old.revoked)
+      return graphError(res, 400, 190, 'Error validating access token: The session has been invalidated.', {
+        error_subcode: 460,
+      });
     if (old.expiresAt <= this.now())
-      return graphError(res, 400, 190, 'Error validating access token: Session has expired.', { error_subcode: 463 });
+      return graphError(res, 400, 190, 'Error validating access token: Session has expired.', {
+        error_subcode: 463,
+      });
     if (this.now() - old.issuedAt < 24 * HOUR)
-      return graphError(res, 400, 100, 'The access token can be refreshed only when it is at least 24 hours old.');
+      return graphError(
+        res,
+        400,
+        100,
+        'The access token can be refreshed only when it is at least 24 hours old.',
+      );
     const { token, expiresIn } = this.#mint('long', old.userId);
     send(res, 200, { access_token: token, token_type: 'bearer', expires_in: expiresIn });
   }
 
-  #create(token: FakeToken, userId: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  #create(
+    token: FakeToken,
+    userId: string,
+    params: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     if (userId !== token.userId && userId !== 'me') return objectMissing(res, userId, 'post');
-    if (params.get('media_type') !== 'REELS') return graphError(res, 400, 100, 'The parameter media_type must be REELS for a reel.');
+    if (params.get('media_type') !== 'REELS')
+      return graphError(res, 400, 100, 'The parameter media_type must be REELS for a reel.');
     const caption = params.get('caption') ?? '';
-    if ([...caption].length > 2200) return graphError(res, 400, 100, 'The caption is longer than 2,200 characters.');
+    if ([...caption].length > 2200)
+      return graphError(res, 400, 100, 'The caption is longer than 2,200 characters.');
     const videoUrl = params.get('video_url') ?? undefined;
     const resumable = params.get('upload_type') === 'resumable';
-    if (!videoUrl && !resumable) return graphError(res, 400, 100, 'The parameter video_url or upload_type=resumable is required.');
+    if (!videoUrl && !resumable)
+      return graphError(res, 400, 100, 'The parameter video_url or upload_type=resumable is required.');
     const fault = this.#take('create', ['slow-processing', 'download-timeout', 'reset-after-accept']);
     const c: FakeContainer = {
       id: this.#id('179'),
@@ -495,7 +568,13 @@ export class FakeInstagram {
       req.socket.destroy();
       return;
     }
-    send(res, 200, resumable && !videoUrl ? { id: c.id, uri: `${this.url}/ig-api-upload/${this.#o.version}/${c.id}` } : { id: c.id });
+    send(
+      res,
+      200,
+      resumable && !videoUrl
+        ? { id: c.id, uri: `${this.url}/ig-api-upload/${this.#o.version}/${c.id}` }
+        : { id: c.id },
+    );
   }
 
   /** Like Meta's crawler: fetches the video_url, hashing as it goes. */
@@ -532,14 +611,17 @@ export class FakeInstagram {
       return refuse(`the upload for ${id} is complete or closed`);
     const fileSize = Number(req.headers.file_size);
     const offset = Number(req.headers.offset);
-    if (!Number.isInteger(fileSize) || fileSize <= 0) return refuse('the file_size header must be the size in bytes');
+    if (!Number.isInteger(fileSize) || fileSize <= 0)
+      return refuse('the file_size header must be the size in bytes');
     if (!Number.isInteger(offset) || offset < 0) return refuse('the offset header must be a byte position');
-    if (c.fileSize !== undefined && c.fileSize !== fileSize) return refuse(`file_size ${fileSize} differs from the ${c.fileSize} declared before`);
+    if (c.fileSize !== undefined && c.fileSize !== fileSize)
+      return refuse(`file_size ${fileSize} differs from the ${c.fileSize} declared before`);
     if (offset === 0 && c.received > 0) {
       c.received = 0; // starting over
       this.#hashes.delete(id);
     }
-    if (offset !== c.received) return refuse(`offset ${offset} does not match the ${c.received} bytes received`);
+    if (offset !== c.received)
+      return refuse(`offset ${offset} does not match the ${c.received} bytes received`);
     c.offsets.push(offset);
     c.fileSize = fileSize;
     const hash = this.#hashes.get(id) ?? createHash('sha256');
@@ -561,7 +643,13 @@ export class FakeInstagram {
       if (part.length < chunk.length) return refuse(`more bytes than file_size ${fileSize}`);
     }
     if (c.received < fileSize) {
-      return uploadError(res, 400, 'ProcessingFailedError', `received ${c.received} of ${fileSize} bytes`, true);
+      return uploadError(
+        res,
+        400,
+        'ProcessingFailedError',
+        `received ${c.received} of ${fileSize} bytes`,
+        true,
+      );
     }
     c.sha256 = hash.digest('hex');
     this.#hashes.delete(id);
@@ -582,18 +670,31 @@ export class FakeInstagram {
     const c = this.#current(this.containers.get(id)!);
     const fault = this.#take('status', ['container-error', 'container-expired', 'read-not-ready']);
     if (fault?.kind === 'read-not-ready') return objectMissing(res, id, 'get');
-    if (fault?.kind === 'container-error' && c.status !== 'PUBLISHED') this.#fail(c, fault.subcode ?? 2207026);
+    if (fault?.kind === 'container-error' && c.status !== 'PUBLISHED')
+      this.#fail(c, fault.subcode ?? 2207026);
     if (fault?.kind === 'container-expired' && c.status !== 'PUBLISHED') c.status = 'EXPIRED';
     const fields = (params.get('fields') ?? 'id').split(',');
     const body: Record<string, unknown> = { id };
     if (fields.includes('status_code')) body.status_code = c.status;
     if (fields.includes('status'))
-      body.status = c.status === 'ERROR' ? `Error: Media upload has failed with error code ${c.errorSubcode}` : c.status === 'FINISHED' ? 'Finished: Media has been uploaded and it is ready to be published.' : c.status;
+      body.status =
+        c.status === 'ERROR'
+          ? `Error: Media upload has failed with error code ${c.errorSubcode}`
+          : c.status === 'FINISHED'
+            ? 'Finished: Media has been uploaded and it is ready to be published.'
+            : c.status;
     if (fields.includes('video_status')) {
       const complete = c.fileSize !== undefined && c.received === c.fileSize;
       body.video_status = {
         uploading_phase: { status: complete ? 'complete' : 'in_progress', bytes_transferred: c.received },
-        processing_phase: { status: c.status === 'FINISHED' || c.status === 'PUBLISHED' ? 'complete' : complete ? 'in_progress' : 'not_started' },
+        processing_phase: {
+          status:
+            c.status === 'FINISHED' || c.status === 'PUBLISHED'
+              ? 'complete'
+              : complete
+                ? 'in_progress'
+                : 'not_started',
+        },
       };
     }
     send(res, 200, body);
@@ -613,29 +714,55 @@ export class FakeInstagram {
   #limit(token: FakeToken, userId: string, res: ServerResponse): void {
     if (userId !== token.userId) return objectMissing(res, userId, 'get');
     send(res, 200, {
-      data: [{ quota_usage: this.#usage(userId), config: { quota_total: this.quotaTotal, quota_duration: this.#o.quotaDurationSeconds } }],
+      data: [
+        {
+          quota_usage: this.#usage(userId),
+          config: { quota_total: this.quotaTotal, quota_duration: this.#o.quotaDurationSeconds },
+        },
+      ],
     });
   }
 
-  #publish(token: FakeToken, userId: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  #publish(
+    token: FakeToken,
+    userId: string,
+    params: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     if (userId !== token.userId) return objectMissing(res, userId, 'post');
     const id = params.get('creation_id') ?? '';
     const found = this.containers.get(id);
-    if (!found || found.userId !== userId) return graphError(res, 400, 100, `Invalid parameter: creation_id ${id} is not a media container of this account`);
+    if (!found || found.userId !== userId)
+      return graphError(
+        res,
+        400,
+        100,
+        `Invalid parameter: creation_id ${id} is not a media container of this account`,
+      );
     const c = this.#current(found);
     const fault = this.#take('publish', ['publishing-limit', 'reset-after-accept', 'hold-after-accept']);
     if (fault?.kind === 'publishing-limit' || this.#usage(userId) >= this.quotaTotal) {
       return graphError(res, 400, 9, 'Application request limit reached', {
         error_subcode: 2207042,
         error_user_title: 'Cannot publish',
-        error_user_msg: 'You reached the maximum number of posts that is allowed to be published by the Content Publishing API.',
+        error_user_msg:
+          'You reached the maximum number of posts that is allowed to be published by the Content Publishing API.',
       });
     }
     // Instagram's exact answer to a second publish of one container is not documented; refusing is.
-    if (c.status === 'PUBLISHED') return graphError(res, 400, 100, 'The media container has already been published.');
+    if (c.status === 'PUBLISHED')
+      return graphError(res, 400, 100, 'The media container has already been published.');
     if (c.status === 'EXPIRED')
-      return graphError(res, 400, -2, 'The media you are trying to access has expired. Please try to upload again.', { error_subcode: 2207020 });
-    if (c.status !== 'FINISHED') return graphError(res, 400, 9007, 'Media ID is not available', { error_subcode: 2207027 });
+      return graphError(
+        res,
+        400,
+        -2,
+        'The media you are trying to access has expired. Please try to upload again.',
+        { error_subcode: 2207020 },
+      );
+    if (c.status !== 'FINISHED')
+      return graphError(res, 400, 9007, 'Media ID is not available', { error_subcode: 2207027 });
     const reel: FakeReel = {
       id: this.#id('180'),
       containerId: c.id,
@@ -664,7 +791,9 @@ export class FakeInstagram {
   #list(token: FakeToken, userId: string, params: URLSearchParams, res: ServerResponse): void {
     if (userId !== token.userId) return objectMissing(res, userId, 'get');
     const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 25)));
-    const offset = params.get('after') ? Number(Buffer.from(params.get('after')!, 'base64url').toString()) : 0;
+    const offset = params.get('after')
+      ? Number(Buffer.from(params.get('after')!, 'base64url').toString())
+      : 0;
     const all = this.reels.filter((r) => r.userId === userId).reverse();
     const page = all.slice(offset, offset + limit);
     const more = offset + limit < all.length;
@@ -675,7 +804,10 @@ export class FakeInstagram {
     next.searchParams.set('after', cursor(offset + limit));
     send(res, 200, {
       data: page.map(view),
-      paging: { cursors: { before: cursor(offset), after: cursor(offset + page.length) }, ...(more ? { next: next.href } : {}) },
+      paging: {
+        cursors: { before: cursor(offset), after: cursor(offset + page.length) },
+        ...(more ? { next: next.href } : {}),
+      },
     });
   }
 
@@ -735,7 +867,12 @@ function instagramTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
   res.end(JSON.stringify(body));
@@ -752,12 +889,27 @@ function graphError(
   send(
     res,
     status,
-    { error: { message, type: 'OAuthException', code, is_transient: false, ...extra, fbtrace_id: randomBytes(9).toString('base64url') } },
+    {
+      error: {
+        message,
+        type: 'OAuthException',
+        code,
+        is_transient: false,
+        ...extra,
+        fbtrace_id: randomBytes(9).toString('base64url'),
+      },
+    },
     headers,
   );
 }
 
-function uploadError(res: ServerResponse, status: number, type: string, message: string, retriable: boolean): void {
+function uploadError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  retriable: boolean,
+): void {
   send(res, status, { debug_info: { retriable, type, message } });
 }
 
