@@ -13,7 +13,7 @@ import {
   RenditionMissingError,
 } from '../errors';
 import { captionKey, captionLength, captionProblem } from './caption';
-import { GraphClient, GraphError, GraphNoAnswerError, requestJson, withTimeout, type Params } from './graph';
+import { GraphClient, GraphError, GraphNoAnswerError, uploadJson, withTimeout, type Params } from './graph';
 import { containerError, parseStatusCode, type ContainerStatusCode } from './status';
 
 export const INSTAGRAM_DEFAULTS = {
@@ -262,19 +262,19 @@ export class InstagramChannel implements Channel {
         context.progress({ step: 'upload', done, total }),
       );
       const url = `${this.#o.uploadBaseUrl.replace(/\/+$/, '')}/ig-api-upload/${this.#graph.version}/${containerId}`;
-      await requestJson('upload the video', url, {
-        method: 'POST',
-        headers: {
+      await uploadJson(
+        'upload the video',
+        url,
+        {
           authorization: `OAuth ${token}`,
           offset: String(offset),
           file_size: String(total),
           'content-type': 'application/octet-stream',
           'content-length': String(total - offset),
         },
-        body: body as unknown as RequestInit['body'],
-        duplex: 'half',
-        signal: withTimeout(context.signal, this.#o.uploadTimeoutMs),
-      } as RequestInit);
+        body,
+        withTimeout(context.signal, this.#o.uploadTimeoutMs),
+      );
       context.progress({ step: 'upload', done: total, total });
     } finally {
       stream.destroy();

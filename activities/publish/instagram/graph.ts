@@ -3,6 +3,10 @@
  * upload host (rupload.facebook.com), with their errors parsed into one shape. No retries and no
  * error mapping here: the channel decides what a failure means for the post.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** Graph's JSON error (`{ error: { message, type, code, error_subcode, fbtrace_id } }`) or rupload's `debug_info`. */
 export class GraphError extends Error {
@@ -97,59 +101,108 @@ export async function requestJson<T>(step: string, url: URL | string, init: Requ
     res = await fetch(url, init);
     text = await res.text();
   } catch (err) {
-    if ((err as Error).name === 'AbortError' && init.signal?.aborted && !isTimeout(init.signal)) throw err;
-    throw new GraphNoAnswerError(step, describeNetworkError(err));
+    throw noAnswer(step, err, init.signal ?? undefined);
   }
+  return parseAnswer<T>(step, res.status, res.headers, text);
+}
+
+/**
+ * POSTs a streamed body with node:http(s), which honours backpressure, so memory stays at a few
+ * chunks whatever the size (fetch with a stream body reads ahead of the socket). Answer as
+ * requestJson.
+ */
+export async function uploadJson<T>(
+  step: string,
+  url: string,
+  headers: Record<string, string>,
+  body: AsyncIterable<Buffer>,
+  signal: AbortSignal,
+): Promise<T> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  let status = 0;
+  let text = '';
+  const answerHeaders = new Headers();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const req = send(target, { method: 'POST', headers, signal }, (res) => {
+        status = res.statusCode ?? 0;
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v !== undefined) answerHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
+        }
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      // An answer before the last byte (a refusal) settles first; the broken pipe after it is moot.
+      pipeline(Readable.from(body), req).catch(reject);
+    });
+  } catch (err) {
+    throw noAnswer(step, err, signal);
+  }
+  return parseAnswer<T>(step, status, answerHeaders, text);
+}
+
+function noAnswer(step: string, err: unknown, signal: AbortSignal | undefined): Error {
+  // Cancelled by the caller (not our timeout): let the cancellation through as it is.
+  if (signal?.aborted && !isTimeout(signal)) return err as Error;
+  return new GraphNoAnswerError(step, describeNetworkError(err));
+}
+
+function parseAnswer<T>(step: string, status: number, headers: Headers, text: string): T {
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : {};
   } catch {
     body = undefined;
   }
-  if (res.ok && body !== undefined && !(body as { error?: unknown }).error) return body as T;
-  throw graphError(step, res, body, text);
+  if (status >= 200 && status < 300 && body !== undefined && !(body as { error?: unknown }).error)
+    return body as T;
+  return graphError(step, status, headers, body, text);
 }
 
-function graphError(step: string, res: Response, body: unknown, text: string): GraphError {
-  const regain = regainAccessAt(res.headers);
+function graphError(step: string, status: number, headers: Headers, body: unknown, text: string): never {
+  const regain = regainAccessAt(headers);
   const graph = (body as { error?: GraphErrorBody } | undefined)?.error;
   if (graph && typeof graph === 'object') {
     const code = numberOr(graph.code);
     const subcode = numberOr(graph.error_subcode);
-    const message = graph.error_user_msg || graph.message || `HTTP ${res.status}`;
+    const message = graph.error_user_msg || graph.message || `HTTP ${status}`;
     const detail = `${message} (code ${code ?? '?'}${subcode ? `, subcode ${subcode}` : ''})`;
-    return new GraphError(
+    throw new GraphError(
       step,
-      res.status,
+      status,
       code,
       subcode,
       detail,
-      graph.is_transient === true || res.status >= 500 || code === 1 || code === 2,
+      graph.is_transient === true || status >= 500 || code === 1 || code === 2,
       regain,
     );
   }
   const upload = (body as { debug_info?: { retriable?: boolean; type?: string; message?: string } })
     ?.debug_info;
   if (upload && typeof upload === 'object') {
-    return new GraphError(
+    throw new GraphError(
       step,
-      res.status,
+      status,
       // rupload refuses a bad token with its own shape; treat it as Graph's 190.
       upload.type === 'NotAuthorizedError' ? 190 : undefined,
       undefined,
-      `${upload.message ?? `HTTP ${res.status}`}${upload.type ? ` (${upload.type})` : ''}`,
-      upload.retriable === true || res.status >= 500,
+      `${upload.message ?? `HTTP ${status}`}${upload.type ? ` (${upload.type})` : ''}`,
+      upload.retriable === true || status >= 500,
       regain,
     );
   }
   const snippet = text.trim().slice(0, 200);
-  return new GraphError(
+  throw new GraphError(
     step,
-    res.status,
+    status,
     undefined,
     undefined,
-    snippet ? `HTTP ${res.status}: ${snippet}` : `HTTP ${res.status}`,
-    res.status >= 500,
+    snippet ? `HTTP ${status}: ${snippet}` : `HTTP ${status}`,
+    status >= 500,
     regain,
   );
 }
