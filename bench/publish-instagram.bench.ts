@@ -16,9 +16,7 @@
  * (FsStorage), so the numbers are the channel's own cost. Prints numbers; never fails on time.
  */
 import { execFile } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +25,7 @@ import type { TokenSource } from '../activities/publish/accounts';
 import { InstagramChannel } from '../activities/publish/instagram';
 import { FsStorage } from '../activities/storage';
 import { FAKE_INSTAGRAM_DEFAULTS, startFakeInstagram } from '../test/fakes/instagram/server';
+import { median, timed, writeRandomFile } from './measure';
 
 const MiB = 1024 * 1024;
 const KEY = 'renditions/bench/reels-bench.mp4';
@@ -101,25 +100,6 @@ async function plainPublish(url: string, file: string, caption: string): Promise
     body: new URLSearchParams({ creation_id: String(created.id) }),
   });
 }
-
-async function writeRandomFile(path: string, mb: number): Promise<void> {
-  const out = createWriteStream(path);
-  const chunk = Buffer.alloc(MiB);
-  for (let i = 0; i < mb; i++) {
-    randomFillSync(chunk);
-    if (!out.write(Buffer.from(chunk))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Child mode: one publish, sampling RSS every 5 ms; prints {before, peak} in MB as JSON. */
 async function measureRss(way: Way, url: string, storageDir: string, file: string): Promise<void> {
