@@ -339,6 +339,46 @@ export const SETTINGS = [
     type: url,
     doc: "Replaces Google's OAuth hosts for tests: consent at `BASE/o/oauth2/v2/auth`, tokens at `BASE/token` (default: accounts.google.com and oauth2.googleapis.com).",
   },
+  {
+    key: 'channels.instagram.appId',
+    env: 'INSTAGRAM_APP_ID',
+    type: secret,
+    doc: 'Instagram app ID (App Dashboard > Instagram > API setup with Instagram login), for `reelcast channels connect instagram`.',
+  },
+  {
+    key: 'channels.instagram.appSecret',
+    env: 'INSTAGRAM_APP_SECRET',
+    type: secret,
+    doc: 'Instagram app secret: exchanges the login code for a token and renews tokens.',
+  },
+  {
+    key: 'channels.instagram.graphBaseUrl',
+    env: 'INSTAGRAM_GRAPH_BASE_URL',
+    type: url,
+    default: 'https://graph.instagram.com',
+    doc: 'Instagram Graph API host (containers, publishing, tokens); a proxy, or the fake Instagram in tests.',
+  },
+  {
+    key: 'channels.instagram.uploadBaseUrl',
+    env: 'INSTAGRAM_UPLOAD_BASE_URL',
+    type: url,
+    default: 'https://rupload.facebook.com',
+    doc: 'Host the reel videos are uploaded to (resumable upload).',
+  },
+  {
+    key: 'channels.instagram.apiVersion',
+    env: 'INSTAGRAM_API_VERSION',
+    type: str,
+    default: 'v25.0',
+    doc: 'Graph API version in every Instagram request path.',
+  },
+  {
+    key: 'channels.instagram.publicStorage',
+    env: 'INSTAGRAM_VIDEO_URL_FROM_STORAGE',
+    type: bool,
+    default: 'false',
+    doc: 'The storage is reachable from the internet: Instagram downloads each reel from a presigned storage link (video_url) instead of Reelcast uploading it.',
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */
