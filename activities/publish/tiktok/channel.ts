@@ -46,6 +46,7 @@ interface UploadHandle {
 
 /** Where an attempt is, for classifying an error: a live handle means TikTok may post the video. */
 interface Attempt {
+  /** The account whose tokens are used: the one to reconnect. */
   account: string;
   step: string;
   handle?: UploadHandle;
@@ -112,13 +113,14 @@ export class TikTokChannel implements Channel {
   }
 
   async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {
+    const api = this.#api(request.account ?? DEFAULT_ACCOUNT);
     const attempt: Attempt = {
-      account: request.account ?? DEFAULT_ACCOUNT,
+      account: api.tokens.account,
       step: 'read the TikTok account',
       handle: readHandle(context.handle),
     };
     try {
-      return await this.#publish(request, context, attempt);
+      return await this.#publish(api, request, context, attempt);
     } catch (err) {
       throw this.#classify(err, attempt);
     }
@@ -162,8 +164,12 @@ export class TikTokChannel implements Channel {
   }
 
   /** The steps, in order; `attempt` follows along so a failure is classified by where it happened. */
-  async #publish(request: PublishRequest, context: PublishContext, attempt: Attempt): Promise<RemotePost> {
-    const api = this.#api(attempt.account);
+  async #publish(
+    api: TikTokApi,
+    request: PublishRequest,
+    context: PublishContext,
+    attempt: Attempt,
+  ): Promise<RemotePost> {
     const video = await this.#options.storage.head(request.renditionKey);
     if (!video) throw new RenditionMissingError(this.name, request.renditionKey);
     const creator = await api.call<CreatorInfo>('/v2/post/publish/creator_info/query/', {}, context.signal);
@@ -323,7 +329,7 @@ export class TikTokChannel implements Channel {
         throw new ChannelUnavailableError(
           this.name,
           attempt.step,
-          `still ${state} after ${Math.round(this.#options.processingDeadlineMs / 1000)} s (channels.tiktok.processingDeadlineSeconds); the retry checks the same upload`,
+          `still ${state} after ${+(this.#options.processingDeadlineMs / 1000).toFixed(1)} s (channels.tiktok.processingDeadlineSeconds); the retry checks the same upload`,
           false,
         );
       }
@@ -374,7 +380,8 @@ export class TikTokChannel implements Channel {
    * again, and an account problem surfaces when the retry looks the post up.
    */
   #classify(err: unknown, attempt: Attempt): Error {
-    if (!(err instanceof Error) || err.name === 'AbortError') return err as Error;
+    // Not `instanceof Error`: fetch's errors may come from another realm (Jest's VM contexts).
+    if (typeof err !== 'object' || err === null || (err as Error).name === 'AbortError') return err as Error;
     const live = attempt.handle !== undefined;
     if (err instanceof PublishError) {
       if (!live || !err.notPosted || err instanceof PublishClaimLostError) return err;
@@ -382,7 +389,7 @@ export class TikTokChannel implements Channel {
     }
     if (!(err instanceof TikTokApiError)) {
       const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-      const detail = cause ? `${cause.code ?? cause.name}: ${cause.message}` : err.message;
+      const detail = cause ? `${cause.code ?? cause.name}: ${cause.message}` : String((err as Error).message);
       return new ChannelUnavailableError(this.name, attempt.step, detail, !live);
     }
     const detail = `TikTok answered ${err.message}`;

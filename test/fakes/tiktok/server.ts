@@ -60,6 +60,8 @@ export interface Fault {
   kind: FaultKind;
   /** How many matching requests it hits (default 1). */
   times?: number;
+  /** Lets this many matching requests through first (after: 1 on upload hits the second chunk). */
+  after?: number;
   /** rate-limit: seconds in Retry-After (default 2). */
   resetInSeconds?: number;
   /** processing-failed: the fail_reason (default file_format_check_failed). */
@@ -275,7 +277,12 @@ export class FakeTikTok {
     const f = this.#faults.find(
       (x) => x.left > 0 && (x.endpoint === endpoint || x.endpoint === '*') && kinds.includes(x.kind),
     );
-    if (f) f.left--;
+    if (!f) return undefined;
+    if (f.after) {
+      f.after--;
+      return undefined;
+    }
+    f.left--;
     return f;
   }
 
