@@ -17,9 +17,7 @@
  * fails on time.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +27,7 @@ import type { TokenSource } from '../activities/publish/accounts';
 import { TikTokChannel } from '../activities/publish/tiktok';
 import { chunkRange, planChunks } from '../activities/publish/tiktok/chunks';
 import { FsStorage } from '../activities/storage';
+import { median, peakRss, timed, writeRandomFile } from './measure';
 
 const MiB = 1024 * 1024;
 const CHUNK = Number(process.env.BENCH_CHUNK_MB ?? 10) * MiB;
@@ -147,37 +146,11 @@ function publish(
     : viaFetch(fakeUrl, tokens, join(dataDir, KEY), round);
 }
 
-async function writeRandomFile(path: string, mb: number): Promise<void> {
-  const out = createWriteStream(path);
-  const chunk = Buffer.alloc(MiB);
-  for (let i = 0; i < mb; i++) {
-    randomFillSync(chunk);
-    if (!out.write(Buffer.from(chunk))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** Child mode: one publish, sampling RSS every 5 ms; prints {before, peak} in MB as JSON. */
 async function measureRss(way: Way, fakeUrl: string, dataDir: string): Promise<void> {
   const tokens = await grant(fakeUrl);
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  await publish(way, fakeUrl, tokens, dataDir, `rss-${way}`);
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(JSON.stringify({ before: before / MiB, peak: peak / MiB }));
+  const rss = await peakRss(() => publish(way, fakeUrl, tokens, dataDir, `rss-${way}`));
+  process.stdout.write(JSON.stringify(rss));
 }
 
 async function main(): Promise<void> {

@@ -12,76 +12,35 @@
  * `GET /_fake/state` shows posts, publishes and request counts, `POST /_fake/reset` clears them.
  * SIGTERM or SIGINT stops it.
  */
-import { ENDPOINTS, FAULT_KINDS, startFakeTikTok, type Endpoint, type Fault, type FaultKind } from './server';
+import { parseArgs } from 'node:util';
+import { parseFaultOption } from '../faults';
+import { ENDPOINTS, FAULT_KINDS, startFakeTikTok } from './server';
 
-interface Args {
-  port: number;
-  host: string;
-  processingMs: number;
-  accessTokenTtlSeconds: number;
-  audited: boolean;
-  faults: Fault[];
-}
-
-function parseArgs(argv: string[]): Args {
-  const out: Args = {
-    port: 0,
-    host: '127.0.0.1',
-    processingMs: 200,
-    accessTokenTtlSeconds: 86_400,
-    audited: true,
-    faults: [],
+function options(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'processing-ms': { type: 'string', default: '200' },
+      'access-token-ttl': { type: 'string', default: '86400' },
+      unaudited: { type: 'boolean', default: false },
+      fault: { type: 'string', multiple: true, default: [] },
+    },
+  });
+  return {
+    port: Number(values.port),
+    host: values.host,
+    processingMs: Number(values['processing-ms']),
+    accessTokenTtlSeconds: Number(values['access-token-ttl']),
+    audited: !values.unaudited,
+    faults: values.fault.map((f) => parseFaultOption(f, ENDPOINTS, FAULT_KINDS)),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const value = argv[i + 1];
-    switch (argv[i]) {
-      case '--port':
-        out.port = Number(value);
-        i++;
-        break;
-      case '--host':
-        out.host = value;
-        i++;
-        break;
-      case '--processing-ms':
-        out.processingMs = Number(value);
-        i++;
-        break;
-      case '--access-token-ttl':
-        out.accessTokenTtlSeconds = Number(value);
-        i++;
-        break;
-      case '--unaudited':
-        out.audited = false;
-        break;
-      case '--fault': {
-        const [endpoint, kind, times] = (value ?? '').split(':');
-        if (
-          !(endpoint === '*' || ENDPOINTS.includes(endpoint as Endpoint)) ||
-          !FAULT_KINDS.includes(kind as FaultKind)
-        ) {
-          throw new Error(
-            `--fault ${value}: expected <endpoint>:<kind>[:times], endpoint one of ${ENDPOINTS.join(', ')} or *, kind one of ${FAULT_KINDS.join(', ')}`,
-          );
-        }
-        out.faults.push({
-          endpoint: endpoint as Endpoint | '*',
-          kind: kind as FaultKind,
-          times: Number(times || 1),
-        });
-        i++;
-        break;
-      }
-      default:
-        throw new Error(`unknown option ${argv[i]}; see test/fakes/tiktok/main.ts for usage`);
-    }
-  }
-  return out;
 }
 
 async function main(): Promise<void> {
-  const { faults, ...options } = parseArgs(process.argv.slice(2));
-  const fake = await startFakeTikTok(options);
+  const { faults, ...settings } = options(process.argv.slice(2));
+  const fake = await startFakeTikTok(settings);
   fake.inject(...faults);
   process.stdout.write(`FAKE_TIKTOK_URL=${fake.url}\n`);
   const stop = (): void => {

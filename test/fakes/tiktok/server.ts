@@ -37,6 +37,11 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PRIVACY_LEVELS } from '../../../activities/publish/tiktok/post-info';
+import { FaultQueue, type FaultSpec } from '../faults';
+import { jsonBody as json, listen, readBody, stop } from '../http';
+
+export { PRIVACY_LEVELS };
 
 export const ENDPOINTS = ['authorize', 'token', 'creator-info', 'init', 'upload', 'status', 'list'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -55,13 +60,8 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface Fault {
-  endpoint: Endpoint | '*';
-  kind: FaultKind;
-  /** How many matching requests it hits (default 1). */
-  times?: number;
-  /** Lets this many matching requests through first (after: 1 on upload hits the second chunk). */
-  after?: number;
+/** `after: 1` on upload hits the second chunk. */
+export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   /** rate-limit: seconds in Retry-After (default 2). */
   resetInSeconds?: number;
   /** processing-failed: the fail_reason (default file_format_check_failed). */
@@ -69,13 +69,6 @@ export interface Fault {
   /** spam-risk: the error code (default spam_risk_too_many_posts). */
   code?: string;
 }
-
-export const PRIVACY_LEVELS = [
-  'PUBLIC_TO_EVERYONE',
-  'MUTUAL_FOLLOW_FRIENDS',
-  'FOLLOWER_OF_CREATOR',
-  'SELF_ONLY',
-];
 
 export interface FakeTikTokOptions {
   host?: string;
@@ -176,7 +169,7 @@ export class FakeTikTok {
   >();
   readonly #hashes = new Map<string, Hash>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #faults: Array<Fault & { left: number }> = [];
+  readonly #faults = new FaultQueue<Endpoint, FaultKind, Fault>(ENDPOINTS, FAULT_KINDS);
   #nextPostId = 7_400_000_000_000_000_001n;
   readonly #server: Server;
   readonly #options: Required<FakeTikTokOptions>;
@@ -186,7 +179,7 @@ export class FakeTikTok {
       host: '127.0.0.1',
       port: 0,
       ...FAKE_TIKTOK_DEFAULTS,
-      privacyLevelOptions: PRIVACY_LEVELS,
+      privacyLevelOptions: [...PRIVACY_LEVELS],
       maxVideoPostDurationSec: 600,
       commentDisabled: false,
       duetDisabled: false,
@@ -206,10 +199,7 @@ export class FakeTikTok {
 
   static async start(options: FakeTikTokOptions = {}): Promise<FakeTikTok> {
     const fake = new FakeTikTok(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(fake.#options.port, fake.#options.host, () => resolve());
-    });
+    await listen(fake.#server, fake.#options.port, fake.#options.host);
     return fake;
   }
 
@@ -229,18 +219,11 @@ export class FakeTikTok {
   }
 
   inject(...faults: Fault[]): void {
-    for (const f of faults) {
-      if (!FAULT_KINDS.includes(f.kind))
-        throw new Error(`unknown fault kind ${f.kind}: use one of ${FAULT_KINDS.join(', ')}`);
-      if (f.endpoint !== '*' && !ENDPOINTS.includes(f.endpoint)) {
-        throw new Error(`unknown endpoint ${f.endpoint}: use one of ${ENDPOINTS.join(', ')} or *`);
-      }
-      this.#faults.push({ ...f, left: f.times ?? 1 });
-    }
+    this.#faults.inject(...faults);
   }
 
   get pendingFaults(): Fault[] {
-    return this.#faults.filter((f) => f.left > 0);
+    return this.#faults.pending;
   }
 
   /** Tokens for the account as if a person had just connected it (skips the browser step). */
@@ -257,7 +240,7 @@ export class FakeTikTok {
     this.posts.length = 0;
     this.publishes.clear();
     this.#hashes.clear();
-    this.#faults = [];
+    this.#faults.clear();
     this.log.length = 0;
     this.accessTokens.clear();
     this.refreshTokens.clear();
@@ -269,21 +252,11 @@ export class FakeTikTok {
 
   async close(): Promise<void> {
     for (const t of this.#timers) clearTimeout(t);
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await stop(this.#server);
   }
 
-  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): (Fault & { left: number }) | undefined {
-    const f = this.#faults.find(
-      (x) => x.left > 0 && (x.endpoint === endpoint || x.endpoint === '*') && kinds.includes(x.kind),
-    );
-    if (!f) return undefined;
-    if (f.after) {
-      f.after--;
-      return undefined;
-    }
-    f.left--;
-    return f;
+  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): Fault | undefined {
+    return this.#faults.take(endpoint, kinds);
   }
 
   #issue(openId: string, scopes: string[]): IssuedTokens {
@@ -789,19 +762,4 @@ function sendError(
   headers: Record<string, string> = {},
 ): void {
   send(res, status, { data: {}, error: { code, message, log_id: logId() } }, headers);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function json(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
 }

@@ -92,7 +92,7 @@ afterAll(() => fake.close());
 beforeEach(() => {
   fake.reset();
   fake.configure({
-    privacyLevelOptions: PRIVACY_LEVELS,
+    privacyLevelOptions: [...PRIVACY_LEVELS],
     commentDisabled: false,
     audited: true,
     accessTokenTtlSeconds: 86_400,
