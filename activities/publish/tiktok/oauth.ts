@@ -25,7 +25,8 @@ interface TokenAnswer {
   refresh_token?: string;
   refresh_expires_in?: number;
   scope?: string;
-  error?: string;
+  /** A string from the token endpoint; an object when a gateway answered in the API's envelope. */
+  error?: string | { code?: string; message?: string };
   error_description?: string;
 }
 
@@ -112,17 +113,18 @@ export class TikTokOAuth implements OAuthProvider {
       throw new ChannelUnavailableError('tiktok', step, cause?.code ?? (err as Error).message, true);
     }
     // TikTok answers some refusals with HTTP 200 and an `error` field: read the body, not the status.
-    if (answer.error === 'invalid_grant') throw new ChannelAuthError('tiktok', refused, fix);
-    if (answer.error === 'invalid_client' || answer.error === 'unauthorized_client') {
+    const error = typeof answer.error === 'string' ? answer.error : answer.error?.code;
+    if (error === 'invalid_grant') throw new ChannelAuthError('tiktok', refused, fix);
+    if (error === 'invalid_client' || error === 'unauthorized_client') {
       throw new ChannelAuthError(
         'tiktok',
         'TikTok refused the app’s client key or secret',
         'check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET against the TikTok developer portal',
       );
     }
-    if (answer.error || !res.ok || !answer.access_token) {
-      const detail = answer.error
-        ? `${answer.error}${answer.error_description ? `: ${answer.error_description}` : ''}`
+    if ((error && error !== 'ok') || !res.ok || !answer.access_token) {
+      const detail = error
+        ? `HTTP ${res.status} ${error}${answer.error_description ? `: ${answer.error_description}` : ''}`
         : `HTTP ${res.status}`;
       if (res.status >= 500 || res.status === 429)
         throw new ChannelUnavailableError('tiktok', step, detail, true);

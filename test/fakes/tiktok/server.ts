@@ -91,8 +91,6 @@ export interface FakeTikTokOptions {
   processingMs?: number;
   /** How long an upload_url accepts chunks (TikTok: 1 h). */
   uploadUrlTtlMs?: number;
-  /** Smallest chunk but the last (TikTok: 5 MB; only lower it to make a test faster). */
-  minChunkBytes?: number;
 }
 
 export const FAKE_TIKTOK_DEFAULTS = {
@@ -103,6 +101,7 @@ export const FAKE_TIKTOK_DEFAULTS = {
 };
 
 const MiB = 1024 * 1024;
+const MIN_CHUNK = 5 * MiB;
 const MAX_CHUNK = 64 * MiB;
 const MAX_LAST_CHUNK = 128 * MiB;
 const MAX_TITLE = 2200;
@@ -189,7 +188,6 @@ export class FakeTikTok {
       refreshTokenTtlSeconds: 31_536_000,
       processingMs: 200,
       uploadUrlTtlMs: 60 * 60_000,
-      minChunkBytes: 5 * MiB,
       ...options,
     };
     this.#server = createServer((req, res) => {
@@ -448,7 +446,7 @@ export class FakeTikTok {
       Number(source.video_size),
       Number(source.chunk_size),
       Number(source.total_chunk_count),
-      this.#options.minChunkBytes,
+      MIN_CHUNK,
     );
     if (problem) return invalid(problem);
     const title = postInfo.title ?? '';
@@ -529,12 +527,8 @@ export class FakeTikTok {
       return refuse(400, 'invalid_params', `Content-Range must read "bytes FIRST-LAST/TOTAL" (${expected})`);
     const [first, lastByte, total] = range.slice(1).map(Number);
     const length = lastByte - first + 1;
-    if (length < this.#options.minChunkBytes && lastByte !== total - 1) {
-      return refuse(
-        400,
-        'invalid_params',
-        `a chunk other than the last must be at least ${this.#options.minChunkBytes} bytes`,
-      );
+    if (length < MIN_CHUNK && lastByte !== total - 1) {
+      return refuse(400, 'invalid_params', `a chunk other than the last must be at least ${MIN_CHUNK} bytes`);
     }
     if (first !== expectFirst || lastByte !== expectLast || total !== publish.videoSize) {
       return refuse(416, 'invalid_params', `chunks go in order: expected Content-Range ${expected}`);
@@ -702,7 +696,7 @@ export function chunkRuleBroken(
   size: number,
   chunk: number,
   count: number,
-  minChunk = 5 * MiB,
+  minChunk = MIN_CHUNK,
 ): string | undefined {
   if (![size, chunk, count].every((n) => Number.isSafeInteger(n) && n > 0)) {
     return 'video_size, chunk_size and total_chunk_count must be positive integers';

@@ -146,6 +146,7 @@ describe('TikTok Login Kit against the fake TikTok', () => {
 describe('publishing to TikTok (fake TikTok over HTTP, real S3)', () => {
   it('uploads in 5 MB+ chunks, byte-identical, private and labelled AI-generated, once', async () => {
     const input = post({ renditionKey: bigKey });
+    fake.configure({ processingMs: 400 }); // long enough to be seen processing on a busy machine
     const steps: string[] = [];
     const out = await publishPost(deps(), input, { progress: (p) => steps.push(p.step) });
 
@@ -365,6 +366,18 @@ describe('publishing to TikTok (fake TikTok over HTTP, real S3)', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     await publishPost(deps(tiktok(source)), post());
     expect(source.refreshes).toBe(1);
+    expect(fake.posts).toHaveLength(1);
+  });
+
+  it("TikTok's token endpoint down while refreshing: retryable, nothing claimed, then published", async () => {
+    const input = post();
+    fake.inject({ endpoint: 'creator-info', kind: 'access-token-expired' });
+    fake.inject({ endpoint: 'token', kind: 'unavailable' });
+    const err = await failure(publishPost(deps(), input));
+    expect(err).toMatchObject({ name: 'ChannelUnavailableError', retryable: true });
+    expect((err as Error).message).toMatch(/refresh the access token failed \(HTTP 503 internal_error/);
+    expect(await ledger.read(input.postId, 'tiktok')).toBeUndefined();
+    await publishPost(deps(), input);
     expect(fake.posts).toHaveLength(1);
   });
 
