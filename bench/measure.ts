@@ -2,10 +2,11 @@ import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 
-/** What benchmarks share: a random file of a given size, a timer, the median of runs. */
+/** What the upload benchmarks measure with: test files, wall time, medians, peak RSS. */
 
 const MiB = 1024 * 1024;
 
+/** A file of `mb` MiB of random bytes (incompressible, like video), written with backpressure. */
 export async function writeRandomFile(path: string, mb: number): Promise<void> {
   const out = createWriteStream(path);
   const chunk = Buffer.alloc(MiB);
@@ -17,7 +18,7 @@ export async function writeRandomFile(path: string, mb: number): Promise<void> {
   await once(out, 'finish');
 }
 
-/** Milliseconds `fn` took. */
+/** Milliseconds `fn` takes. */
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
@@ -25,3 +26,19 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** This process's RSS before `fn` and its peak while `fn` runs (sampled every 5 ms), in MB. */
+export async function peakRss(fn: () => Promise<unknown>): Promise<{ before: number; peak: number }> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
+  try {
+    await fn();
+  } finally {
+    clearInterval(sampler);
+  }
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { before: before / MiB, peak: peak / MiB };
+}

@@ -24,7 +24,7 @@ import { S3Storage } from '../activities/storage';
 import { freePort } from '../services/process';
 import { startS3DevServer } from '../services/s3-dev';
 import { resolveVersitygw } from '../services/tools';
-import { median, timed, writeRandomFile } from './measure';
+import { median, peakRss, timed, writeRandomFile } from './measure';
 
 const MiB = 1024 * 1024;
 const PART = 8 * MiB; // S3Storage's default part size
@@ -67,15 +67,8 @@ function upload(way: Way, c: ReturnType<typeof clients>, key: string, file: stri
 /** Child mode: one upload, sampling RSS every 5 ms; prints {before, peak} in MB as JSON. */
 async function measureRss(way: Way, endpoint: string, file: string): Promise<void> {
   const c = clients(endpoint);
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  await upload(way, c, `rss/${way.replace(/\W/g, '')}`, file);
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(JSON.stringify({ before: before / MiB, peak: peak / MiB }));
+  const rss = await peakRss(() => upload(way, c, `rss/${way.replace(/\W/g, '')}`, file));
+  process.stdout.write(JSON.stringify(rss));
   c.storage.client.destroy();
   c.raw.destroy();
 }

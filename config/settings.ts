@@ -379,6 +379,46 @@ export const SETTINGS = [
     default: 'false',
     doc: 'The storage is reachable from the internet: Instagram downloads each reel from a presigned storage link (video_url) instead of Reelcast uploading it.',
   },
+  {
+    key: 'channels.tiktok.clientKey',
+    env: 'TIKTOK_CLIENT_KEY',
+    type: secret,
+    doc: 'TikTok app client key (TikTok for Developers → Manage apps), for connecting accounts and refreshing their tokens.',
+  },
+  {
+    key: 'channels.tiktok.clientSecret',
+    env: 'TIKTOK_CLIENT_SECRET',
+    type: secret,
+    doc: 'TikTok app client secret.',
+  },
+  {
+    key: 'channels.tiktok.apiBaseUrl',
+    env: 'TIKTOK_API_BASE_URL',
+    type: url,
+    default: 'https://open.tiktokapis.com',
+    doc: 'TikTok Open API base URL (posting, status, video list, token endpoint); change it for a proxy or the fake TikTok in tests.',
+  },
+  {
+    key: 'channels.tiktok.authBaseUrl',
+    env: 'TIKTOK_AUTH_BASE_URL',
+    type: url,
+    default: 'https://www.tiktok.com',
+    doc: 'Where `reelcast channels connect tiktok` sends a person to grant access (/v2/auth/authorize/).',
+  },
+  {
+    key: 'channels.tiktok.processingDeadlineSeconds',
+    env: 'TIKTOK_PROCESSING_DEADLINE_SECONDS',
+    type: { kind: 'int', min: 1, max: 3600 },
+    default: '600',
+    doc: 'How long one attempt waits for TikTok to publish an uploaded video. Past it the attempt fails and is retried; the retry checks the same upload and never uploads a second video.',
+  },
+  {
+    key: 'channels.tiktok.reconcileWindowMinutes',
+    env: 'TIKTOK_RECONCILE_WINDOW_MINUTES',
+    type: { kind: 'int', min: 1, max: 10080 },
+    default: '15',
+    doc: "When a publish to TikTok was claimed but its outcome is unknown, the retry looks for the caption among the account's public posts since the claim, minus this margin for clock skew.",
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */
