@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectStorage } from '../../storage';
-import { reconnectCommand, type TokenSource } from '../accounts';
+import { DEFAULT_ACCOUNT, reconnectCommand, type TokenSource } from '../accounts';
 import type { Channel, PublishContext, PublishRequest, RemotePost } from '../channel';
 import {
   ChannelAuthError,
@@ -24,8 +24,8 @@ export const INSTAGRAM_DEFAULTS = {
 
 export interface InstagramChannelOptions {
   storage: ObjectStorage;
-  /** The connected account's token, refreshed by the token store. */
-  tokens: TokenSource;
+  /** The connected account's token, refreshed by the token store; a function of the account name when calendars name accounts. */
+  tokens: TokenSource | ((account: string) => TokenSource);
   /** Default https://graph.instagram.com (Instagram API with Instagram Login). */
   graphBaseUrl?: string;
   /** Default https://rupload.facebook.com: where the video bytes go. */
@@ -86,7 +86,8 @@ export class InstagramChannel implements Channel {
   readonly #o: Required<Omit<InstagramChannelOptions, 'publicVideoUrl'>> &
     Pick<InstagramChannelOptions, 'publicVideoUrl'>;
   readonly #graph: GraphClient;
-  #account: Promise<Account> | undefined;
+  /** The posting account's id and name, per connected account. */
+  readonly #accounts = new Map<string, Promise<Account>>();
 
   constructor(options: InstagramChannelOptions) {
     this.#o = {
@@ -125,7 +126,7 @@ export class InstagramChannel implements Channel {
   async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {
     const problem = captionProblem(request.caption);
     if (problem) throw new ChannelContentRejectedError(this.name, problem);
-    const calls = new TokenCalls(this.#o.tokens);
+    const calls = this.#calls(request);
     const me = await this.#me(calls);
     let handle = asHandle(context.handle);
     let startedOver = false;
@@ -158,7 +159,7 @@ export class InstagramChannel implements Channel {
     since: Date,
     ignore: readonly string[],
   ): Promise<RemotePost | undefined> {
-    const calls = new TokenCalls(this.#o.tokens);
+    const calls = this.#calls(request);
     const me = await this.#me(calls);
     return this.#lookup(
       calls,
@@ -169,8 +170,16 @@ export class InstagramChannel implements Channel {
     );
   }
 
+  #calls(request: PublishRequest): TokenCalls {
+    const tokens = this.#o.tokens;
+    return new TokenCalls(typeof tokens === 'function' ? tokens(request.account ?? DEFAULT_ACCOUNT) : tokens);
+  }
+
   async #me(calls: TokenCalls): Promise<Account> {
-    this.#account ??= this.#retrying(calls, 'read the posting account', false, (token) =>
+    const key = calls.tokens.account;
+    const cached = this.#accounts.get(key);
+    if (cached) return cached;
+    const account = this.#retrying(calls, 'read the posting account', false, (token) =>
       this.#graph.get<{ user_id?: string | number; id?: string; username?: string }>(
         'read the posting account',
         'me',
@@ -178,10 +187,11 @@ export class InstagramChannel implements Channel {
         token,
       ),
     ).then((r) => ({ id: String(r.user_id ?? r.id), username: r.username ?? '' }));
+    this.#accounts.set(key, account);
     try {
-      return await this.#account;
+      return await account;
     } catch (err) {
-      this.#account = undefined;
+      this.#accounts.delete(key);
       throw err;
     }
   }
@@ -238,7 +248,7 @@ export class InstagramChannel implements Channel {
         );
         return;
       } catch (err) {
-        const classified = this.#classify(err, step, false);
+        const classified = this.#classify(calls, err, step, false);
         if (!(classified instanceof ChannelUnavailableError) || attempt >= TRIES) throw classified;
         await sleep(this.#o.retryBaseMs * 2 ** (attempt - 1), undefined, { signal: context.signal });
         // Continue where Instagram says the bytes stopped; from the start when it does not say.
@@ -372,7 +382,7 @@ export class InstagramChannel implements Channel {
       // Instagram answers "object does not exist" (100/33) seconds before a container is
       // FINISHED: never final. Other passing failures: ask again at the next poll.
       if (err instanceof GraphError && err.code === 100 && err.subcode === 33) return undefined;
-      const classified = this.#classify(err, step, false);
+      const classified = this.#classify(calls, err, step, false);
       if (classified instanceof ChannelUnavailableError) return undefined;
       throw classified;
     }
@@ -400,7 +410,7 @@ export class InstagramChannel implements Channel {
         // An earlier attempt published this very container (Instagram refuses a second time).
         return this.#findPublished(calls, me, request);
       }
-      throw this.#classify(err, step, true);
+      throw this.#classify(calls, err, step, true);
     }
     return { remoteId: String(published.id), url: await this.#permalink(calls, String(published.id)) };
   }
@@ -542,20 +552,20 @@ export class InstagramChannel implements Channel {
       try {
         return await calls.call(call);
       } catch (err) {
-        const classified = this.#classify(err, step, creating);
+        const classified = this.#classify(calls, err, step, creating);
         if (!(classified instanceof ChannelUnavailableError) || attempt >= TRIES) throw classified;
         await sleep(this.#o.retryBaseMs * 2 ** (attempt - 1));
       }
     }
   }
 
-  #classify(err: unknown, step: string, creating: boolean): Error {
+  #classify(calls: TokenCalls, err: unknown, step: string, creating: boolean): Error {
     if (err instanceof PublishError || !(err instanceof Error) || err.name === 'AbortError')
       return err as Error;
     if (err instanceof GraphNoAnswerError)
       return new ChannelUnavailableError(this.name, step, err.detail, !creating);
     if (!(err instanceof GraphError)) return err;
-    const fix = reconnectCommand('instagram', this.#o.tokens.account);
+    const fix = reconnectCommand('instagram', calls.tokens.account);
     if (err.tokenRejected) return new ChannelAuthError(this.name, `${step}: ${err.detail}`, fix);
     if (err.code === 10 || (err.code !== undefined && err.code >= 200 && err.code <= 299)) {
       return new ChannelAuthError(
