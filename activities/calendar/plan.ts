@@ -362,7 +362,7 @@ class CampaignRenderer {
   readonly title?: Part;
   /** How each channel publishes, the same for every post (YouTube's differs by its title). */
   readonly #publishing = new Map<Channel, ChannelPublishing>();
-  #lastYouTube?: { caption: string; title: string; publishing: ChannelPublishing };
+  #lastYouTube?: ChannelPublishing;
   readonly #once = new Map<Part, string>();
   /** This post's texts so far: a post has a handful of parts, so a list beats a map. */
   readonly #postParts: Part[] = [];
@@ -466,18 +466,16 @@ class CampaignRenderer {
    * How `channel` publishes this post. YouTube's title comes from title.hbs, else from the
    * caption's first line (else the campaign's name), cut to fit.
    */
-  publishing(channel: Channel, caption: string): { publishing: ChannelPublishing; title?: string } {
+  publishing(channel: Channel, caption: string): ChannelPublishing {
     const common = this.#publishing.get(channel)!;
-    if (platformOf(channel) !== 'youtube') return { publishing: common };
+    if (platformOf(channel) !== 'youtube') return common;
     const title = this.title
       ? this.text(this.title, channel)
       : titleFromCaption(caption) || titleFromCaption(this.campaign.name);
-    const last = this.#lastYouTube;
-    if (last?.caption === caption && last.title === title) return { publishing: last.publishing, title };
+    if (this.#lastYouTube?.options.youtube?.title === title) return this.#lastYouTube;
     const youtube = { title, ...this.campaign.publishing.options.youtube };
-    const publishing = { ...common, options: { youtube } satisfies ChannelPostOptions };
-    this.#lastYouTube = { caption, title, publishing };
-    return { publishing, title };
+    this.#lastYouTube = { ...common, options: { youtube } satisfies ChannelPostOptions };
+    return this.#lastYouTube;
   }
 
   text(part: Part, channel?: Channel): string {
@@ -522,11 +520,14 @@ function buildPost(
   for (const channel of c.channels) {
     const caption = renderer.text(renderer.captions.get(channel)!, channel);
     const how = renderer.publishing(channel, caption);
-    const found = captionProblems(channel, caption);
-    if (how.title !== undefined) found.push(...titleProblems(channel, how.title));
-    for (const problem of found) problems.add(...textProblem(problem, channel, c, templates));
+    const title = how.options.youtube?.title;
+    for (const problem of captionProblems(channel, caption))
+      problems.add(...textProblem(problem, channel, c, templates));
+    if (title !== undefined)
+      for (const problem of titleProblems(channel, title))
+        problems.add(...textProblem(problem, channel, c, templates));
     captions[channel] = caption;
-    publishing[channel] = how.publishing;
+    publishing[channel] = how;
   }
 
   const warnings = cachedLint(prompt);

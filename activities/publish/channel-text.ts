@@ -47,49 +47,37 @@ export function captionProblems(channel: ChannelName, caption: string): TextProb
 /** Everything wrong with a title for this channel; channels without titles accept any. */
 export function titleProblems(channel: ChannelName, title: string): TextProblem[] {
   const rules = channelSpec(channel).title;
-  return rules ? checkText(rules, title, 'title') : [];
+  return rules ? checkText(rules, title, 'title') : NONE;
 }
 
+/** Everything `text` breaks of `rules`. Called for every caption of a year's plan: no allocation when it fits. */
 export function checkText(rules: TextRules, text: string, field: TextProblem['field']): TextProblem[] {
-  const problems: TextProblem[] = [];
-  if (rules.required && text.trim() === '') problems.push({ field, rule: 'empty', message: 'is empty' });
+  let problems: TextProblem[] | undefined;
+  const add = (rule: TextProblem['rule'], message: string): void => {
+    (problems ??= []).push({ field, rule, message });
+  };
+  if (rules.required && text.trim() === '') add('empty', 'is empty');
   if (!obviouslyFits(text, rules)) {
     const length = textLength(text, rules.counting);
     if (length > rules.maxLength)
-      problems.push({
-        field,
-        rule: 'length',
-        message: `is ${length} of ${rules.maxLength} ${UNITS[rules.counting]}`,
-      });
+      add('length', `is ${length} of ${rules.maxLength} ${UNITS[rules.counting]}`);
   }
-  for (const c of rules.forbidden ?? '') {
-    if (text.includes(c)) {
-      problems.push({
-        field,
-        rule: 'forbidden',
-        message: `contains "${c}", which the platform does not accept (${[...rules.forbidden!].join(' ')} are refused)`,
-      });
+  if (rules.forbidden) {
+    for (const c of rules.forbidden) {
+      if (text.includes(c))
+        add(
+          'forbidden',
+          `contains "${c}", which the platform does not accept (${[...rules.forbidden].join(' ')} are refused)`,
+        );
     }
   }
-  if (rules.maxHashtags !== undefined) {
-    const n = countOver(text, HASHTAG, '#＃', rules.maxHashtags);
-    if (n > rules.maxHashtags)
-      problems.push({
-        field,
-        rule: 'hashtags',
-        message: `has ${n} hashtags; at most ${rules.maxHashtags} are allowed`,
-      });
+  for (const tag of TAGS) {
+    const limit = rules[tag.limit];
+    if (limit === undefined) continue;
+    const n = countOver(text, tag, limit);
+    if (n > limit) add(tag.rule, `has ${n} ${tag.what}; at most ${limit} are allowed`);
   }
-  if (rules.maxMentions !== undefined) {
-    const n = countOver(text, MENTION, '@＠', rules.maxMentions);
-    if (n > rules.maxMentions)
-      problems.push({
-        field,
-        rule: 'mentions',
-        message: `has ${n} @-mentions; at most ${rules.maxMentions} are allowed`,
-      });
-  }
-  return problems;
+  return problems ?? NONE;
 }
 
 /**
@@ -161,13 +149,29 @@ function utf8Bytes(text: string): number {
   return n;
 }
 
-/** Instagram's hashtags and mentions: the sign after a space or punctuation, then a word. */
-const HASHTAG = /(?:^|[^\p{L}\p{N}_&])[#＃][\p{L}\p{N}_]+/gu;
-const MENTION = /(?:^|[^\p{L}\p{N}_.])[@＠][\p{L}\p{N}_.]+/gu;
+const NONE: TextProblem[] = Object.freeze([]) as unknown as TextProblem[];
 
-/** Hashtags (or mentions) in the text, over `limit` only: counting the signs first is cheap. */
-function countOver(text: string, pattern: RegExp, signs: string, limit: number): number {
+/** Instagram's hashtags and mentions: the sign after a space or punctuation, then a word. */
+const TAGS = [
+  {
+    rule: 'hashtags',
+    limit: 'maxHashtags',
+    what: 'hashtags',
+    signs: ['#', '＃'],
+    pattern: /(?:^|[^\p{L}\p{N}_&])[#＃][\p{L}\p{N}_]+/gu,
+  },
+  {
+    rule: 'mentions',
+    limit: 'maxMentions',
+    what: '@-mentions',
+    signs: ['@', '＠'],
+    pattern: /(?:^|[^\p{L}\p{N}_.])[@＠][\p{L}\p{N}_.]+/gu,
+  },
+] as const;
+
+/** Tags in the text, exactly only when there are more signs than `limit`: counting signs is cheap. */
+function countOver(text: string, tag: (typeof TAGS)[number], limit: number): number {
   let n = 0;
-  for (const sign of signs) for (let i = text.indexOf(sign); i >= 0; i = text.indexOf(sign, i + 1)) n++;
-  return n > limit ? (text.match(pattern)?.length ?? 0) : n;
+  for (const sign of tag.signs) for (let i = text.indexOf(sign); i >= 0; i = text.indexOf(sign, i + 1)) n++;
+  return n > limit ? (text.match(tag.pattern)?.length ?? 0) : n;
 }

@@ -16,7 +16,7 @@ export interface PublishRequest {
   renditionKey: string;
   /** The same for every attempt at this (post, channel): receivers that dedupe use it. */
   idempotencyKey: string;
-  /** The named account on the channel's platform (default `default`). */
+  /** The named account on the channel's platform; publishPost always sets it (`default` unless the calendar names one). */
   account?: string;
   /** The calendar's disclosure policy: set the platform's AI-generated label. */
   aiGenerated?: boolean;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStorage } from '../storage';
+import { DEFAULT_ACCOUNT } from './accounts';
 import type { Channel, ChannelName, PublishProgress, PublishRequest, RemotePost } from './channel';
 import { channelSpec } from './channel-table';
 import { captionProblems, titleProblems } from './channel-text';
@@ -75,6 +76,8 @@ export async function publishPost(
     renditionKey: input.renditionKey,
     idempotencyKey: `reelcast:${input.postId}:${input.channel}`,
     ...settingsOf(input),
+    // Adapters always get an account: posts planned before calendars named them use `default`.
+    account: input.account ?? DEFAULT_ACCOUNT,
   };
   const outcome = (
     e: { remoteId?: string; url?: string },

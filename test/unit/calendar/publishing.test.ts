@@ -1,4 +1,5 @@
 import { loadWorkspace, planWorkspace, type PostSpec } from '../../../activities/calendar';
+import { CHANNEL_TABLE } from '../../../activities/publish/channel-table';
 import { calendarYaml, campaignYaml, makeFixture } from './workspace-fixture';
 
 /** A calendar posting to every channel with an account, and one campaign on 2027-04-01. */
@@ -16,7 +17,7 @@ function plannedWith(head: string, more = '', templates: Record<string, string> 
 }
 
 describe('how each channel publishes a post (PostSpec.publishing)', () => {
-  test('without settings: the default account and the table’s defaults, no AI label without disclosure', () => {
+  test('without settings: the default account and the channel table’s defaults, no AI label without disclosure', () => {
     const { plan, post } = plannedWith('');
     expect(plan.problems).toEqual([]);
     expect(post.publishing).toEqual({
@@ -25,29 +26,12 @@ describe('how each channel publishes a post (PostSpec.publishing)', () => {
       tiktok: {
         account: 'default',
         aiGenerated: false,
-        options: {
-          tiktok: {
-            privacyLevel: 'SELF_ONLY',
-            disableComment: true,
-            disableDuet: true,
-            disableStitch: true,
-            brandContentToggle: false,
-            brandOrganicToggle: false,
-          },
-        },
+        options: { tiktok: CHANNEL_TABLE.tiktok.defaults.tiktok },
       },
       shorts: {
         account: 'default',
         aiGenerated: false,
-        options: {
-          youtube: {
-            title: 'Spring is here #spring',
-            privacyStatus: 'private',
-            categoryId: '22',
-            tags: [],
-            madeForKids: false,
-          },
-        },
+        options: { youtube: { title: 'Spring is here #spring', ...CHANNEL_TABLE.shorts.defaults.youtube } },
       },
       outbox: { account: 'default', aiGenerated: false, options: {} },
     });
