@@ -17,11 +17,12 @@ import {
 import type { Channel, PostSpec } from '../activities/calendar/types';
 import type { createGenerateActivities } from '../activities/generate/activities';
 import type { MediaActivities } from '../activities/media/activities';
-import type { createPublishActivities, PublishOutcome, ChannelName } from '../activities/publish';
+import type { PresetName } from '../activities/media/presets';
+import type { createPublishActivities, PublishOutcome } from '../activities/publish';
 import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
 import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
 import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
-import { presetFor } from './channels';
+import { presetFor } from '../activities/publish/channel-table';
 import { PATCHES } from './patches';
 import { taskQueues } from './queues';
 
@@ -252,7 +253,7 @@ export async function post(input: PostInput): Promise<PostState> {
 
     // 3. One rendition per channel preset, each validated before it may be published.
     setStage('transcoding');
-    const byPreset = new Map<string, Channel[]>();
+    const byPreset = new Map<PresetName, Channel[]>();
     for (const channel of spec.channels) {
       const preset = presetFor(channel);
       byPreset.set(preset, [...(byPreset.get(preset) ?? []), channel]);
@@ -261,7 +262,7 @@ export async function post(input: PostInput): Promise<PostState> {
       [...byPreset].map(async ([preset, channels]) => {
         const r = await transcoding().transcodeRendition({
           masterKey: clip.key,
-          preset: preset as never,
+          preset,
           postId: spec.postId,
         });
         for (const channel of channels) {
@@ -343,11 +344,15 @@ async function publishChannels(
       }
       entry.attempts += 1;
       try {
+        // Account, AI label and platform settings; absent in specs planned by older versions,
+        // which then publish as before (default account, the channel's defaults).
+        const how = spec.publishing?.[channel];
         const outcome: PublishOutcome = await publishToChannel({
           postId: spec.postId,
-          channel: channel as ChannelName,
+          channel,
           renditionKey: rendition.renditionKey,
           caption: spec.captions[channel] ?? '',
+          ...(how ? { account: how.account, aiGenerated: how.aiGenerated, options: how.options } : {}),
           force,
         });
         Object.assign(entry, {

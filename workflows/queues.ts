@@ -15,7 +15,8 @@ export function taskQueues(base: string) {
 
 export type TaskQueues = ReturnType<typeof taskQueues>;
 
-export type QueueRole = 'gpu' | 'media' | 'publish';
+/** The role queues, from the config's TASK_QUEUE_ROLES (one list). */
+export type { QueueRole } from '../config';
 
 /** Search attributes the workflows set; registered when the dev server starts. */
 export const SEARCH_ATTRIBUTES = {

@@ -7,6 +7,12 @@ import { CalendarError, CalendarSyntaxError, CalendarValueError, type Position }
 import { checkCountry, HolidaySet, type HolidayType } from './holidays';
 import { checkSchema } from './schema';
 import { positionOf, readYamlFile, type FieldPath, type SourceFile } from './source';
+import {
+  CHANNEL_TABLE,
+  type DefaultPostOptions,
+  type TikTokPostOptions,
+  type YouTubePostOptions,
+} from '../publish/channel-table';
 import type { Channel, OnApprovalDeadline, VideoParams } from './types';
 
 /**
@@ -64,7 +70,9 @@ export interface Campaign {
   approval: { required: boolean; deadlineMinutesBefore: number; onDeadline: OnApprovalDeadline };
   latenessMinutes: number;
   priority: number;
+  /** The caption line; set, it also turns on each platform's AI-generated label (one policy). */
   aiDisclosure?: string;
+  publishing: CampaignPublishing;
   /** Position in the calendar (includes expanded in place): breaks priority ties. */
   order: number;
   source: SourceFile;
@@ -80,6 +88,19 @@ export interface Calendar {
   blockedTerms: string[];
   campaigns: Campaign[];
   source: SourceFile;
+}
+
+/**
+ * How a campaign's posts are published: the campaign's `accounts:`, `tiktok:`, `youtube:` and
+ * `instagram:` over the calendar's, over the channel table's defaults.
+ */
+export interface CampaignPublishing {
+  /** The accounts the calendar names, per channel (the others post to `default`). */
+  accounts: Partial<Record<Channel, string>>;
+  /** Where each named account is written (the campaign's line, else the calendar's). */
+  accountAt: Partial<Record<Channel, Position>>;
+  /** Complete settings for each platform, in the platforms' own terms. */
+  options: Required<DefaultPostOptions>;
 }
 
 /** Where a campaign field is written. */
@@ -203,16 +224,7 @@ export function loadCalendar(absolute: string): LoadResult {
       return;
     }
     ids.set(raw.id, at('id'));
-    const campaign = buildCampaign(
-      raw,
-      source,
-      path,
-      order,
-      defaults,
-      root.source!,
-      data.aiDisclosure,
-      problems,
-    );
+    const campaign = buildCampaign(raw, source, path, order, defaults, root.source!, data, problems);
     if (campaign) campaigns.push(campaign);
   });
 
@@ -312,7 +324,7 @@ function buildCampaign(
   order: number,
   defaults: RawDefaults,
   calendarSource: SourceFile,
-  calendarDisclosure: string | undefined,
+  calendar: RawPublishing & { aiDisclosure?: string },
   problems: CalendarError[],
 ): Campaign | undefined {
   const before = problems.length;
@@ -373,7 +385,9 @@ function buildCampaign(
   const when = raw.when.map((r, i) => buildRule(r, [...path, 'when', i], source, problems));
   const except = (raw.except ?? []).map((r, i) => buildRule(r, [...path, 'except', i], source, problems));
 
-  let aiDisclosure: string | undefined = calendarDisclosure;
+  const publishing = buildPublishing(raw, calendar, at, (...p) => positionOf(calendarSource, p), problems);
+
+  let aiDisclosure: string | undefined = calendar.aiDisclosure;
   if (raw.aiDisclosure === false) aiDisclosure = undefined;
   else if (typeof raw.aiDisclosure === 'string') aiDisclosure = raw.aiDisclosure;
 
@@ -393,10 +407,69 @@ function buildCampaign(
     latenessMinutes: raw.latenessMinutes ?? defaults.latenessMinutes ?? DEFAULT_LATENESS_MINUTES,
     priority: raw.priority ?? defaults.priority ?? 0,
     aiDisclosure,
+    publishing,
     order,
     source,
     path,
   };
+}
+
+/**
+ * Accounts and platform settings, in the marketer's words in YAML (privacy, comments, duet...)
+ * and the platforms' in the result (privacyLevel, disableComment, disableDuet...).
+ */
+function buildPublishing(
+  campaign: RawPublishing,
+  calendar: RawPublishing,
+  campaignAt: (...p: FieldPath) => Position,
+  calendarAt: (...p: FieldPath) => Position,
+  problems: CalendarError[],
+): CampaignPublishing {
+  const accounts: CampaignPublishing['accounts'] = { ...calendar.accounts, ...campaign.accounts };
+  const accountAt: CampaignPublishing['accountAt'] = {};
+  for (const channel of Object.keys(accounts) as Channel[]) {
+    accountAt[channel] =
+      campaign.accounts?.[channel] !== undefined
+        ? campaignAt('accounts', channel)
+        : calendarAt('accounts', channel);
+  }
+  // Point at a setting where it was written: the campaign's, else the calendar's.
+  const settingAt = (platform: 'tiktok' | 'youtube' | 'instagram', field: string): Position =>
+    (campaign[platform] as Record<string, unknown> | undefined)?.[field] !== undefined
+      ? campaignAt(platform, field)
+      : calendarAt(platform, field);
+
+  const t = { ...calendar.tiktok, ...campaign.tiktok };
+  const td = CHANNEL_TABLE.tiktok.defaults.tiktok;
+  const tiktok: TikTokPostOptions = {
+    privacyLevel: t.privacy ?? td.privacyLevel,
+    disableComment: t.comments === undefined ? td.disableComment : !t.comments,
+    disableDuet: t.duet === undefined ? td.disableDuet : !t.duet,
+    disableStitch: t.stitch === undefined ? td.disableStitch : !t.stitch,
+    brandContentToggle: t.brandContent ?? td.brandContentToggle,
+    brandOrganicToggle: t.brandOrganic ?? td.brandOrganicToggle,
+  };
+  if (tiktok.brandContentToggle && tiktok.privacyLevel === 'SELF_ONLY') {
+    problems.push(
+      new CalendarValueError(
+        settingAt('tiktok', t.brandContent !== undefined ? 'brandContent' : 'privacy'),
+        `TikTok does not let branded content (brandContent: true) be private (privacy: SELF_ONLY, the default); set tiktok: { privacy: PUBLIC_TO_EVERYONE } (an audited TikTok app is needed), or brandContent: false`,
+      ),
+    );
+  }
+
+  const y = { ...calendar.youtube, ...campaign.youtube };
+  const yd = CHANNEL_TABLE.shorts.defaults.youtube;
+  const youtube: Omit<YouTubePostOptions, 'title'> = {
+    privacyStatus: y.privacy ?? yd.privacyStatus,
+    categoryId: y.categoryId !== undefined ? String(y.categoryId) : yd.categoryId,
+    tags: y.tags ?? yd.tags,
+    madeForKids: y.madeForKids ?? yd.madeForKids,
+  };
+
+  const i = { ...calendar.instagram, ...campaign.instagram };
+  const instagram = { shareToFeed: i.shareToFeed ?? CHANNEL_TABLE.reels.defaults.instagram.shareToFeed };
+  return { accounts, accountAt, options: { tiktok, youtube, instagram } };
 }
 
 function buildRule(raw: RawRule, path: FieldPath, source: SourceFile, problems: CalendarError[]): Rule {
@@ -505,6 +578,10 @@ interface RawCalendar {
   blockedTerms?: string[];
   aiDisclosure?: string;
   defaults?: RawDefaults;
+  accounts?: RawPublishing['accounts'];
+  tiktok?: RawPublishing['tiktok'];
+  youtube?: RawPublishing['youtube'];
+  instagram?: RawPublishing['instagram'];
   include?: string[];
   campaigns?: RawCampaign[];
 }
@@ -525,7 +602,27 @@ interface RawRule {
   rrule?: string;
 }
 
-interface RawCampaign {
+/** Accounts and platform settings, as a calendar or a campaign writes them. */
+interface RawPublishing {
+  accounts?: Partial<Record<Channel, string>>;
+  tiktok?: {
+    privacy?: TikTokPostOptions['privacyLevel'];
+    comments?: boolean;
+    duet?: boolean;
+    stitch?: boolean;
+    brandContent?: boolean;
+    brandOrganic?: boolean;
+  };
+  youtube?: {
+    privacy?: YouTubePostOptions['privacyStatus'];
+    categoryId?: string | number;
+    tags?: string[];
+    madeForKids?: boolean;
+  };
+  instagram?: { shareToFeed?: boolean };
+}
+
+interface RawCampaign extends RawPublishing {
   id: string;
   name?: string;
   enabled?: boolean;

@@ -90,9 +90,22 @@ export class NonexistentLocalTimeError extends CalendarError {
   override readonly name = 'NonexistentLocalTimeError';
 }
 
-/** A caption is over the channel's limit (X: 280 weighted characters). */
+/** A caption or title is over the channel's limit (X: 280 weighted characters; see the channel table). */
 export class CaptionTooLongError extends CalendarError {
   override readonly name = 'CaptionTooLongError';
+}
+
+/** A caption or title breaks another channel rule: characters refused, too many hashtags or mentions. */
+export class CaptionRuleError extends CalendarError {
+  override readonly name = 'CaptionRuleError';
+}
+
+/**
+ * The calendar names an account nobody connected. Only reported when the plan is given a way to
+ * ask (PlanInput.isAccountConnected: the token store's list).
+ */
+export class UnknownAccountError extends CalendarError {
+  override readonly name = 'UnknownAccountError';
 }
 
 /** A rendered prompt or caption contains a term on the compliance list. */

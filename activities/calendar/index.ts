@@ -14,4 +14,3 @@ export { loadCalendar, type Calendar, type Campaign } from './calendar';
 export { TemplateSet } from './templates';
 export { localToInstant } from './local-time';
 export { lintPrompt } from './prompt-lint';
-export { xWeightedLength, X_CAPTION_LIMIT } from './captions';

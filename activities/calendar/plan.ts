@@ -1,15 +1,21 @@
+import { DEFAULT_ACCOUNT, reconnectCommand, type Platform } from '../publish/accounts';
+import type { ChannelPostOptions } from '../publish/channel';
+import { platformOf } from '../publish/channel-table';
+import { captionProblems, titleFromCaption, titleProblems, type TextProblem } from '../publish/channel-text';
 import { campaignPosition, type Calendar, type Campaign, type Slot } from './calendar';
-import { captionLimitOf, fitsX, withDisclosure, xWeightedLength } from './captions';
+import { withDisclosure } from './captions';
 import { BlockedTerms } from './compliance';
 import { dayNumber, isoOf, weekdayOf } from './days';
 import {
   BlockedTermError,
   CalendarError,
   CalendarValueError,
+  CaptionRuleError,
   CaptionTooLongError,
   NonexistentLocalTimeError,
   PromptLintWarning,
   SlotOverlapWarning,
+  UnknownAccountError,
   UnknownTemplateError,
   UnknownVariableError,
   type Position,
@@ -20,7 +26,7 @@ import { lintPrompt } from './prompt-lint';
 import { positionOf } from './source';
 import { didYouMean } from './suggest';
 import type { PostData, TemplateFile, TemplateKind, TemplateSet } from './templates';
-import type { Channel, OverlapNotice, PostSpec } from './types';
+import type { Channel, ChannelPublishing, OverlapNotice, PostSpec } from './types';
 import { campaignDays, type CampaignDay } from './when';
 
 export interface PlanInput {
@@ -31,6 +37,11 @@ export interface PlanInput {
   to: string;
   /** The compliance list from the config; each calendar's `blockedTerms` is added to it. */
   blockedTerms?: readonly string[];
+  /**
+   * Whether an account is connected (the token store's list). Given, a calendar that names an
+   * account nobody connected is an error; absent, accounts are not checked.
+   */
+  isAccountConnected?: (platform: Platform, account: string) => boolean;
 }
 
 export interface Plan {
@@ -88,6 +99,7 @@ export function planPosts(input: PlanInput): Plan {
     for (const campaign of calendar.campaigns) {
       if (!campaign.enabled) continue;
       if (!checkCampaign(campaign, input.templates, problems)) continue;
+      if (input.isAccountConnected) checkAccounts(campaign, input.isAccountConnected, problems);
       const { days, problems: whenProblems } = campaignDays(calendar, campaign, from, to);
       whenProblems.forEach((p) => problems.add(p, campaign.id));
       for (const day of days) {
@@ -202,6 +214,9 @@ function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: Pro
       ['prompt', undefined],
       ['negative', undefined],
       ...channels.map((ch): [TemplateKind, Channel] => ['caption', ch]),
+      ...channels
+        .filter((ch) => platformOf(ch) === 'youtube' && templates.hasPart(campaign.template, 'title'))
+        .map((ch): [TemplateKind, Channel] => ['title', ch]),
     ];
     for (const [kind, channel] of parts) {
       for (const at of templates.unknownNames(campaign.template, kind, channel, campaign.style, known)) {
@@ -238,6 +253,27 @@ function checkCampaign(campaign: Campaign, templates: TemplateSet, problems: Pro
     }
   }
   return ok;
+}
+
+/** Each channel's account (named, or `default`) must be connected on its platform. */
+function checkAccounts(
+  campaign: Campaign,
+  isConnected: NonNullable<PlanInput['isAccountConnected']>,
+  problems: ProblemList,
+): void {
+  for (const channel of new Set(campaign.slots.flatMap((s) => s.channels))) {
+    const platform = platformOf(channel);
+    if (!platform) continue;
+    const account = campaign.publishing.accounts[channel] ?? DEFAULT_ACCOUNT;
+    if (isConnected(platform, account)) continue;
+    problems.add(
+      new UnknownAccountError(
+        campaign.publishing.accountAt[channel] ?? campaignPosition(campaign, 'id'),
+        `campaign "${campaign.id}" posts to ${channel} as ${platform} account "${account}", which nobody has connected; connect it (\`${reconnectCommand(platform, account)}\`) or name a connected account under accounts:`,
+      ),
+      `${campaign.id}|${channel}`,
+    );
+  }
 }
 
 /**
@@ -322,6 +358,11 @@ class CampaignRenderer {
   readonly prompt: Part;
   readonly negative: Part;
   readonly captions = new Map<Channel, Part>();
+  /** title.hbs, when the template has one and the campaign posts to YouTube. */
+  readonly title?: Part;
+  /** How each channel publishes, the same for every post (YouTube's differs by its title). */
+  readonly #publishing = new Map<Channel, ChannelPublishing>();
+  #lastYouTube?: ChannelPublishing;
   readonly #once = new Map<Part, string>();
   /** This post's texts so far: a post has a handful of parts, so a list beats a map. */
   readonly #postParts: Part[] = [];
@@ -352,6 +393,23 @@ class CampaignRenderer {
         this.captions.set(channel, same || part);
         if (!part.channel && !same) shared.set(part.file, part);
       }
+    }
+    const aiGenerated = campaign.aiDisclosure !== undefined;
+    const { accounts, options } = campaign.publishing;
+    for (const channel of this.captions.keys()) {
+      const platform = platformOf(channel);
+      this.#publishing.set(channel, {
+        account: accounts[channel] ?? DEFAULT_ACCOUNT,
+        aiGenerated,
+        options:
+          platform === 'tiktok'
+            ? { tiktok: options.tiktok }
+            : platform === 'instagram'
+              ? { instagram: options.instagram }
+              : {},
+      });
+      if (platform === 'youtube' && templates.hasPart(campaign.template, 'title'))
+        this.title = make('title', channel);
     }
     // A literal then Object.assign: V8 builds `{ ...variables, more }` some 50x slower, and
     // reserved names are refused in checkCampaign, so variables cannot overwrite these.
@@ -404,6 +462,22 @@ class CampaignRenderer {
     post.holiday = day.holiday;
   }
 
+  /**
+   * How `channel` publishes this post. YouTube's title comes from title.hbs, else from the
+   * caption's first line (else the campaign's name), cut to fit.
+   */
+  publishing(channel: Channel, caption: string): ChannelPublishing {
+    const common = this.#publishing.get(channel)!;
+    if (platformOf(channel) !== 'youtube') return common;
+    const title = this.title
+      ? this.text(this.title, channel)
+      : titleFromCaption(caption) || titleFromCaption(this.campaign.name);
+    if (this.#lastYouTube?.options.youtube?.title === title) return this.#lastYouTube;
+    const youtube = { title, ...this.campaign.publishing.options.youtube };
+    this.#lastYouTube = { ...common, options: { youtube } satisfies ChannelPostOptions };
+    return this.#lastYouTube;
+  }
+
   text(part: Part, channel?: Channel): string {
     if (!part.post) {
       const once = this.#once.get(part);
@@ -442,22 +516,18 @@ function buildPost(
   const negativePrompt = renderer.text(renderer.negative);
 
   const captions: Partial<Record<Channel, string>> = {};
+  const publishing: Partial<Record<Channel, ChannelPublishing>> = {};
   for (const channel of c.channels) {
     const caption = renderer.text(renderer.captions.get(channel)!, channel);
-    if (captionLimitOf(channel) !== undefined) {
-      const fit = fitsX(caption);
-      if (!fit.fits) {
-        const file = templates.fileOf(campaign.template, 'caption', channel).file;
-        problems.add(
-          new CaptionTooLongError(
-            { file, line: 1, col: 1, field: `caption.${channel}` },
-            `the ${channel} caption of campaign "${campaign.id}" on ${day.date} is ${fit.length ?? xWeightedLength(caption)} of 280 weighted characters (CJK and emoji count 2, a link 23${campaign.aiDisclosure ? ', the AI disclosure line included' : ''}); shorten the caption or add a shorter caption.${channel}.hbs`,
-          ),
-          campaign.id,
-        );
-      }
-    }
+    const how = renderer.publishing(channel, caption);
+    const title = how.options.youtube?.title;
+    for (const problem of captionProblems(channel, caption))
+      problems.add(...textProblem(problem, channel, c, templates));
+    if (title !== undefined)
+      for (const problem of titleProblems(channel, title))
+        problems.add(...textProblem(problem, channel, c, templates));
     captions[channel] = caption;
+    publishing[channel] = how;
   }
 
   const warnings = cachedLint(prompt);
@@ -486,6 +556,7 @@ function buildPost(
     prompt,
     negativePrompt,
     captions,
+    publishing,
     video: {
       frames: campaign.video.frames,
       fps: campaign.video.fps,
@@ -509,6 +580,40 @@ function buildPost(
   };
 }
 
+/**
+ * A caption or title that breaks its channel's rule (channel-table.ts), at the template that
+ * makes it, naming the campaign's slot in the calendar and what to do.
+ */
+function textProblem(
+  problem: TextProblem,
+  channel: Channel,
+  c: Candidate,
+  templates: TemplateSet,
+): [CalendarError, string] {
+  const { campaign, day, slot } = c;
+  // A title made from the caption is cut to fit: only title.hbs can break a title rule.
+  const kind =
+    problem.field === 'title' && templates.hasPart(campaign.template, 'title') ? 'title' : 'caption';
+  const file = templates.fileOf(campaign.template, kind, channel).file;
+  const slotAt = campaignPosition(campaign, 'slots', slot.index);
+  const caption = problem.field === 'caption';
+  const own = `${problem.field}.${channel}.hbs`;
+  const fix = {
+    length: caption
+      ? `${campaign.aiDisclosure ? ', the AI disclosure line included' : ''}; shorten the caption or add a shorter ${own}`
+      : `; shorten ${file}`,
+    forbidden: caption ? `; remove them, or add a ${own} without them` : `; remove them from ${file}`,
+    hashtags: `; use fewer hashtags, or add a ${own} with fewer`,
+    mentions: `; mention fewer accounts, or add a ${own} with fewer`,
+    empty: `; the platform needs one: make ${file} say something`,
+  }[problem.rule];
+  const message = `the ${channel} ${problem.field} of campaign "${campaign.id}" on ${day.date} (slot "${slot.id}", ${slotAt.file}:${slotAt.line}) ${problem.message}${fix}`;
+  const at = { file, line: 1, col: 1, field: `${problem.field}.${channel}` };
+  const error =
+    problem.rule === 'length' ? new CaptionTooLongError(at, message) : new CaptionRuleError(at, message);
+  return [error, `${campaign.id}|${channel}|${problem.field}|${problem.rule}`];
+}
+
 const NO_HOLIDAYS: string[] = Object.freeze([]) as unknown as string[];
 
 const lintCache = new Map<string, string[]>();
@@ -527,7 +632,7 @@ function cachedLint(prompt: string): string[] {
 function checkBlocked(
   blocked: BlockedTerms,
   text: string,
-  kind: 'prompt' | 'caption',
+  kind: Exclude<TemplateKind, 'negative'>,
   channel: Channel | undefined,
   c: Candidate,
   templates: TemplateSet,

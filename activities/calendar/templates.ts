@@ -27,13 +27,14 @@ import type { Channel } from './types';
  *   <template>/negative.hbs          optional; else ./negative.hbs (shared)
  *   <template>/caption.hbs           the caption
  *   <template>/caption.<channel>.hbs optional per-channel caption, e.g. caption.x.hbs
+ *   <template>/title.hbs             optional YouTube title; else the caption's first line
  *   styles/<style>.hbs               style partials; the campaign's `style:` is `{{> style}}`
  *   partials/<name>.hbs              shared partials, `{{> name}}`
  * Rendering is strict (an unknown variable is an error) and does not HTML-escape: the output is
  * a prompt or a caption, not a web page.
  */
 
-export type TemplateKind = 'prompt' | 'negative' | 'caption';
+export type TemplateKind = 'prompt' | 'negative' | 'caption' | 'title';
 
 /** What the helpers need to know about the post being rendered. */
 export interface PostData {
@@ -154,6 +155,11 @@ export class TemplateSet {
       if (!tf.ast && (key.startsWith(`${template}/`) || !key.includes('/'))) return true;
     if (style && this.#styles.get(style)?.ast === undefined && this.#styles.has(style)) return true;
     return [...this.#partials.values()].some((tf) => !tf.ast);
+  }
+
+  /** Whether the template has an optional part (title.hbs), in its folder or shared. */
+  hasPart(template: string, kind: TemplateKind): boolean {
+    return this.#files.has(`${template}/${kind}`) || this.#files.has(kind);
   }
 
   /** The file a template part comes from (per-channel caption first). */

@@ -4,9 +4,11 @@
  * Workflow code imports these with `import type` only.
  */
 
-/** A channel a post is published to. Presets: x 720x1280, reels/tiktok/shorts 1080x1920. */
-export const CHANNELS = ['x', 'reels', 'tiktok', 'shorts', 'outbox', 'webhook'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import type { ChannelPostOptions } from '../publish/channel';
+import type { ChannelName } from '../publish/channel-table';
+
+/** A channel a post is published to: one of the channel table's (activities/publish/channel-table.ts). */
+export type Channel = ChannelName;
 
 /** Text-to-video parameters, following the model contract (see DESIGN.md, Wan2.2 TI2V-5B). */
 export interface VideoParams {
@@ -56,6 +58,11 @@ export interface PostSpec {
   negativePrompt: string;
   /** Caption text per channel, disclosure line included. */
   captions: Partial<Record<Channel, string>>;
+  /**
+   * How each channel publishes it: account, AI label, platform settings (the YouTube title among
+   * them). Absent in posts planned by versions before it: publish then uses the defaults.
+   */
+  publishing?: Partial<Record<Channel, ChannelPublishing>>;
   video: VideoParams;
   approval: ApprovalSpec;
   /** How late (after publishAt) the post may still go out; later it is skipped. */
@@ -67,6 +74,16 @@ export interface PostSpec {
   holidays: string[];
   /** Prompt lint warnings (missing subject/action/scene/style, too short, abstract). */
   warnings: string[];
+}
+
+/** One channel's way of publishing a post, from the calendar (accounts:, tiktok:, youtube:, instagram:). */
+export interface ChannelPublishing {
+  /** The named account on the channel's platform (`default` unless the calendar names one). */
+  account: string;
+  /** The calendar's aiDisclosure policy: the platform's AI-generated label is set. */
+  aiGenerated: boolean;
+  /** Only the channel's own platform key is set (tiktok, youtube with the title, instagram). */
+  options: ChannelPostOptions;
 }
 
 /** A problem found in a calendar or template, as a person reads it. */

@@ -3,7 +3,7 @@ import { expandCalendarPaths, listCalendarFiles, loadCalendar, type Calendar } f
 import { parseBlockedTermsFile } from './compliance';
 import { dateOf, dayNumber } from './days';
 import { CalendarError, CalendarSyntaxError, type Position } from './errors';
-import { planPosts, type Plan } from './plan';
+import { planPosts, type Plan, type PlanInput } from './plan';
 import { displayPath } from './source';
 import { TemplateSet } from './templates';
 
@@ -15,6 +15,11 @@ export interface WorkspaceOptions {
   templatesDir: string;
   /** One blocked term a line (config `compliance.blockedTermsFile`). */
   blockedTermsFile?: string;
+  /**
+   * The hook for the token store: whether an account is connected. Given, `validate` reports a
+   * calendar that names an account nobody connected; absent, accounts are not checked.
+   */
+  isAccountConnected?: PlanInput['isAccountConnected'];
 }
 
 /** Everything the plan needs, read from disk once. The edge where I/O happens. */
@@ -24,6 +29,7 @@ export interface Workspace {
   blockedTerms: string[];
   /** Problems found while reading (YAML, schema, values, template syntax). */
   problems: CalendarError[];
+  isAccountConnected?: PlanInput['isAccountConnected'];
 }
 
 export function loadWorkspace(options: WorkspaceOptions): Workspace {
@@ -92,7 +98,7 @@ export function loadWorkspace(options: WorkspaceOptions): Workspace {
       );
     }
   }
-  return { calendars, templates, blockedTerms, problems };
+  return { calendars, templates, blockedTerms, problems, isAccountConnected: options.isAccountConnected };
 }
 
 /** Plans a workspace over a range; reading problems come first, then the plan's own. */
@@ -103,6 +109,7 @@ export function planWorkspace(ws: Workspace, from: string, to: string): Plan {
     from,
     to,
     blockedTerms: ws.blockedTerms,
+    isAccountConnected: ws.isAccountConnected,
   });
   return { ...plan, problems: sortProblems([...ws.problems, ...plan.problems]) };
 }

@@ -1,3 +1,5 @@
+import { CHANNEL_TABLE } from '../publish/channel-table';
+
 /**
  * One rendition preset per channel: the frame, the encoder settings and the limits a rendition is
  * validated against. Pure data; the numbers come from the platforms' published upload specs
@@ -12,6 +14,8 @@
  * - YouTube Shorts: square or vertical, ≤ 3 min (since 2024-10-15); upload recommendations:
  *   moov first, AAC-LC 48 kHz, H.264 High, 2 consecutive B-frames, closed GOP of half the frame
  *   rate, 8 Mbps for 1080p at 30 fps.
+ *
+ * The limits (duration, size, frame rate) are the channel table's: ../publish/channel-table.ts.
  *
  * Levels: 1080x1920 is 8160 macroblocks, 244,800 per second at 30 fps: inside level 4.1
  * (8192 / 245,760). 720x1280 at 30 fps is exactly level 3.1's limits (3600 / 108,000).
@@ -57,8 +61,6 @@ export interface ChannelPreset {
   safeArea: SafeArea;
 }
 
-const MB = 1024 * 1024;
-
 /** Shared by the three 1080x1920 channels; they differ in limits, GOP and overlays. */
 const FULL_HD_VIDEO = {
   profile: 'High',
@@ -81,7 +83,7 @@ export const PRESETS: Readonly<Record<PresetName, ChannelPreset>> = {
     fps: 30,
     video: { ...FULL_HD_VIDEO, level: 31, maxBitrate: 5_000_000, bufferSize: 10_000_000 },
     audio: AUDIO,
-    limits: { minSeconds: 0.5, maxSeconds: 140, maxBytes: 512 * MB, maxFps: 60 },
+    limits: CHANNEL_TABLE.x.video,
     // X's player draws its controls along the bottom edge only.
     safeArea: { top: 0.05, bottom: 0.12, left: 0.05, right: 0.05 },
   },
@@ -92,7 +94,7 @@ export const PRESETS: Readonly<Record<PresetName, ChannelPreset>> = {
     fps: 30,
     video: FULL_HD_VIDEO,
     audio: AUDIO,
-    limits: { minSeconds: 3, maxSeconds: 900, maxBytes: 1024 * MB, maxFps: 60 },
+    limits: CHANNEL_TABLE.reels.video,
     // Meta's guidance: keep the top 14 % and bottom 35 % free of text and logos.
     safeArea: { top: 0.14, bottom: 0.35, left: 0.06, right: 0.12 },
   },
@@ -103,7 +105,7 @@ export const PRESETS: Readonly<Record<PresetName, ChannelPreset>> = {
     fps: 30,
     video: FULL_HD_VIDEO,
     audio: AUDIO,
-    limits: { minSeconds: 3, maxSeconds: 600, maxBytes: 1024 * MB, maxFps: 60 },
+    limits: CHANNEL_TABLE.tiktok.video,
     // TikTok's in-feed UI: ~130 px on top, ~480 px of caption and music at the bottom, the
     // like/comment/share column on the right.
     safeArea: { top: 0.08, bottom: 0.25, left: 0.06, right: 0.14 },
@@ -116,7 +118,7 @@ export const PRESETS: Readonly<Record<PresetName, ChannelPreset>> = {
     // YouTube asks for a closed GOP of half the frame rate.
     video: { ...FULL_HD_VIDEO, gopFrames: 15 },
     audio: AUDIO,
-    limits: { minSeconds: 1, maxSeconds: 180, maxBytes: 1024 * MB, maxFps: 60 },
+    limits: CHANNEL_TABLE.shorts.video,
     safeArea: { top: 0.12, bottom: 0.25, left: 0.06, right: 0.14 },
   },
 };

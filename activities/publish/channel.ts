@@ -1,17 +1,12 @@
 import type { ChannelHandle } from './ledger';
+import type { ChannelName } from './channel-table';
 
-/** The one channel interface: x, outbox and webhook implement it. */
+/**
+ * The one channel interface: x, outbox and webhook implement it. What a channel accepts (caption
+ * rules, video limits, preset, AI label) is in the channel table, not here: ./channel-table.ts.
+ */
 
-/** x, outbox and webhook publish for real; reels, tiktok and shorts so far only through the outbox. */
-export const CHANNEL_NAMES = ['x', 'reels', 'tiktok', 'shorts', 'outbox', 'webhook'] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
-
-export interface ChannelLimits {
-  /** In the channel's own counting (X weighs URLs and some characters differently). */
-  maxCaptionChars: number;
-  maxVideoBytes: number;
-  maxDurationSeconds?: number;
-}
+export { CHANNEL_NAMES, type ChannelName } from './channel-table';
 
 /** What one publish sends. Only keys and text: the video bytes are read from storage. */
 export interface PublishRequest {
@@ -21,7 +16,7 @@ export interface PublishRequest {
   renditionKey: string;
   /** The same for every attempt at this (post, channel): receivers that dedupe use it. */
   idempotencyKey: string;
-  /** The named account on the channel's platform (default `default`). */
+  /** The named account on the channel's platform; publishPost always sets it (`default` unless the calendar names one). */
   account?: string;
   /** The calendar's disclosure policy: set the platform's AI-generated label. */
   aiGenerated?: boolean;
@@ -81,15 +76,11 @@ export interface PublishContext {
 
 export interface Channel {
   readonly name: ChannelName;
-  /** The rendition preset this channel publishes (renditions/<hash>/<preset>.mp4). */
-  readonly preset: string;
-  readonly limits: ChannelLimits;
   /**
    * How a retry with an unknown outcome avoids a second post: `lookup` finds the earlier post on
    * the channel; `idempotency-key` re-sends with the same key and relies on the receiver.
    */
   readonly reconcileBy: 'lookup' | 'idempotency-key';
-  captionLength(caption: string): number;
   publish(request: PublishRequest, context: PublishContext): Promise<RemotePost>;
   /**
    * The post an earlier attempt made, if the channel has it: created since `since`, not one of

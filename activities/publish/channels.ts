@@ -39,11 +39,7 @@ export function openChannels(config: ReelcastConfig, storage: ObjectStorage): Ch
     ? { storage, target: new FsStorage(outboxDir), prefix: '' }
     : { storage, target: storage };
   if (config.channels.delivery === 'outbox') {
-    return new ChannelSet(
-      CHANNEL_NAMES.map(
-        (name) => new OutboxChannel({ ...target, standsInFor: name, preset: name === 'x' ? 'x' : 'reels' }),
-      ),
-    );
+    return new ChannelSet(CHANNEL_NAMES.map((name) => new OutboxChannel({ ...target, standsInFor: name })));
   }
   return liveChannels(config, storage, target);
 }

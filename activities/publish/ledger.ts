@@ -1,4 +1,5 @@
 import { ledgerFailureKey, ledgerKey, parseLedgerKey, PREFIXES, type ObjectStorage } from '../storage';
+import type { ChannelPostOptions } from './channel';
 
 /**
  * The publish ledger: one entry per (post, channel) in storage, so publishing is at most once
@@ -18,6 +19,10 @@ export interface LedgerEntry {
   claimedAt: string;
   caption: string;
   renditionKey: string;
+  /** How it was sent (a replay sends it the same way): see PublishSettings. */
+  account?: string;
+  aiGenerated?: boolean;
+  options?: ChannelPostOptions;
   remoteId?: string;
   url?: string;
   publishedAt?: string;
@@ -43,7 +48,13 @@ export interface FailureRecord {
   failedAt: string;
   caption: string;
   renditionKey: string;
+  account?: string;
+  aiGenerated?: boolean;
+  options?: ChannelPostOptions;
 }
+
+/** What a publish sends besides caption and rendition; kept in claims and failures for replay. */
+export type PublishSettings = Pick<LedgerEntry, 'account' | 'aiGenerated' | 'options'>;
 
 export interface LedgerListing {
   entries: LedgerEntry[];
@@ -68,7 +79,8 @@ export class PublishLedger {
 
   /** Claims (post, channel) for `attemptId`. When someone else holds it, returns their entry. */
   async claim(
-    fields: Pick<LedgerEntry, 'postId' | 'channel' | 'caption' | 'renditionKey' | 'attemptId'>,
+    fields: Pick<LedgerEntry, 'postId' | 'channel' | 'caption' | 'renditionKey' | 'attemptId'> &
+      PublishSettings,
     now = new Date(),
   ): Promise<{ claimed: boolean; entry: LedgerEntry }> {
     const entry: LedgerEntry = { ...fields, state: 'claimed', claimedAt: now.toISOString() };
@@ -88,7 +100,7 @@ export class PublishLedger {
    */
   async takeOver(
     entry: LedgerEntry,
-    fields: Pick<LedgerEntry, 'attemptId' | 'caption' | 'renditionKey'>,
+    fields: Pick<LedgerEntry, 'attemptId' | 'caption' | 'renditionKey'> & PublishSettings,
     now = new Date(),
   ): Promise<LedgerEntry> {
     const history = [...(entry.history ?? [])];

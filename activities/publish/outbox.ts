@@ -1,5 +1,6 @@
 import { outboxKeys, PREFIXES, type ObjectStorage } from '../storage';
 import type { Channel, ChannelName, PublishContext, PublishRequest, RemotePost } from './channel';
+import { presetFor } from './channel-table';
 import { RenditionMissingError } from './errors';
 
 export interface OutboxChannelOptions {
@@ -9,32 +10,27 @@ export interface OutboxChannelOptions {
   target: ObjectStorage;
   /** Key prefix inside target: '' for a folder of its own, `outbox/` inside the main storage. */
   prefix?: string;
-  /** The rendition it expects, i.e. which channel it stands in for. */
-  preset?: string;
-  /** The channel it stands in for (delivery mode `outbox`): files go under `<postId>/<channel>/`. */
+  /**
+   * The channel it stands in for (delivery mode `outbox`): files go under `<postId>/<channel>/`,
+   * and the record names that channel's preset; the publish checks that channel's rules.
+   */
   standsInFor?: ChannelName;
 }
 
 /**
  * The embedded default channel: writes exactly what would be published, so a person (or a test)
- * can look at it: `<postId>/outbox/caption.txt`, `video.mp4` and `post.json`, which is written
- * last and so marks a complete delivery.
+ * can look at it: `<postId>/outbox/caption.txt`, `video.mp4` and `post.json` (with the account,
+ * the AI label and the platform settings the real channel would get), which is written last and
+ * so marks a complete delivery.
  */
 export class OutboxChannel implements Channel {
   readonly name: ChannelName;
-  readonly preset: string;
-  readonly limits = { maxCaptionChars: 2200, maxVideoBytes: 1024 * 1024 * 1024 };
   readonly reconcileBy = 'lookup' as const;
   readonly #options: OutboxChannelOptions & { prefix: string };
 
   constructor(options: OutboxChannelOptions) {
     this.#options = { prefix: PREFIXES.outbox, ...options };
     this.name = options.standsInFor ?? 'outbox';
-    this.preset = options.preset ?? 'x';
-  }
-
-  captionLength(caption: string): number {
-    return [...caption].length;
   }
 
   async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {
@@ -49,8 +45,11 @@ export class OutboxChannel implements Channel {
     const post = {
       postId: request.postId,
       channel: this.name,
-      preset: this.preset,
+      preset: presetFor(this.name),
       caption: request.caption,
+      account: request.account,
+      aiGenerated: request.aiGenerated,
+      options: request.options,
       rendition: {
         key: request.renditionKey,
         bytes: video.size,

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStorage } from '../storage';
+import { DEFAULT_ACCOUNT } from './accounts';
 import type { Channel, ChannelName, PublishProgress, PublishRequest, RemotePost } from './channel';
+import { channelSpec } from './channel-table';
+import { captionProblems, titleProblems } from './channel-text';
 import type { ChannelSet } from './channels';
 import {
   AlreadyPublishedError,
@@ -11,14 +14,14 @@ import {
   PublishError,
   RenditionMissingError,
 } from './errors';
-import { PublishLedger, type LedgerEntry } from './ledger';
+import { PublishLedger, type LedgerEntry, type PublishSettings } from './ledger';
 
 export interface PublishDeps {
   storage: ObjectStorage;
   channels: ChannelSet;
 }
 
-export interface PublishInput {
+export interface PublishInput extends PublishSettings {
   postId: string;
   channel: ChannelName;
   /** renditions/<hash>/<preset>.mp4, made by transcode for this channel's preset. */
@@ -72,6 +75,9 @@ export async function publishPost(
     caption: input.caption,
     renditionKey: input.renditionKey,
     idempotencyKey: `reelcast:${input.postId}:${input.channel}`,
+    ...settingsOf(input),
+    // Adapters always get an account: posts planned before calendars named them use `default`.
+    account: input.account ?? DEFAULT_ACCOUNT,
   };
   const outcome = (
     e: { remoteId?: string; url?: string },
@@ -97,7 +103,12 @@ export async function publishPost(
     throw err;
   }
 
-  const fields = { attemptId, caption: input.caption, renditionKey: input.renditionKey };
+  const fields = {
+    attemptId,
+    caption: input.caption,
+    renditionKey: input.renditionKey,
+    ...settingsOf(input),
+  };
   const claim = existing
     ? { claimed: false, entry: existing }
     : await ledger.claim({ postId: input.postId, channel: input.channel, ...fields });
@@ -147,10 +158,10 @@ export async function publishPost(
   return outcome(await ledger.complete(holding, remote, false), false, false);
 }
 
-export interface ReplayInput {
+export interface ReplayInput extends PublishSettings {
   postId: string;
   channel: ChannelName;
-  /** Default: the ones recorded with the failure (or the claim). */
+  /** Default: the ones recorded with the failure (or the claim); so are account and options. */
   caption?: string;
   renditionKey?: string;
   force?: boolean;
@@ -177,38 +188,61 @@ export async function replayPublish(
   const renditionKey = input.renditionKey ?? failure?.renditionKey ?? entry?.renditionKey;
   if (caption === undefined || renditionKey === undefined)
     throw new NothingToReplayError(input.channel, input.postId);
+  // The same account, label and settings as the publish that failed.
+  const recorded = failure ?? entry;
   return publishPost(
     deps,
-    { postId: input.postId, channel: input.channel, caption, renditionKey, force: input.force },
+    {
+      postId: input.postId,
+      channel: input.channel,
+      caption,
+      renditionKey,
+      account: input.account ?? recorded?.account,
+      aiGenerated: input.aiGenerated ?? recorded?.aiGenerated,
+      options: input.options ?? recorded?.options,
+      force: input.force,
+    },
     run,
   );
 }
 
+/** The settings a publish was given, without absent ones (the ledger keeps what was sent). */
+function settingsOf(input: PublishSettings): PublishSettings {
+  const out: PublishSettings = {};
+  if (input.account !== undefined) out.account = input.account;
+  if (input.aiGenerated !== undefined) out.aiGenerated = input.aiGenerated;
+  if (input.options !== undefined) out.options = input.options;
+  return out;
+}
+
+/** The channel table's rules for caption, title and video: bad input is refused before any claim. */
 async function checkFits(storage: ObjectStorage, channel: Channel, input: PublishInput): Promise<void> {
-  const length = channel.captionLength(input.caption);
-  if (length > channel.limits.maxCaptionChars) {
+  const spec = channelSpec(channel.name);
+  const title = input.options?.youtube?.title;
+  const [text] = [
+    ...captionProblems(channel.name, input.caption),
+    ...(title !== undefined ? titleProblems(channel.name, title) : []),
+  ];
+  if (text) {
     throw new ChannelContentRejectedError(
       channel.name,
-      `the caption of ${input.postId} is ${length} characters; ${channel.name} allows ${channel.limits.maxCaptionChars}: shorten the caption template`,
+      `the ${text.field} of ${input.postId} ${text.message} for ${channel.name}: fix the ${text.field} template and run \`reelcast validate\``,
     );
   }
   const video = await storage.head(input.renditionKey);
   if (!video) throw new RenditionMissingError(channel.name, input.renditionKey);
-  if (video.size > channel.limits.maxVideoBytes) {
+  if (video.size > spec.video.maxBytes) {
     throw new ChannelContentRejectedError(
       channel.name,
-      `the rendition ${input.renditionKey} is ${video.size} bytes; ${channel.name} allows ${channel.limits.maxVideoBytes}: lower the preset bitrate or duration`,
+      `the rendition ${input.renditionKey} is ${video.size} bytes; ${channel.name} allows ${spec.video.maxBytes}: lower the preset bitrate or duration`,
     );
   }
   const seconds = Number(video.metadata.durationseconds ?? video.metadata.durationSeconds);
-  if (
-    channel.limits.maxDurationSeconds &&
-    Number.isFinite(seconds) &&
-    seconds > channel.limits.maxDurationSeconds
-  ) {
+  const maxSeconds = spec.video.maxSeconds;
+  if (maxSeconds && Number.isFinite(seconds) && seconds > maxSeconds) {
     throw new ChannelContentRejectedError(
       channel.name,
-      `the rendition ${input.renditionKey} lasts ${seconds} s; ${channel.name} allows ${channel.limits.maxDurationSeconds} s`,
+      `the rendition ${input.renditionKey} lasts ${seconds} s; ${channel.name} allows ${maxSeconds} s`,
     );
   }
 }
@@ -233,5 +267,6 @@ async function recordFailure(ledger: PublishLedger, input: PublishInput, err: Pu
     failedAt: new Date().toISOString(),
     caption: input.caption,
     renditionKey: input.renditionKey,
+    ...settingsOf(input),
   });
 }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ObjectStorage } from '../storage';
 import type { Channel, PublishContext, PublishRequest, RemotePost } from './channel';
+import { presetFor } from './channel-table';
 import {
   ChannelAuthError,
   ChannelContentRejectedError,
@@ -37,7 +38,6 @@ export interface WebhookChannelOptions {
   storage: ObjectStorage;
   url: string;
   secret: string;
-  preset?: string;
   /** How long the link to the video in the payload stays valid. */
   videoUrlSeconds?: number;
   timeoutMs?: number;
@@ -50,18 +50,11 @@ export interface WebhookChannelOptions {
  */
 export class WebhookChannel implements Channel {
   readonly name = 'webhook' as const;
-  readonly preset: string;
-  readonly limits = { maxCaptionChars: 10_000, maxVideoBytes: 4 * 1024 * 1024 * 1024 };
   readonly reconcileBy = 'idempotency-key' as const;
   readonly #options: WebhookChannelOptions;
 
   constructor(options: WebhookChannelOptions) {
     this.#options = options;
-    this.preset = options.preset ?? 'x';
-  }
-
-  captionLength(caption: string): number {
-    return [...caption].length;
   }
 
   async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {
@@ -77,7 +70,7 @@ export class WebhookChannel implements Channel {
         url: await storage.urlFor(request.renditionKey, this.#options.videoUrlSeconds ?? 7 * 24 * 3600),
         bytes: video.size,
         contentType: video.contentType ?? 'video/mp4',
-        preset: this.preset,
+        preset: presetFor(this.name),
       },
       idempotencyKey: request.idempotencyKey,
       sentAt: new Date().toISOString(),

@@ -1,7 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseTweet } from 'twitter-text';
 import {
   ApiResponseError,
   TwitterApi,
@@ -53,13 +52,11 @@ const UPLOAD_TRIES = 3;
 
 /**
  * X (Twitter): OAuth 1.0a user context, v2 chunked media upload (tweet_video), our own wait for
- * processing, then a v2 post with the media and caption.
+ * processing, then a v2 post with the media and caption. Its caption and video limits are the
+ * channel table's (channel-table.ts), checked before publish is called.
  */
 export class XChannel implements Channel {
   readonly name = 'x' as const;
-  readonly preset = 'x';
-  /** X's published limits for video posts (also the x transcode preset's limits). */
-  readonly limits = { maxCaptionChars: 280, maxVideoBytes: 512 * 1024 * 1024, maxDurationSeconds: 140 };
   readonly reconcileBy = 'lookup' as const;
   readonly client: TwitterApiReadWrite;
   readonly #options: Required<Omit<XChannelOptions, 'apiBaseUrl'>> & { apiBaseUrl?: string };
@@ -89,10 +86,6 @@ export class XChannel implements Channel {
       // loopback proxy or the fake server.
       ...(base?.startsWith('http:') ? { httpAgent: new HttpAgent({ keepAlive: true }) } : {}),
     }).readWrite;
-  }
-
-  captionLength(caption: string): number {
-    return parseTweet(caption).weightedLength;
   }
 
   async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {

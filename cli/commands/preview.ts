@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { loadWorkspace, planWorkspace, xWeightedLength, type PostSpec } from '../../activities/calendar';
+import { loadWorkspace, planWorkspace, type PostSpec } from '../../activities/calendar';
+import { channelSpec } from '../../activities/publish/channel-table';
+import { captionLength } from '../../activities/publish/channel-text';
 import { loadConfig } from '../../config';
 import { formatProblem, parseDateOption, type Output } from './validate';
 
@@ -103,13 +105,10 @@ function writeJson(posts: PostSpec[], io: Output): void {
   io.out(']');
 }
 
-/** X's weighted length out of 280 for x; characters for the other channels. */
+/** Each caption's length of its channel's limit, counted the channel's way (X: weighted). */
 function captionLengths(p: PostSpec): string {
   return p.channels
-    .map((ch) => {
-      const text = p.captions[ch] ?? '';
-      return ch === 'x' ? `x ${xWeightedLength(text)}/280` : `${ch} ${[...text].length}`;
-    })
+    .map((ch) => `${ch} ${captionLength(ch, p.captions[ch] ?? '')}/${channelSpec(ch).caption.maxLength}`)
     .join(', ');
 }
 

@@ -1,5 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { horizonFrom, loadWorkspace, planWorkspace, type CalendarProblem } from '../../activities/calendar';
+import {
+  horizonFrom,
+  loadWorkspace,
+  planWorkspace,
+  type CalendarProblem,
+  type WorkspaceOptions,
+} from '../../activities/calendar';
 import { loadConfig } from '../../config';
 
 export interface ValidateOptions {
@@ -11,6 +17,8 @@ export interface ValidateOptions {
   blockedTermsFile?: string;
   /** "Today" for the default horizon; the clock by default. */
   today?: string;
+  /** Whether an account is connected (the token store): given, unknown accounts are errors. */
+  isAccountConnected?: WorkspaceOptions['isAccountConnected'];
 }
 
 export interface Output {
@@ -35,6 +43,7 @@ export function runValidate(paths: string[], options: ValidateOptions, io: Outpu
     calendarsDir: options.calendarsDir ?? config!.calendarsDir,
     templatesDir: options.templatesDir ?? config!.templatesDir,
     blockedTermsFile: options.blockedTermsFile ?? config?.compliance.blockedTermsFile,
+    isAccountConnected: options.isAccountConnected,
   });
   const start = options.from ?? options.today ?? new Date().toISOString().slice(0, 10);
   const range = options.to ? { from: start, to: options.to } : horizonFrom(start);

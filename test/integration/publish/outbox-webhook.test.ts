@@ -46,6 +46,7 @@ describe('outbox channel', () => {
     expect(meta).toMatchObject({
       postId,
       channel: 'outbox',
+      preset: 'reels',
       caption,
       rendition: { key: rendition, bytes: bytes.length },
     });
@@ -145,7 +146,8 @@ describe('webhook channel', () => {
       postId,
       channel: 'webhook',
       caption: 'Hello hooks',
-      video: { key: rendition, bytes: bytes.length },
+      // The rendition the post workflow makes for the webhook (the channel table's preset).
+      video: { key: rendition, bytes: bytes.length, preset: 'reels' },
     });
     expect(headers[SIGNATURE_HEADER]).toMatch(/^sha256=[0-9a-f]{64}$/);
     // The signature covers the body: a changed body or another key does not verify.

@@ -68,7 +68,7 @@ describe('reelcast validate and preview from the command line', () => {
       'promo',
       'x,reels',
       'a Shiba Inu running through a sakura fo…',
-      'x 22/280, reels 22',
+      'x 22/280, reels 22/2200',
     ]);
     expect(lines).toHaveLength(4);
   });

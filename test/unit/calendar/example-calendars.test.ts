@@ -111,6 +111,57 @@ describe('example calendars', () => {
     expect(posts('sakura-shiba')[0].prompt).toContain('a Shiba Inu running through a sakura forest');
   });
 
+  test('each calendar posts from its own accounts with its own privacy, and labels AI on every platform', () => {
+    const china = posts('spring-festival-red-envelope')[0].publishing!;
+    expect(china.x).toEqual({ account: 'cn-brand', aiGenerated: true, options: {} });
+    expect(china.reels).toEqual({
+      account: 'cn-brand',
+      aiGenerated: true,
+      options: { instagram: { shareToFeed: true } },
+    });
+    expect(china.tiktok).toMatchObject({
+      account: 'cn-main',
+      aiGenerated: true,
+      options: { tiktok: { privacyLevel: 'SELF_ONLY', disableComment: true } },
+    });
+
+    const japan = posts('sakura-shiba')[0].publishing!;
+    expect(japan.x?.account).toBe('jp-main');
+    expect(japan.tiktok).toMatchObject({
+      account: 'jp-main',
+      aiGenerated: true,
+      options: { tiktok: { privacyLevel: 'SELF_ONLY', disableComment: false, disableDuet: true } },
+    });
+
+    // Black Friday: the campaign posts Shorts from the deals account, the rest as the calendar says.
+    const friday = posts('black-friday-earbuds').find(
+      (p) => p.postId === 'black-friday-earbuds/2026-11-27/evening',
+    )!.publishing!;
+    expect(friday.x?.account).toBe('default');
+    expect(friday.reels?.account).toBe('us-brand');
+    expect(friday.shorts).toEqual({
+      account: 'us-deals',
+      aiGenerated: true,
+      options: {
+        youtube: {
+          title: 'Pulse Buds Pro: 40% off for Black Friday, Nov 27 only',
+          privacyStatus: 'private',
+          categoryId: '28',
+          tags: ['BlackFriday', 'PulseBuds', 'earbuds'],
+          madeForKids: false,
+        },
+      },
+    });
+    // Evergreen has no title.hbs: the caption's first line is the title.
+    const evergreen = posts('evergreen-weekly')[0];
+    expect(evergreen.publishing?.shorts).toMatchObject({
+      account: 'us-brand',
+      options: {
+        youtube: { title: evergreen.captions.shorts!.split('\n')[0], tags: ['PulseAudio', 'earbuds'] },
+      },
+    });
+  });
+
   test('post ids are unique and follow <campaign>/<yyyy-mm-dd>/<slot>', () => {
     const ids = plan.posts.map((p) => p.postId);
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,4 +1,4 @@
-import { xWeightedLength } from '../../../activities/calendar';
+import { captionLength } from '../../../activities/publish/channel-text';
 import { calendarYaml, campaignYaml, makeFixture } from './workspace-fixture';
 
 function planWith(
@@ -157,7 +157,7 @@ describe("X's weighted caption length", () => {
     [`${'a'.repeat(10)} https://example.com/a/very/long/path/that/is/long`, 34],
     ['😀', 2],
   ])('%s weighs %i', (text, weight) => {
-    expect(xWeightedLength(text)).toBe(weight);
+    expect(captionLength('x', text)).toBe(weight);
   });
 
   test('280 fits, 281 is an error; a link counts 23 whatever its length', () => {

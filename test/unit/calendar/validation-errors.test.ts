@@ -329,6 +329,134 @@ const cases: Case[] = [
     },
   },
   {
+    title: 'Instagram: more than 30 hashtags in the caption',
+    calendars: {
+      'test.yaml': calendarYaml(
+        ok.replace('tags: [spring]', `tags: [${Array.from({ length: 31 }, (_, i) => `t${i}`).join(', ')}]`),
+      ).replace('channels: [x]', 'channels: [reels]'),
+    },
+    expected: {
+      name: 'CaptionRuleError',
+      file: 'templates/promo/caption.hbs',
+      line: 1,
+      col: 1,
+      says: 'the reels caption of campaign "promo" on 2027-04-01 (slot "noon", ',
+    },
+  },
+  {
+    title: 'Instagram: more than 20 mentions, with what to do',
+    calendars: { 'test.yaml': calendarYaml(ok).replace('channels: [x]', 'channels: [reels]') },
+    templates: {
+      'promo/caption.hbs': `{{headline}} ${Array.from({ length: 21 }, (_, i) => `@friend${i}`).join(' ')}`,
+    },
+    expected: {
+      name: 'CaptionRuleError',
+      file: 'templates/promo/caption.hbs',
+      line: 1,
+      col: 1,
+      says: 'has 21 @-mentions; at most 20 are allowed; mention fewer accounts, or add a caption.reels.hbs with fewer',
+    },
+  },
+  {
+    title: 'YouTube: < or > in the description (the caption)',
+    calendars: {
+      'test.yaml': calendarYaml(ok.replace('headline: Spring is here', "headline: 'Spring <sale>'")).replace(
+        'channels: [x]',
+        'channels: [shorts]',
+      ),
+    },
+    expected: {
+      name: 'CaptionRuleError',
+      file: 'templates/promo/caption.hbs',
+      line: 1,
+      col: 1,
+      says: 'contains "<", which the platform does not accept (< > are refused); remove them, or add a caption.shorts.hbs without them',
+    },
+  },
+  {
+    title: 'YouTube: a title from title.hbs over 100 characters',
+    calendars: { 'test.yaml': calendarYaml(ok).replace('channels: [x]', 'channels: [shorts]') },
+    templates: { 'promo/title.hbs': `{{headline}}: ${'more '.repeat(20)}` },
+    expected: {
+      name: 'CaptionTooLongError',
+      file: 'templates/promo/title.hbs',
+      line: 1,
+      col: 1,
+      says: 'the shorts title of campaign "promo" on 2027-04-01',
+    },
+  },
+  {
+    title: 'YouTube: a variable misspelt in title.hbs',
+    calendars: { 'test.yaml': calendarYaml(ok).replace('channels: [x]', 'channels: [shorts]') },
+    templates: { 'promo/title.hbs': '{{headlin}}' },
+    expected: {
+      name: 'UnknownVariableError',
+      file: 'templates/promo/title.hbs',
+      line: 1,
+      col: 3,
+      says: 'unknown variable "headlin"',
+    },
+  },
+  {
+    title: 'TikTok: a caption over 2,200 characters',
+    calendars: {
+      'test.yaml': calendarYaml(
+        ok.replace('headline: Spring is here', `headline: ${'a'.repeat(2200)}`),
+      ).replace('channels: [x]', 'channels: [tiktok]'),
+    },
+    expected: {
+      name: 'CaptionTooLongError',
+      file: 'templates/promo/caption.hbs',
+      line: 1,
+      col: 1,
+      says: 'is 2208 of 2200 characters (an emoji counts 2); shorten the caption or add a shorter caption.tiktok.hbs',
+    },
+  },
+  {
+    title: 'TikTok: branded content cannot be private (SELF_ONLY, the default)',
+    calendars: { 'test.yaml': calendarYaml(ok, { extra: 'tiktok: { brandContent: true }' }) },
+    expected: {
+      name: 'CalendarValueError',
+      file: 'calendars/test.yaml',
+      line: 4,
+      col: 25,
+      says: 'TikTok does not let branded content (brandContent: true) be private',
+    },
+  },
+  {
+    title: 'schema: a TikTok privacy the platform does not have',
+    calendars: { 'test.yaml': calendarYaml(ok, { extra: 'tiktok: { privacy: PUBLIC }' }) },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 4,
+      col: 20,
+      says: 'tiktok.privacy is "PUBLIC": expected who sees the post: SELF_ONLY (the default',
+    },
+  },
+  {
+    title: 'schema: an account for a channel without accounts (the outbox)',
+    calendars: { 'test.yaml': calendarYaml(ok, { extra: 'accounts: { x: us-main, outbox: us-main }' }) },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 4,
+      col: 25,
+      says: 'unknown field "outbox"; allowed here: x, reels, tiktok, shorts',
+    },
+  },
+  {
+    title: 'schema: an account name with a space, in a campaign',
+    calendars: { 'test.yaml': calendarYaml(`${ok}\n    accounts: { tiktok: US Main }`) },
+    expected: {
+      name: 'CalendarSchemaError',
+      file: 'calendars/test.yaml',
+      line: 18,
+      col: 25,
+      says: 'the name of a connected account',
+    },
+  },
+  {
     title: 'blocked term written in a template',
     calendars: { 'test.yaml': calendarYaml(ok, { extra: 'blockedTerms: [guaranteed]' }) },
     templates: { 'promo/caption.hbs': '{{headline}}\nResults Guaranteed! {{hashtags tags}}' },
