@@ -373,6 +373,12 @@ export const SETTINGS = [
     doc: 'Graph API version in every Instagram request path.',
   },
   {
+    key: 'channels.instagram.oauthBaseUrl',
+    env: 'INSTAGRAM_OAUTH_BASE_URL',
+    type: url,
+    doc: "Replaces Instagram's log-in page (www.instagram.com) and code exchange (api.instagram.com) hosts, for a proxy or the fake Instagram in tests.",
+  },
+  {
     key: 'channels.instagram.publicStorage',
     env: 'INSTAGRAM_VIDEO_URL_FROM_STORAGE',
     type: bool,

@@ -1,8 +1,19 @@
 import type { ReelcastConfig } from '../../config';
 import { FsStorage, type ObjectStorage } from '../storage';
-import { CHANNEL_NAMES, type Channel, type ChannelName } from './channel';
+import { DEFAULT_ACCOUNT, type Platform, type TokenSource } from './accounts';
+import {
+  CHANNEL_NAMES,
+  type Channel,
+  type ChannelName,
+  type PublishContext,
+  type PublishRequest,
+  type RemotePost,
+} from './channel';
 import { ChannelNotConfiguredError } from './errors';
+import { InstagramChannel } from './instagram';
 import { OutboxChannel } from './outbox';
+import { TikTokChannel } from './tiktok';
+import { accountTokenSources, oauthProviderFor, TokenStore, xCredentialsFor } from './tokens';
 import { WebhookChannel } from './webhook';
 import { XChannel } from './x';
 
@@ -49,34 +60,75 @@ function liveChannels(
   storage: ObjectStorage,
   outboxTarget: ConstructorParameters<typeof OutboxChannel>[0],
 ): ChannelSet {
-  const x = config.channels.x;
-  const missingX = (['appKey', 'appSecret', 'accessToken', 'accessSecret'] as const)
-    .filter((k) => !x[k])
-    .map((k) => `X_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
   const webhook = config.channels.webhook;
+  const tt = config.channels.tiktok;
+  const ig = config.channels.instagram;
+  const x = config.channels.x;
+  /** A platform whose accounts sign in with OAuth 2: its channel, or the settings it lacks. */
+  const oauthChannel = (
+    platform: Exclude<Platform, 'x'>,
+    channel: ChannelName,
+    make: (tokens: (account: string) => TokenSource) => Channel,
+  ): Channel | ChannelNotConfiguredError => {
+    try {
+      oauthProviderFor(platform, config);
+    } catch (err) {
+      if (err instanceof ChannelNotConfiguredError)
+        return new ChannelNotConfiguredError(channel, err.reason.replace(/^not configured: set /, ''));
+      throw err;
+    }
+    return make(accountTokenSources(platform, config, storage, channel));
+  };
   const noLivePublisher = (name: ChannelName) =>
     new ChannelNotConfiguredError(
       name,
       `REELCAST_DELIVERY=outbox (Reelcast has no live publisher for ${name} yet)`,
     );
+  let tokenStore: TokenStore | undefined;
   return new ChannelSet([
-    noLivePublisher('reels'),
-    noLivePublisher('tiktok'),
-    noLivePublisher('shorts'),
-    missingX.length
-      ? new ChannelNotConfiguredError('x', missingX.join(', '))
-      : new XChannel({
+    oauthChannel(
+      'instagram',
+      'reels',
+      (tokens) =>
+        new InstagramChannel({
           storage,
-          apiBaseUrl: x.apiBaseUrl,
-          credentials: {
-            appKey: x.appKey!.reveal(),
-            appSecret: x.appSecret!.reveal(),
-            accessToken: x.accessToken!.reveal(),
-            accessSecret: x.accessSecret!.reveal(),
-          },
-          reconcileWindowMs: x.reconcileWindowMinutes * 60_000,
-          processingDeadlineMs: x.processingDeadlineSeconds * 1000,
+          tokens,
+          graphBaseUrl: ig.graphBaseUrl,
+          uploadBaseUrl: ig.uploadBaseUrl,
+          apiVersion: ig.apiVersion,
+          // Only S3 storage gives a link Instagram can fetch; local files stay uploaded.
+          publicVideoUrl:
+            ig.publicStorage && storage.kind === 's3' ? (key) => storage.urlFor(key, 24 * 3600) : undefined,
         }),
+    ),
+    oauthChannel(
+      'tiktok',
+      'tiktok',
+      (tokens) =>
+        new TikTokChannel({
+          storage,
+          tokens,
+          apiBaseUrl: tt.apiBaseUrl,
+          processingDeadlineMs: tt.processingDeadlineSeconds * 1000,
+          reconcileWindowMs: tt.reconcileWindowMinutes * 60_000,
+        }),
+    ),
+    noLivePublisher('shorts'),
+    x.appKey && x.appSecret
+      ? new PerAccountChannel('x', 'lookup', async (account) => {
+          tokenStore ??= TokenStore.open(config, storage);
+          return new XChannel({
+            storage,
+            apiBaseUrl: x.apiBaseUrl,
+            credentials: await xCredentialsFor(account, config, tokenStore),
+            reconcileWindowMs: x.reconcileWindowMinutes * 60_000,
+            processingDeadlineMs: x.processingDeadlineSeconds * 1000,
+          });
+        })
+      : new ChannelNotConfiguredError(
+          'x',
+          [!x.appKey && 'X_APP_KEY', !x.appSecret && 'X_APP_SECRET'].filter(Boolean).join(', '),
+        ),
     new OutboxChannel(outboxTarget),
     webhook.url && webhook.secret
       ? new WebhookChannel({ storage, url: webhook.url, secret: webhook.secret.reveal() })
@@ -85,6 +137,40 @@ function liveChannels(
           webhook.url ? 'WEBHOOK_SECRET' : 'WEBHOOK_URL and WEBHOOK_SECRET',
         ),
   ]);
+}
+
+/**
+ * One channel for every account of a platform whose client is bound to one account (X's OAuth
+ * 1.0a user tokens): the account's own channel is made on first use and kept.
+ */
+class PerAccountChannel implements Channel {
+  readonly #byAccount = new Map<string, Promise<Channel>>();
+
+  constructor(
+    readonly name: ChannelName,
+    readonly reconcileBy: Channel['reconcileBy'],
+    private readonly make: (account: string) => Promise<Channel>,
+  ) {}
+
+  async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {
+    return (await this.#for(request)).publish(request, context);
+  }
+
+  async reconcile(request: PublishRequest, since: Date, ignore: readonly string[]) {
+    return (await this.#for(request)).reconcile(request, since, ignore);
+  }
+
+  #for(request: PublishRequest): Promise<Channel> {
+    const account = request.account ?? DEFAULT_ACCOUNT;
+    let channel = this.#byAccount.get(account);
+    if (!channel) {
+      channel = this.make(account);
+      // A failure (an account not connected yet) is not kept: the next attempt asks again.
+      channel.catch(() => this.#byAccount.delete(account));
+      this.#byAccount.set(account, channel);
+    }
+    return channel;
+  }
 }
 
 export type { ChannelName };

@@ -36,6 +36,8 @@ export {
   TIMESTAMP_HEADER,
 } from './webhook';
 export { XChannel, normalizeText } from './x';
+export { InstagramChannel, InstagramOAuth } from './instagram';
+export { TikTokChannel, TikTokOAuth } from './tiktok';
 
 export interface PublishActivityDeps {
   config: ReelcastConfig;

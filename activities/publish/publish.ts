@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectStorage } from '../storage';
 import { DEFAULT_ACCOUNT } from './accounts';
 import type { Channel, ChannelName, PublishProgress, PublishRequest, RemotePost } from './channel';
-import { channelSpec } from './channel-table';
+import { channelSpec, platformOf } from './channel-table';
 import { captionProblems, titleProblems } from './channel-text';
 import type { ChannelSet } from './channels';
 import {
@@ -15,6 +15,8 @@ import {
   RenditionMissingError,
 } from './errors';
 import { PublishLedger, type LedgerEntry, type PublishSettings } from './ledger';
+import { OutboxChannel } from './outbox';
+import { TokenStore } from './tokens/store';
 
 export interface PublishDeps {
   storage: ObjectStorage;
@@ -91,6 +93,14 @@ export async function publishPost(
     reconciled,
     alreadyPublished: already,
   });
+  /** A post made on the account now (or found from an earlier attempt): `channels status` counts it. */
+  const posted = async (e: LedgerEntry, reconciled: boolean): Promise<PublishOutcome> => {
+    const platform = platformOf(input.channel);
+    if (platform && !(channel instanceof OutboxChannel))
+      // Best effort: the post exists whatever happens to this count.
+      await new TokenStore(deps.storage).recordPost(platform, request.account!).catch(() => undefined);
+    return outcome(e, reconciled, false);
+  };
 
   const existing = await ledger.read(input.postId, input.channel);
   if (existing?.state === 'published' && !input.force) return outcome(existing, false, true);
@@ -120,7 +130,7 @@ export async function publishPost(
     } else {
       progress({ step: 'reconcile' });
       const found = await reconcile(channel, request, entry);
-      if (found) return outcome(await ledger.complete(entry, found, true), true, false);
+      if (found) return posted(await ledger.complete(entry, found, true), true);
       entry = await ledger.takeOver(entry, fields);
     }
   }
@@ -147,7 +157,7 @@ export async function publishPost(
     if (err instanceof DuplicateContentError) {
       // X refuses a caption it already has: if that is our post from an earlier attempt, done.
       const found = await reconcile(channel, request, holding);
-      if (found) return outcome(await ledger.complete(holding, found, true), true, false);
+      if (found) return posted(await ledger.complete(holding, found, true), true);
     }
     if (err instanceof PublishError && err.notPosted && !(err instanceof PublishClaimLostError)) {
       await ledger.release(input.postId, input.channel, attemptId);
@@ -155,7 +165,7 @@ export async function publishPost(
     }
     throw err;
   }
-  return outcome(await ledger.complete(holding, remote, false), false, false);
+  return posted(await ledger.complete(holding, remote, false), false);
 }
 
 export interface ReplayInput extends PublishSettings {

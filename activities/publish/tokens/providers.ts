@@ -1,6 +1,8 @@
 import type { ReelcastConfig } from '../../../config';
 import type { OAuthProvider, Platform } from '../accounts';
 import { ChannelNotConfiguredError } from '../errors';
+import { InstagramOAuth } from '../instagram/oauth';
+import { TikTokOAuth } from '../tiktok/oauth';
 import { StandardOAuth2Provider } from './oauth2';
 
 /**
@@ -25,6 +27,34 @@ export function oauthProviderFor(platform: Platform, config: ReelcastConfig): OA
   switch (platform) {
     case 'youtube':
       return googleProvider(config);
+    case 'tiktok': {
+      const tt = config.channels.tiktok;
+      requireSettings('tiktok', [
+        !tt.clientKey && 'TIKTOK_CLIENT_KEY',
+        !tt.clientSecret && 'TIKTOK_CLIENT_SECRET',
+      ]);
+      return new TikTokOAuth({
+        clientKey: tt.clientKey!.reveal(),
+        clientSecret: tt.clientSecret!.reveal(),
+        apiBaseUrl: tt.apiBaseUrl,
+        authBaseUrl: tt.authBaseUrl,
+      });
+    }
+    case 'instagram': {
+      const ig = config.channels.instagram;
+      requireSettings('instagram', [
+        !ig.appId && 'INSTAGRAM_APP_ID',
+        !ig.appSecret && 'INSTAGRAM_APP_SECRET',
+      ]);
+      return new InstagramOAuth({
+        appId: ig.appId!.reveal(),
+        appSecret: ig.appSecret!.reveal(),
+        graphBaseUrl: ig.graphBaseUrl,
+        apiVersion: ig.apiVersion,
+        // One replacement host for the log-in page and the code exchange (a proxy, or the fake).
+        ...(ig.oauthBaseUrl ? { authorizeBaseUrl: ig.oauthBaseUrl, apiBaseUrl: ig.oauthBaseUrl } : {}),
+      });
+    }
     case 'x':
       throw new ChannelNotConfiguredError(
         'x',
@@ -38,12 +68,18 @@ export function oauthProviderFor(platform: Platform, config: ReelcastConfig): OA
   }
 }
 
+/** Throws the settings a platform's app lacks (its OAuth client id and secret), by name. */
+function requireSettings(platform: Platform, missing: Array<string | false | undefined>): void {
+  const names = missing.filter((m): m is string => Boolean(m));
+  if (names.length) throw new ChannelNotConfiguredError(platform, names.join(' and '));
+}
+
 function googleProvider(config: ReelcastConfig): OAuthProvider {
   const yt = config.channels.youtube;
-  const missing = [!yt.clientId && 'YOUTUBE_CLIENT_ID', !yt.clientSecret && 'YOUTUBE_CLIENT_SECRET'].filter(
-    Boolean,
-  );
-  if (missing.length) throw new ChannelNotConfiguredError('youtube', missing.join(' and '));
+  requireSettings('youtube', [
+    !yt.clientId && 'YOUTUBE_CLIENT_ID',
+    !yt.clientSecret && 'YOUTUBE_CLIENT_SECRET',
+  ]);
   const base = yt.oauthBaseUrl?.replace(/\/+$/, '');
   // The stand-in reads the channel name from the same base in tests (the fake plays all of Google).
   const channelsUrl = `${base ?? 'https://www.googleapis.com'}/youtube/v3/channels?part=snippet&mine=true`;
