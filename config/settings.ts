@@ -315,4 +315,43 @@ export const SETTINGS = [
     type: secret,
     doc: 'HMAC-SHA256 key for the webhook signature header.',
   },
+  {
+    key: 'channels.youtube.clientId',
+    env: 'YOUTUBE_CLIENT_ID',
+    type: secret,
+    doc: 'OAuth client id of the Google Cloud project with the YouTube Data API v3 enabled (client type "Desktop app").',
+  },
+  {
+    key: 'channels.youtube.clientSecret',
+    env: 'YOUTUBE_CLIENT_SECRET',
+    type: secret,
+    doc: 'OAuth client secret of that client.',
+  },
+  {
+    key: 'channels.youtube.apiBaseUrl',
+    env: 'YOUTUBE_API_BASE_URL',
+    type: url,
+    default: 'https://www.googleapis.com',
+    doc: 'YouTube Data API and upload base URL, for proxies and tests.',
+  },
+  {
+    key: 'channels.youtube.oauthBaseUrl',
+    env: 'YOUTUBE_OAUTH_BASE_URL',
+    type: url,
+    doc: "Replaces Google's OAuth hosts for tests: consent at `BASE/o/oauth2/v2/auth`, tokens at `BASE/token` (default: accounts.google.com and oauth2.googleapis.com).",
+  },
+  {
+    key: 'channels.youtube.reconcileWindowMinutes',
+    env: 'YOUTUBE_RECONCILE_WINDOW_MINUTES',
+    type: { kind: 'int', min: 1, max: 10080 },
+    default: '15',
+    doc: "When a YouTube upload's outcome is unknown, the retry looks for the caption among the channel's uploads since the claim, minus this margin for clock skew.",
+  },
+  {
+    key: 'channels.youtube.chunkMiB',
+    env: 'YOUTUBE_UPLOAD_CHUNK_MIB',
+    type: { kind: 'int', min: 1, max: 256 },
+    default: '8',
+    doc: 'Size of each resumable upload request to YouTube in MiB; after a dropped connection the upload continues from what YouTube holds, so at most one chunk is sent again.',
+  },
 ] as const satisfies readonly Setting[];
