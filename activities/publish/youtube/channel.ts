@@ -10,6 +10,7 @@ import {
   RenditionMissingError,
 } from '../errors';
 import { classifyGoogleError, GoogleApiError, isTransient, NoAnswerError } from './errors';
+import { sendBuffer } from './send-buffer';
 import { comparableText, metadataProblems, videoResource, type VideoResource } from './metadata';
 import {
   checkChunkBytes,
@@ -55,8 +56,9 @@ interface UploadedVideo {
 }
 
 /**
- * YouTube Shorts through the Data API v3. The upload is Google's resumable protocol on fetch
- * (googleapis' client sends only multipart or one-shot media uploads and cannot resume one):
+ * YouTube Shorts through the Data API v3. The upload is Google's resumable protocol written here
+ * (googleapis' client sends only multipart or one-shot media uploads and cannot resume one), on
+ * fetch, with the chunks themselves sent through node:http (see send-buffer.ts):
  *
  * 1. start a session (POST …/videos?uploadType=resumable, snippet + status as JSON) and save its
  *    URI into the ledger claim at once, so any later attempt continues this upload;
@@ -202,7 +204,7 @@ export class YouTubeChannel implements Channel {
           'x-upload-content-length': String(total),
           'x-upload-content-type': UPLOAD_CONTENT_TYPE,
         },
-        body: JSON.stringify(resource),
+        json: JSON.stringify(resource),
       },
       context.signal,
     );
@@ -286,7 +288,7 @@ export class YouTubeChannel implements Channel {
         method: 'PUT',
         // A status query has no body: fetch sends Content-Length: 0 for a bodiless PUT.
         headers: { 'content-range': range, ...(bytes ? { 'content-type': UPLOAD_CONTENT_TYPE } : {}) },
-        body: bytes,
+        bytes,
       },
       context.signal,
     );
@@ -370,7 +372,11 @@ export class YouTubeChannel implements Channel {
   }
 
   async #getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-    const res = await this.#fetch(`${this.#options.apiBaseUrl}${path}`, { method: 'GET' }, signal);
+    const res = await this.#fetch(
+      `${this.#options.apiBaseUrl}${path}`,
+      { method: 'GET', headers: {} },
+      signal,
+    );
     if (!res.ok) throw await GoogleApiError.from(res);
     return readJson<T>(res);
   }
@@ -379,18 +385,18 @@ export class YouTubeChannel implements Channel {
    * One request with the account's access token. A 401 refreshes the token once (or takes the
    * one another worker refreshed) and repeats the request; a second 401 goes to the caller.
    */
-  async #fetch(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+  async #fetch(url: string, request: HttpRequest, signal?: AbortSignal): Promise<Response> {
+    const { bytes, json, ...init } = request;
     let token = await this.#tokens.accessToken();
     for (let refreshed = false; ; refreshed = true) {
       const timeout = AbortSignal.timeout(this.#options.requestTimeoutMs);
       let res: Response;
       try {
-        res = await fetch(url, {
-          ...init,
-          headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
-          redirect: 'manual',
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
+        const headers = { ...init.headers, authorization: `Bearer ${token}` };
+        const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+        res = bytes
+          ? await sendBuffer(url, { ...init, headers, body: bytes, signal: both })
+          : await fetch(url, { ...init, headers, body: json, redirect: 'manual', signal: both });
       } catch (err) {
         if (signal?.aborted) throw signal.reason ?? err;
         throw noAnswer(err, timeout.aborted ? this.#options.requestTimeoutMs : undefined);
@@ -409,6 +415,14 @@ export class YouTubeChannel implements Channel {
   #classify(err: unknown, step: string, notPosted: boolean): Error {
     return classifyGoogleError(err, { channel: this.name, account: this.#tokens.account, step, notPosted });
   }
+}
+
+/** One API request; `bytes` (a chunk) goes to the socket without a copy. */
+interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  headers: Record<string, string>;
+  json?: string;
+  bytes?: Buffer;
 }
 
 interface PlaylistItems {
@@ -437,8 +451,8 @@ async function readJson<T>(res: Response): Promise<T> {
 
 function noAnswer(err: unknown, timeoutMs: number | undefined): NoAnswerError {
   if (timeoutMs !== undefined) return new NoAnswerError(`no answer within ${timeoutMs / 1000} s`);
-  const e = err as Error & { cause?: NodeJS.ErrnoException };
-  const cause = e.cause;
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const cause = e.cause ?? (e.code ? e : undefined);
   return new NoAnswerError(
     cause ? `${cause.code ?? cause.name}: ${cause.message}` : `${e.name}: ${e.message}`,
   );

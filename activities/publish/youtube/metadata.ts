@@ -70,7 +70,7 @@ export function videoResource(request: PublishRequest): VideoResource {
       ...(yt?.categoryId ? { categoryId: yt.categoryId } : {}),
     },
     status: {
-      // Private unless the calendar says otherwise: a person publishes it, or sets publicStatus.
+      // Private unless the calendar says otherwise: a person makes it public on YouTube.
       privacyStatus: yt?.privacyStatus ?? 'private',
       selfDeclaredMadeForKids: yt?.madeForKids ?? false,
       // Reelcast's videos are generated: disclosed unless the calendar's policy says they are not.

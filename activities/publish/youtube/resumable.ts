@@ -60,46 +60,56 @@ export function receivedBytes(range: string | null | undefined): number {
 }
 
 /**
- * Reads byte ranges of an object in increasing order from one storage stream, keeping only the
- * last range read (a chunk) so a resume inside it does not re-read storage. A range before that
- * opens the object again. Memory: about one chunk plus one stream piece.
+ * Reads byte ranges of an object in increasing order from one storage stream into one reused
+ * buffer, so an upload holds about one chunk in memory whatever the file size, and makes no
+ * garbage per chunk beyond the stream's own pieces. A range that starts inside the last one (a
+ * resume after YouTube kept part of a chunk) is served from the buffer; one that starts before it
+ * opens the object again.
  */
 export class RangeReader {
   readonly #open: () => Promise<Readable>;
   #stream: Readable | undefined;
   #pieces: AsyncIterator<Buffer> | undefined;
-  #kept: Buffer = Buffer.alloc(0);
-  #keptStart = 0;
+  #buf: Buffer = Buffer.alloc(0);
+  /** The buffer holds bytes [#start, #start + #length); stream bytes after them wait in #spare. */
+  #start = 0;
+  #length = 0;
+  #spare: Buffer | undefined;
 
   constructor(open: () => Promise<Readable>) {
     this.#open = open;
   }
 
-  /** Bytes [first, end); shorter only when the object ends first. */
+  /**
+   * Bytes [first, end), shorter only when the object ends first. The view is valid until the
+   * next read: send it before reading again.
+   */
   async read(first: number, end: number): Promise<Buffer> {
-    if (!this.#pieces || first < this.#keptStart) await this.#reopen();
-    const parts: Buffer[] = [];
-    let pos = this.#keptStart + this.#kept.length; // the stream's position
-    let length = 0;
-    if (first < pos) {
-      parts.push(this.#kept.subarray(first - this.#keptStart));
-      length = pos - first;
+    if (!this.#pieces || first < this.#start) await this.#reopen();
+    const kept = this.#start + this.#length;
+    if (first < kept) {
+      this.#buf.copyWithin(0, first - this.#start, this.#length);
+      this.#length = kept - first;
+    } else {
+      await this.#skipTo(first, kept);
+      this.#length = 0;
     }
-    while (first + length < end) {
-      const next = await this.#pieces!.next();
-      if (next.done) break;
-      const piece = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
-      const start = pos;
-      pos += piece.length;
-      if (pos <= first) continue; // before the range: skipped
-      const from = Math.max(0, first - start);
-      parts.push(from ? piece.subarray(from) : piece);
-      length += piece.length - from;
+    this.#start = first;
+    const want = end - first;
+    if (this.#buf.length < want) {
+      const bigger = Buffer.allocUnsafe(want);
+      this.#buf.copy(bigger, 0, 0, this.#length);
+      this.#buf = bigger;
     }
-    const all = parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
-    this.#kept = all;
-    this.#keptStart = first;
-    return all.subarray(0, Math.min(end - first, all.length));
+    while (this.#length < want) {
+      const piece = this.#spare ?? (await this.#next());
+      if (!piece) break;
+      const n = Math.min(piece.length, want - this.#length);
+      piece.copy(this.#buf, this.#length, 0, n);
+      this.#length += n;
+      this.#spare = n < piece.length ? piece.subarray(n) : undefined;
+    }
+    return this.#buf.subarray(0, Math.min(this.#length, want));
   }
 
   close(): void {
@@ -108,11 +118,28 @@ export class RangeReader {
     this.#pieces = undefined;
   }
 
+  /** Drops stream bytes from `at` (where #spare starts) up to `first`. */
+  async #skipTo(first: number, at: number): Promise<void> {
+    while (at < first) {
+      const piece = this.#spare ?? (await this.#next());
+      if (!piece) return;
+      this.#spare = at + piece.length > first ? piece.subarray(first - at) : undefined;
+      at = Math.min(at + piece.length, first);
+    }
+  }
+
+  async #next(): Promise<Buffer | undefined> {
+    const next = await this.#pieces!.next();
+    if (next.done) return undefined;
+    return Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+  }
+
   async #reopen(): Promise<void> {
     this.close();
     this.#stream = await this.#open();
     this.#pieces = this.#stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    this.#kept = Buffer.alloc(0);
-    this.#keptStart = 0;
+    this.#start = 0;
+    this.#length = 0;
+    this.#spare = undefined;
   }
 }
