@@ -14,9 +14,7 @@
  * (default 8, YouTubeChannel's default). Prints numbers; never fails on time.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +22,7 @@ import type { TokenSource } from '../activities/publish/accounts';
 // Only the modules the upload uses, so a child's RSS is the upload's, not the whole CLI's.
 import { YouTubeChannel } from '../activities/publish/youtube/channel';
 import { FsStorage } from '../activities/storage/fs-storage';
+import { median, peakRss, timed, writeRandomFile } from './measure';
 
 const MiB = 1024 * 1024;
 const KEY = 'renditions/bench/shorts.mp4';
@@ -41,13 +40,16 @@ function staticTokens(accessToken: string): TokenSource {
   };
 }
 
-async function ours(
+/** One upload of the stored file, the `n`th (for a distinct caption). */
+type Upload = (
   url: string,
   token: string,
   storage: FsStorage,
   chunkBytes: number,
   n: number,
-): Promise<void> {
+) => Promise<void>;
+
+const ours: Upload = async (url, token, storage, chunkBytes, n) => {
   const channel = new YouTubeChannel({ storage, tokens: staticTokens(token), apiBaseUrl: url, chunkBytes });
   await channel.publish(
     {
@@ -59,16 +61,10 @@ async function ours(
     },
     { progress: () => {}, beforeCreate: async () => {}, saveHandle: async () => {} },
   );
-}
+};
 
 /** The baseline: Google's resumable protocol, nothing else (no resume, no retries). */
-async function plain(
-  url: string,
-  token: string,
-  storage: FsStorage,
-  chunkBytes: number,
-  n: number,
-): Promise<void> {
+const plain: Upload = async (url, token, storage, chunkBytes, n) => {
   const total = (await storage.head(KEY))!.size;
   const auth = { authorization: `Bearer ${token}` };
   const start = await fetch(`${url}/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status`, {
@@ -105,7 +101,7 @@ async function plain(
       throw new Error(`plain upload: HTTP ${res.status}`);
     offset += chunk.length;
   }
-}
+};
 
 const upload = (way: Way) => (way === 'YouTubeChannel' ? ours : plain);
 
@@ -121,25 +117,6 @@ async function startFake(): Promise<{ url: string; proc: ChildProcess }> {
   throw new Error('the fake YouTube server exited before it listened');
 }
 
-async function writeRandomFile(path: string, mb: number): Promise<void> {
-  const out = createWriteStream(path);
-  const chunk = Buffer.alloc(MiB);
-  for (let i = 0; i < mb; i++) {
-    randomFillSync(chunk);
-    if (!out.write(Buffer.from(chunk))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** Child mode: one upload, sampling RSS every 5 ms; prints {before, peak} in MB as JSON. */
 async function measureRss(
   way: Way,
@@ -148,15 +125,8 @@ async function measureRss(
   dir: string,
   chunkBytes: number,
 ): Promise<void> {
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  await upload(way)(url, token, new FsStorage(dir), chunkBytes, 0);
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(JSON.stringify({ before: before / MiB, peak: peak / MiB }));
+  const rss = await peakRss(() => upload(way)(url, token, new FsStorage(dir), chunkBytes, 0));
+  process.stdout.write(JSON.stringify(rss));
 }
 
 async function main(): Promise<void> {

@@ -17,15 +17,14 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { execFileSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Storage } from '../activities/storage';
 import { freePort } from '../services/process';
 import { startS3DevServer } from '../services/s3-dev';
 import { resolveVersitygw } from '../services/tools';
+import { median, peakRss, timed, writeRandomFile } from './measure';
 
 const MiB = 1024 * 1024;
 const PART = 8 * MiB; // S3Storage's default part size
@@ -65,37 +64,11 @@ function upload(way: Way, c: ReturnType<typeof clients>, key: string, file: stri
   }).done();
 }
 
-async function writeRandomFile(path: string, mb: number): Promise<void> {
-  const out = createWriteStream(path);
-  const chunk = Buffer.alloc(MiB);
-  for (let i = 0; i < mb; i++) {
-    randomFillSync(chunk);
-    if (!out.write(Buffer.from(chunk))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /** Child mode: one upload, sampling RSS every 5 ms; prints {before, peak} in MB as JSON. */
 async function measureRss(way: Way, endpoint: string, file: string): Promise<void> {
   const c = clients(endpoint);
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  await upload(way, c, `rss/${way.replace(/\W/g, '')}`, file);
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(JSON.stringify({ before: before / MiB, peak: peak / MiB }));
+  const rss = await peakRss(() => upload(way, c, `rss/${way.replace(/\W/g, '')}`, file));
+  process.stdout.write(JSON.stringify(rss));
   c.storage.client.destroy();
   c.raw.destroy();
 }

@@ -12,14 +12,8 @@
  * `GET /_fake/state` shows videos, sessions and request counts, `POST /_fake/reset` clears them.
  * SIGTERM or SIGINT stops it.
  */
-import {
-  ENDPOINTS,
-  FAULT_KINDS,
-  startFakeYouTube,
-  type Endpoint,
-  type Fault,
-  type FaultKind,
-} from './server';
+import { parseFaultFlag } from '../kit';
+import { ENDPOINTS, FAULT_KINDS, startFakeYouTube, type Fault } from './server';
 
 interface Args {
   port: number;
@@ -46,20 +40,7 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--host') {
       out.host = value;
     } else if (flag === '--fault') {
-      const [endpoint, kind, times] = (value ?? '').split(':');
-      if (
-        !(endpoint === '*' || ENDPOINTS.includes(endpoint as Endpoint)) ||
-        !FAULT_KINDS.includes(kind as FaultKind)
-      ) {
-        throw new Error(
-          `--fault ${value}: expected <endpoint>:<kind>[:times], endpoint one of ${ENDPOINTS.join(', ')} or *, kind one of ${FAULT_KINDS.join(', ')}`,
-        );
-      }
-      out.faults.push({
-        endpoint: endpoint as Endpoint | '*',
-        kind: kind as FaultKind,
-        times: times ? Number(times) : 1,
-      });
+      out.faults.push(parseFaultFlag(value, ENDPOINTS, FAULT_KINDS));
     } else {
       throw new Error(`unknown option ${flag}; see test/fakes/youtube/main.ts for usage`);
     }

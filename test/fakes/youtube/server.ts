@@ -30,6 +30,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerControl, FaultQueue, readBody, type FaultBase } from '../kit';
 
 export const ENDPOINTS = [
   'authorize',
@@ -70,11 +71,7 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface Fault {
-  endpoint: Endpoint | '*';
-  kind: FaultKind;
-  /** How many matching requests it hits (default 1). */
-  times?: number;
+export interface Fault extends FaultBase<Endpoint, FaultKind> {
   /** rate-limit: seconds in Retry-After (default 2). */
   resetInSeconds?: number;
   /** cut-midway: body bytes received before the connection drops (default half the chunk). */
@@ -172,7 +169,7 @@ export class FakeYouTube {
   >;
   /** Every answer in order: endpoint, status (0: connection dropped), and for chunks the range sent. */
   readonly log: Array<{ endpoint: Endpoint; status: number; at: number; range?: string }> = [];
-  #faults: Array<Fault & { left: number }> = [];
+  readonly #faults = new FaultQueue<Endpoint, FaultKind, Fault>(ENDPOINTS, FAULT_KINDS);
   readonly #tokens = new Map<string, Token>();
   readonly #codes = new Map<string, PendingCode>();
   readonly #server: Server;
@@ -219,18 +216,11 @@ export class FakeYouTube {
   }
 
   inject(...faults: Fault[]): void {
-    for (const f of faults) {
-      if (!FAULT_KINDS.includes(f.kind))
-        throw new Error(`unknown fault kind ${f.kind}: use one of ${FAULT_KINDS.join(', ')}`);
-      if (f.endpoint !== '*' && !ENDPOINTS.includes(f.endpoint)) {
-        throw new Error(`unknown endpoint ${f.endpoint}: use one of ${ENDPOINTS.join(', ')} or *`);
-      }
-      this.#faults.push({ ...f, left: f.times ?? 1 });
-    }
+    this.#faults.inject(...faults);
   }
 
   get pendingFaults(): Fault[] {
-    return this.#faults.filter((f) => f.left > 0);
+    return this.#faults.pending;
   }
 
   /**
@@ -253,7 +243,7 @@ export class FakeYouTube {
   reset(): void {
     this.videos.length = 0;
     this.sessions.clear();
-    this.#faults = [];
+    this.#faults.clear();
     this.log.length = 0;
     for (const e of ENDPOINTS) this.requests[e] = 0;
   }
@@ -263,12 +253,8 @@ export class FakeYouTube {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): (Fault & { left: number }) | undefined {
-    const f = this.#faults.find(
-      (x) => x.left > 0 && (x.endpoint === endpoint || x.endpoint === '*') && kinds.includes(x.kind),
-    );
-    if (f) f.left--;
-    return f;
+  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): Fault | undefined {
+    return this.#faults.take(endpoint, kinds);
   }
 
   #issueAccess(refreshToken: string | undefined, scope: string): string {
@@ -744,31 +730,19 @@ export class FakeYouTube {
   }
 
   #control(method: string, path: string, body: Buffer, res: ServerResponse): void {
-    if (method === 'GET' && path === '/_fake/state') {
-      return sendJson(res, 200, {
+    answerControl(method, path, body, res, {
+      name: 'fake YouTube',
+      state: () => ({
         videos: this.videos,
         sessions: [...this.sessions.values()].map(({ hash: _h, ...s }) => s),
         requests: this.requests,
         log: this.log,
         faults: this.pendingFaults,
-      });
-    }
-    if (method === 'POST' && path === '/_fake/faults') {
-      const parsed = json(body) as unknown;
-      try {
-        this.inject(...((Array.isArray(parsed) ? parsed : [parsed]) as Fault[]));
-      } catch (err) {
-        return sendJson(res, 400, { error: (err as Error).message });
-      }
-      return sendJson(res, 200, { faults: this.pendingFaults });
-    }
-    if (method === 'POST' && path === '/_fake/reset') {
-      this.reset();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/_fake/tokens') return sendJson(res, 200, this.issueTokens());
-    sendJson(res, 404, {
-      error: `fake YouTube control: no ${method} ${path}; use GET /_fake/state, POST /_fake/faults, POST /_fake/reset, POST /_fake/tokens`,
+      }),
+      inject: (...faults: Fault[]) => this.inject(...faults),
+      pending: () => this.pendingFaults,
+      reset: () => this.reset(),
+      extra: { '/_fake/tokens': () => this.issueTokens() },
     });
   }
 }
@@ -853,19 +827,4 @@ function sendError(
     },
     extra.headers,
   );
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function json(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
 }
