@@ -334,6 +334,13 @@ export const SETTINGS = [
     doc: 'OAuth client secret of that client.',
   },
   {
+    key: 'channels.youtube.apiBaseUrl',
+    env: 'YOUTUBE_API_BASE_URL',
+    type: url,
+    default: 'https://www.googleapis.com',
+    doc: 'YouTube Data API and upload base URL, for proxies and tests.',
+  },
+  {
     key: 'channels.youtube.oauthBaseUrl',
     env: 'YOUTUBE_OAUTH_BASE_URL',
     type: url,
@@ -424,6 +431,20 @@ export const SETTINGS = [
     type: { kind: 'int', min: 1, max: 10080 },
     default: '15',
     doc: "When a publish to TikTok was claimed but its outcome is unknown, the retry looks for the caption among the account's public posts since the claim, minus this margin for clock skew.",
+  },
+  {
+    key: 'channels.youtube.reconcileWindowMinutes',
+    env: 'YOUTUBE_RECONCILE_WINDOW_MINUTES',
+    type: { kind: 'int', min: 1, max: 10080 },
+    default: '15',
+    doc: "When a YouTube upload's outcome is unknown, the retry looks for the caption among the channel's uploads since the claim, minus this margin for clock skew.",
+  },
+  {
+    key: 'channels.youtube.chunkMiB',
+    env: 'YOUTUBE_UPLOAD_CHUNK_MIB',
+    type: { kind: 'int', min: 1, max: 256 },
+    default: '8',
+    doc: 'Size of each resumable upload request to YouTube in MiB; after a dropped connection the upload continues from what YouTube holds, so at most one chunk is sent again.',
   },
 ] as const satisfies readonly Setting[];
 

@@ -16,6 +16,7 @@ import { TikTokChannel } from './tiktok';
 import { accountTokenSources, oauthProviderFor, TokenStore, xCredentialsFor } from './tokens';
 import { WebhookChannel } from './webhook';
 import { XChannel } from './x';
+import { YouTubeChannel } from './youtube';
 
 /** The channels a config can publish to; one that lacks settings explains which when asked for. */
 export class ChannelSet {
@@ -63,6 +64,7 @@ function liveChannels(
   const webhook = config.channels.webhook;
   const tt = config.channels.tiktok;
   const ig = config.channels.instagram;
+  const yt = config.channels.youtube;
   const x = config.channels.x;
   /** A platform whose accounts sign in with OAuth 2: its channel, or the settings it lacks. */
   const oauthChannel = (
@@ -79,11 +81,6 @@ function liveChannels(
     }
     return make(accountTokenSources(platform, config, storage, channel));
   };
-  const noLivePublisher = (name: ChannelName) =>
-    new ChannelNotConfiguredError(
-      name,
-      `REELCAST_DELIVERY=outbox (Reelcast has no live publisher for ${name} yet)`,
-    );
   let tokenStore: TokenStore | undefined;
   return new ChannelSet([
     oauthChannel(
@@ -113,7 +110,24 @@ function liveChannels(
           reconcileWindowMs: tt.reconcileWindowMinutes * 60_000,
         }),
     ),
-    noLivePublisher('shorts'),
+    oauthChannel(
+      'youtube',
+      'shorts',
+      // A YouTube channel object keeps its account's uploads playlist: one per account.
+      (tokens) =>
+        new PerAccountChannel(
+          'shorts',
+          'lookup',
+          async (account) =>
+            new YouTubeChannel({
+              storage,
+              tokens: tokens(account),
+              apiBaseUrl: yt.apiBaseUrl,
+              chunkBytes: yt.chunkMiB * 1024 * 1024,
+              reconcileWindowMs: yt.reconcileWindowMinutes * 60_000,
+            }),
+        ),
+    ),
     x.appKey && x.appSecret
       ? new PerAccountChannel('x', 'lookup', async (account) => {
           tokenStore ??= TokenStore.open(config, storage);

@@ -38,6 +38,7 @@ export {
 export { XChannel, normalizeText } from './x';
 export { InstagramChannel, InstagramOAuth } from './instagram';
 export { TikTokChannel, TikTokOAuth } from './tiktok';
+export { YouTubeChannel, YouTubeOAuth } from './youtube';
 
 export interface PublishActivityDeps {
   config: ReelcastConfig;

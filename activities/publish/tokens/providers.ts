@@ -3,7 +3,7 @@ import type { OAuthProvider, Platform } from '../accounts';
 import { ChannelNotConfiguredError } from '../errors';
 import { InstagramOAuth } from '../instagram/oauth';
 import { TikTokOAuth } from '../tiktok/oauth';
-import { StandardOAuth2Provider } from './oauth2';
+import { YouTubeOAuth } from '../youtube/oauth';
 
 /**
  * The scopes `reelcast channels connect` asks for when the provider names none: what publishing
@@ -25,8 +25,19 @@ export const DEFAULT_SCOPES: Record<Exclude<Platform, 'x'>, readonly string[]> =
  */
 export function oauthProviderFor(platform: Platform, config: ReelcastConfig): OAuthProvider {
   switch (platform) {
-    case 'youtube':
-      return googleProvider(config);
+    case 'youtube': {
+      const yt = config.channels.youtube;
+      requireSettings('youtube', [
+        !yt.clientId && 'YOUTUBE_CLIENT_ID',
+        !yt.clientSecret && 'YOUTUBE_CLIENT_SECRET',
+      ]);
+      return new YouTubeOAuth({
+        clientId: yt.clientId!.reveal(),
+        clientSecret: yt.clientSecret!.reveal(),
+        oauthBaseUrl: yt.oauthBaseUrl,
+        apiBaseUrl: yt.apiBaseUrl,
+      });
+    }
     case 'tiktok': {
       const tt = config.channels.tiktok;
       requireSettings('tiktok', [
@@ -72,34 +83,4 @@ export function oauthProviderFor(platform: Platform, config: ReelcastConfig): OA
 function requireSettings(platform: Platform, missing: Array<string | false | undefined>): void {
   const names = missing.filter((m): m is string => Boolean(m));
   if (names.length) throw new ChannelNotConfiguredError(platform, names.join(' and '));
-}
-
-function googleProvider(config: ReelcastConfig): OAuthProvider {
-  const yt = config.channels.youtube;
-  requireSettings('youtube', [
-    !yt.clientId && 'YOUTUBE_CLIENT_ID',
-    !yt.clientSecret && 'YOUTUBE_CLIENT_SECRET',
-  ]);
-  const base = yt.oauthBaseUrl?.replace(/\/+$/, '');
-  // The stand-in reads the channel name from the same base in tests (the fake plays all of Google).
-  const channelsUrl = `${base ?? 'https://www.googleapis.com'}/youtube/v3/channels?part=snippet&mine=true`;
-  return new StandardOAuth2Provider({
-    platform: 'youtube',
-    authorizeUrl: base ? `${base}/o/oauth2/v2/auth` : 'https://accounts.google.com/o/oauth2/v2/auth',
-    tokenUrl: base ? `${base}/token` : 'https://oauth2.googleapis.com/token',
-    clientId: yt.clientId!.reveal(),
-    clientSecret: yt.clientSecret!.reveal(),
-    defaultScopes: DEFAULT_SCOPES.youtube,
-    // A refresh token only comes with offline access, and again only when consent is asked.
-    authorizeParams: { access_type: 'offline', prompt: 'consent' },
-    describeAccount: async (accessToken) => {
-      const res = await fetch(channelsUrl, {
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal: AbortSignal.timeout(30_000),
-      });
-      if (!res.ok) return {};
-      const body = (await res.json()) as { items?: Array<{ id?: string; snippet?: { title?: string } }> };
-      return { id: body.items?.[0]?.id, name: body.items?.[0]?.snippet?.title };
-    },
-  });
 }
