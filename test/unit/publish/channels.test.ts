@@ -6,7 +6,8 @@ import {
   OutboxChannel,
   signWebhook,
   verifyWebhookSignature,
-  XChannel,
+  InstagramChannel,
+  TikTokChannel,
 } from '../../../activities/publish';
 import { chunksOf } from '../../../activities/publish/x';
 import { FsStorage } from '../../../activities/storage';
@@ -20,9 +21,17 @@ describe('channels from config', () => {
   it('a channel without its settings says which variables to set', () => {
     const channels = openChannels(loadConfig({ env: { ...base, X_APP_KEY: 'k' } }), storage);
     expect(() => channels.get('x')).toThrow(ChannelNotConfiguredError);
-    expect(() => channels.get('x')).toThrow(/set X_APP_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET/);
+    expect(() => channels.get('x')).toThrow(/set X_APP_SECRET \(/);
     expect(() => channels.get('webhook')).toThrow(/WEBHOOK_URL and WEBHOOK_SECRET/);
-    expect(() => channels.get('tiktok')).toThrow(/no live publisher for tiktok yet/);
+    expect(() => channels.get('tiktok')).toThrow(
+      /channel tiktok is not configured: set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET/,
+    );
+    expect(() => channels.get('shorts')).toThrow(
+      /channel shorts is not configured: set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET/,
+    );
+    expect(() => channels.get('reels')).toThrow(
+      /channel reels is not configured: set INSTAGRAM_APP_ID and INSTAGRAM_APP_SECRET/,
+    );
     expect(() => channels.get('myspace')).toThrow(
       /a known channel name \(reels, tiktok, shorts, x, outbox, webhook\)/,
     );
@@ -51,8 +60,30 @@ describe('channels from config', () => {
       },
     });
     expect(config.channels.x).toMatchObject({ reconcileWindowMinutes: 30, processingDeadlineSeconds: 600 });
-    const x = openChannels(config, storage).get('x') as XChannel;
-    expect(x).toBeInstanceOf(XChannel);
+    const x = openChannels(config, storage).get('x');
+    expect(x).not.toBeInstanceOf(OutboxChannel);
+    expect({ name: x.name, reconcileBy: x.reconcileBy }).toEqual({ name: 'x', reconcileBy: 'lookup' });
+  });
+
+  it('builds TikTok, YouTube and Instagram live channels once their apps are configured', () => {
+    const config = loadConfig({
+      env: {
+        ...base,
+        TIKTOK_CLIENT_KEY: 'k',
+        TIKTOK_CLIENT_SECRET: 's',
+        YOUTUBE_CLIENT_ID: 'i',
+        YOUTUBE_CLIENT_SECRET: 's',
+        INSTAGRAM_APP_ID: 'a',
+        INSTAGRAM_APP_SECRET: 's',
+      },
+    });
+    const channels = openChannels(config, storage);
+    expect(channels.get('tiktok')).toBeInstanceOf(TikTokChannel);
+    expect(channels.get('reels')).toBeInstanceOf(InstagramChannel);
+    for (const name of ['tiktok', 'reels', 'shorts'] as const) {
+      expect(channels.get(name)).not.toBeInstanceOf(OutboxChannel);
+      expect(channels.get(name).name).toBe(name);
+    }
   });
 });
 
