@@ -6,6 +6,7 @@ import {
   type CalendarProblem,
   type WorkspaceOptions,
 } from '../../activities/calendar';
+import { DEFAULT_ACCOUNT } from '../../activities/publish/accounts';
 import { loadConfig } from '../../config';
 
 export interface ValidateOptions {
@@ -78,11 +79,36 @@ export function register(program: Command): void {
     .argument('[paths...]', 'calendar files or folders (default: calendarsDir from the config)')
     .option('--from <date>', 'first date to check, YYYY-MM-DD (default: today)', parseDateOption)
     .option('--to <date>', 'last date to check, YYYY-MM-DD (default: 366 days after --from)', parseDateOption)
-    .action((paths: string[], opts: { from?: string; to?: string }) => {
-      const code = runValidate(paths, opts, {
-        out: (l) => process.stdout.write(`${l}\n`),
-        err: (l) => process.stderr.write(`${l}\n`),
-      });
+    .action(async (paths: string[], opts: { from?: string; to?: string }) => {
+      const code = runValidate(
+        paths,
+        { ...opts, isAccountConnected: await connectedAccounts() },
+        {
+          out: (l) => process.stdout.write(`${l}\n`),
+          err: (l) => process.stderr.write(`${l}\n`),
+        },
+      );
       process.exitCode = code;
     });
+}
+
+/**
+ * With live delivery, the accounts the calendars name must be connected: the token store's list
+ * (plus X's default account when the X_* variables define it). With the outbox, nothing is
+ * posted to any account, so nothing is checked and the storage libraries are not even loaded.
+ */
+async function connectedAccounts(): Promise<ValidateOptions['isAccountConnected']> {
+  const config = loadConfig();
+  if (config.channels.delivery !== 'live') return undefined;
+  const [{ commandConfig }, { openStorage }, { TokenStore }] = await Promise.all([
+    import('../context'),
+    import('../../activities/storage'),
+    import('../../activities/publish/tokens/store'),
+  ]);
+  const live = commandConfig();
+  const connected = new Set(
+    (await new TokenStore(openStorage(live)).list()).map((a) => `${a.platform}/${a.account}`),
+  );
+  if (config.channels.x.accessToken && config.channels.x.accessSecret) connected.add(`x/${DEFAULT_ACCOUNT}`);
+  return (platform, account) => connected.has(`${platform}/${account}`);
 }

@@ -42,6 +42,8 @@ describe('reelcast channels', () => {
       YOUTUBE_CLIENT_ID: FAKE_OAUTH_DEFAULTS.clientId,
       YOUTUBE_CLIENT_SECRET: FAKE_OAUTH_DEFAULTS.clientSecret,
       YOUTUBE_OAUTH_BASE_URL: oauth.url,
+      // The fake plays all of Google: sign-in, tokens and the channel lookup after connecting.
+      YOUTUBE_API_BASE_URL: oauth.url,
       REELCAST_TOKEN_KEY: randomBytes(32).toString('base64'),
     });
   });
@@ -127,7 +129,7 @@ describe('reelcast channels', () => {
     const status = await reelcast(['channels', 'status']);
     expect(status.stdout).toMatch(
       new RegExp(
-        `youtube/${account}: needs reconnect \\(.*invalid_grant.*\\): run \`reelcast channels connect youtube --account ${account}\``,
+        `youtube/${account}: needs reconnect \\(.*refresh token revoked.*\\): run \`reelcast channels connect youtube --account ${account}\``,
       ),
     );
     expect(status.stderr).toContain('tokens are encrypted at rest');

@@ -139,6 +139,8 @@ export function quick(spec: PostSpec, inSeconds: number, overrides: Partial<Post
     publishAt,
     video: { ...spec.video, frames: 25, width: 256, height: 448, steps: 3 },
     approval: { ...spec.approval, required: false, deadlineAt: publishAt },
+    // The calendar's named accounts are for tests that connect them; others post as `default`.
+    publishing: undefined,
     ...overrides,
   };
 }

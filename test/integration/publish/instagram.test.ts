@@ -187,7 +187,7 @@ describe('publishing Instagram Reels (fake Instagram Platform over HTTP, real S3
     const input = post({ caption: `Spring sale ${tags}` });
     const err = await failure(publishPost(deps(), input));
     expect(err).toBeInstanceOf(ChannelContentRejectedError);
-    expect((err as Error).message).toMatch(/31 hashtags; Instagram allows 30/);
+    expect((err as Error).message).toMatch(/has 31 hashtags; at most 30 are allowed for reels/);
     expect(fake.requests.create).toBe(0);
     expect(await ledger.readFailure(input.postId, 'reels')).toMatchObject({
       errorName: 'ChannelContentRejectedError',

@@ -33,6 +33,10 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const bigKey = renditionKey(sha256(big).slice(0, 32), 'tiktok');
 const smallKey = renditionKey(sha256(small).slice(0, 32), 'tiktok');
 const longKey = renditionKey(sha256(Buffer.concat([small, Buffer.from('long')])).slice(0, 32), 'tiktok');
+const minuteAndHalfKey = renditionKey(
+  sha256(Buffer.concat([small, Buffer.from('90s')])).slice(0, 32),
+  'tiktok',
+);
 let fake: FakeTikTok;
 let seq = 0;
 
@@ -86,6 +90,10 @@ beforeAll(async () => {
   await storage.put(bigKey, big, { contentType: 'video/mp4' });
   await storage.put(smallKey, small, { contentType: 'video/mp4' });
   await storage.put(longKey, small, { contentType: 'video/mp4', metadata: { durationseconds: '700' } });
+  await storage.put(minuteAndHalfKey, small, {
+    contentType: 'video/mp4',
+    metadata: { durationseconds: '90' },
+  });
   fake = await startFakeTikTok({ processingMs: 60 });
 });
 afterAll(() => fake.close());
@@ -327,11 +335,19 @@ describe('publishing to TikTok (fake TikTok over HTTP, real S3)', () => {
     expect(fake.requests.init).toBe(0);
   });
 
-  it('refuses a clip longer than the account may post, before uploading', async () => {
+  it('refuses a clip longer than TikTok allows, before asking TikTok anything', async () => {
     const err = await failure(publishPost(deps(), post({ renditionKey: longKey })));
     expect(err).toBeInstanceOf(ChannelContentRejectedError);
+    expect((err as Error).message).toMatch(/lasts 700 s; tiktok allows 600 s/);
+    expect(fake.requests['creator-info'] ?? 0).toBe(0);
+  });
+
+  it('refuses a clip longer than this account may post (creator_info), before uploading', async () => {
+    fake.configure({ maxVideoPostDurationSec: 60 });
+    const err = await failure(publishPost(deps(), post({ renditionKey: minuteAndHalfKey })));
+    expect(err).toBeInstanceOf(ChannelContentRejectedError);
     expect((err as Error).message).toMatch(
-      /the clip lasts 700 s; the TikTok account @reelcast_demo can post at most 600 s/,
+      /the clip lasts 90 s; the TikTok account @reelcast_demo can post at most 60 s/,
     );
     expect(fake.requests.init).toBe(0);
   });
@@ -339,7 +355,7 @@ describe('publishing to TikTok (fake TikTok over HTTP, real S3)', () => {
   it('a caption over 2,200 characters is refused before anything is sent', async () => {
     const err = await failure(publishPost(deps(), post({ caption: 'é'.repeat(2201) })));
     expect(err).toBeInstanceOf(ChannelContentRejectedError);
-    expect((err as Error).message).toMatch(/2201 characters; tiktok allows 2200/);
+    expect((err as Error).message).toMatch(/is 2201 of 2200 characters .* for tiktok/);
     expect(fake.requests['creator-info']).toBe(0);
   });
 

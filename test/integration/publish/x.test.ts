@@ -218,7 +218,7 @@ describe('publishing to X (fake X API over HTTP, real S3)', () => {
     const input = post({ caption: '春'.repeat(141) }); // CJK counts double on X
     const err = await publishPost(deps(), input).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChannelContentRejectedError);
-    expect((err as Error).message).toMatch(/282 characters; x allows 280/);
+    expect((err as Error).message).toMatch(/is 282 of 280 weighted characters .* for x/);
     expect(fake.requests.me + fake.requests.initialize).toBe(0);
     expect(await ledger.read(input.postId, 'x')).toBeUndefined();
   });

@@ -427,7 +427,7 @@ describe('publishing a Short (fake YouTube over HTTP, real S3)', () => {
     const input = post({ caption: 'Summer <3 drop' });
     const err = await publishPost(deps(shorts(await connect())), input).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChannelContentRejectedError);
-    expect((err as Error).message).toMatch(/< or >/);
+    expect((err as Error).message).toMatch(/contains "<", which the platform does not accept/);
     expect(fake.requests.start).toBe(0);
   });
 });
