@@ -1,7 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Platform } from '../../../activities/publish/accounts';
+import { TokenStore } from '../../../activities/publish/tokens/store';
+import { FsStorage } from '../../../activities/storage';
 import { buildProgram } from '../../../cli/main';
 import { displayWidth, renderTable, runPreview } from '../../../cli/commands/preview';
 import { calendarYaml, campaignYaml, makeFixture } from './workspace-fixture';
 
+const ROOT = join(__dirname, '..', '..', '..');
 const ok = campaignYaml('promo', '      - dates: [2027-04-01, 2027-04-02]', '    channels: [x, reels]');
 
 /** Runs `reelcast <args>` with the calendars and templates folders taken from the environment. */
@@ -33,6 +40,50 @@ async function reelcast(
     process.env = saved;
   }
 }
+
+describe('reelcast validate with live delivery: the accounts the calendars name', () => {
+  test('an account nobody connected is an error at the calendar line that names it; a connected one is not', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'reelcast-validate-live-'));
+    const env = {
+      REELCAST_DELIVERY: 'live',
+      REELCAST_STORAGE: 'fs',
+      REELCAST_DATA_DIR: dataDir,
+      REELCAST_CALENDARS_DIR: join(ROOT, 'calendars'),
+      REELCAST_TEMPLATES_DIR: join(ROOT, 'templates'),
+    };
+    const args = [
+      'validate',
+      join(ROOT, 'calendars', 'japan.yaml'),
+      '--from',
+      '2027-03-20',
+      '--to',
+      '2027-03-21',
+    ];
+    const before = await reelcast(args, env);
+    expect(before.code).toBe(1);
+    expect(before.out).toMatch(
+      /japan\.yaml:\d+:\d+: campaign "sakura-shiba" posts to tiktok as tiktok account "jp-main", which nobody has connected; connect it \(`reelcast channels connect tiktok --account jp-main`\)/,
+    );
+
+    // Connect every account the Japan calendar names: nothing is left to report.
+    const store = new TokenStore(new FsStorage(join(dataDir, 'storage')));
+    for (const [platform, account] of [...before.out.matchAll(/as (\w+) account "([\w-]+)"/g)].map((m) => [
+      m[1],
+      m[2],
+    ]))
+      await store.save({
+        platform: platform as Platform,
+        account,
+        accessToken: 'token',
+        accessSecret: platform === 'x' ? 'secret' : undefined,
+        scopes: [],
+        connectedAt: new Date().toISOString(),
+      });
+    const after = await reelcast(args, env);
+    expect(after.out).not.toContain('which nobody has connected');
+    expect(after.code).toBe(0);
+  });
+});
 
 describe('reelcast validate and preview from the command line', () => {
   test('validate reads calendarsDir and templatesDir from the config and exits 1 with file:line:col lines', async () => {
