@@ -16,6 +16,13 @@ import {
   xAccountTokens,
   type AccountStatus,
 } from '../../activities/publish/tokens';
+import {
+  CHANNEL_NAMES,
+  CHANNEL_TABLE,
+  type ChannelSpec,
+  type TextCounting,
+  type TextRules,
+} from '../../activities/publish/channel-table';
 import { openStorage } from '../../activities/storage';
 import type { ReelcastConfig } from '../../config';
 import { commandConfig, say } from '../context';
@@ -167,10 +174,56 @@ function stateText(a: AccountStatus): string {
   }
 }
 
+const COUNTING: Record<TextCounting, string> = {
+  'x-weighted': 'weighted: CJK and emoji 2, a link 23',
+  'code-points': 'characters',
+  utf16: 'UTF-16 units: an emoji 2',
+  'utf8-bytes': 'UTF-8 bytes: CJK 3',
+};
+
+function textRule(rules: TextRules | undefined): string {
+  if (!rules) return '-';
+  const parts = [`≤ ${rules.maxLength.toLocaleString('en-US')} (${COUNTING[rules.counting]})`];
+  if (rules.maxHashtags !== undefined) parts.push(`≤ ${rules.maxHashtags} hashtags`);
+  if (rules.maxMentions !== undefined) parts.push(`≤ ${rules.maxMentions} @mentions`);
+  if (rules.forbidden) parts.push(`no ${[...rules.forbidden].join(' ')}`);
+  return parts.join(', ').replace(/[<>]/g, (c) => `\\${c}`);
+}
+
+/** The channel table as Markdown (`reelcast channels rules`; the README embeds this output). */
+export function channelRulesMarkdown(): string {
+  const rows = CHANNEL_NAMES.map((name) => {
+    const c = CHANNEL_TABLE[name] as ChannelSpec;
+    const v = c.video;
+    const video = [
+      v.minSeconds !== undefined || v.maxSeconds !== undefined
+        ? `${v.minSeconds ?? 0}–${v.maxSeconds ?? '∞'} s`
+        : '',
+      `≤ ${v.maxBytes / 1024 / 1024 >= 1024 ? `${v.maxBytes / 1024 / 1024 / 1024} GB` : `${v.maxBytes / 1024 / 1024} MB`}`,
+      v.maxFps ? `≤ ${v.maxFps} fps` : '',
+    ].filter(Boolean);
+    const defaults = Object.values(c.defaults)
+      .flatMap((o) => Object.entries(o as Record<string, unknown>))
+      .map(([k, val]) => `${k} ${Array.isArray(val) ? `[${val.join(', ')}]` : String(val)}`)
+      .join(', ');
+    return `| \`${name}\` | ${c.platform === 'none' ? '-' : c.platform} | \`${c.preset}\` | ${textRule(c.caption)} | ${textRule(c.title)} | ${video.join(', ')} | ${c.aiLabel ? `\`${c.aiLabel}\`` : '- (the caption line)'} | ${defaults || '-'} |`;
+  });
+  return [
+    '| channel | platform | rendition | caption | title | video | AI label | defaults |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 export function register(program: Command): void {
   const channels = program
     .command('channels')
-    .description('connect, list and disconnect the accounts Reelcast publishes to');
+    .description('connect, list and disconnect the accounts Reelcast publishes to; the channel rules');
+
+  channels
+    .command('rules')
+    .description("each channel's rendition, caption and video limits, AI label and default settings")
+    .action(() => void process.stdout.write(`${channelRulesMarkdown()}\n`));
 
   channels
     .command('connect')

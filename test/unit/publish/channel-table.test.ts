@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { channelRulesMarkdown } from '../../../cli/commands/channels';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,5 +258,12 @@ describe('publishing reads the table', () => {
       account: 'jp-main',
       options,
     });
+  });
+});
+
+describe('the README channel table', () => {
+  it('is `reelcast channels rules`, word for word', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(channelRulesMarkdown());
   });
 });
