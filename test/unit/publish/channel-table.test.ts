@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { channelRulesMarkdown } from '../../../cli/commands/channels';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { channelRulesMarkdown } from '../../../cli/commands/channels';
 import calendarSchema from '../../../calendars/calendar.schema.json';
 import { PRESETS } from '../../../activities/media/presets';
 import {
