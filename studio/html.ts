@@ -55,5 +55,9 @@ export function safeUrl(url: string | undefined): string {
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so `</script>` cannot end it. */
 export function jsonForScript(value: unknown): Html {
-  return raw(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028|\u2029/g, ' '));
+  return raw(
+    JSON.stringify(value)
+      .replace(/</g, '\\u003c')
+      .replace(/\u2028|\u2029/g, ' '),
+  );
 }
