@@ -88,7 +88,9 @@ type Env = { Bindings: { incoming?: IncomingMessage }; Variables: { session?: Se
 export function createStudio(options: StudioOptions): Hono<Env> {
   const { client, config, storage } = options;
   const sessions = new Sessions();
-  const limiter = new LoginLimiter();
+  // Five wrong passwords for one name, or thirty from one address (an office shares one), in 15 min.
+  const byUser = new LoginLimiter(5);
+  const byAddress = new LoginLimiter(30);
   const flashes = new Map<string, { text: string; error: boolean }>();
   const today = options.today ?? (() => DateTime.utc().toISODate()!);
   const app = new Hono<Env>();
@@ -131,10 +133,14 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     return c.body(SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
   });
   app.get('/healthz', (c) => c.text('ok'));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   // Sign-in. The form carries a token that must match its cookie (no sign-in from other sites).
   const showLogin = (c: Context<Env>, error?: string, status = 200) => {
-    const token = randomBytes(24).toString('base64url');
+    // One token per browser: a second tab (or a favicon request) must not void the first form.
+    const token = /^[\w-]{32}$/.test(getCookie(c, LOGIN_COOKIE) ?? '')
+      ? getCookie(c, LOGIN_COOKIE)!
+      : randomBytes(24).toString('base64url');
     setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'Lax', secure: secure(c), path: '/login' });
     return render(
       c,
@@ -152,8 +158,8 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     if (!expected || !sameSecret(expected, sent))
       return showLogin(c, 'The sign-in form expired; please sign in again.', 403);
     const ip = c.env.incoming?.socket.remoteAddress ?? 'unknown';
-    const keys = [`ip:${ip}`, `user:${user.toLowerCase()}`];
-    const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
+    const name = user.toLowerCase();
+    const wait = Math.max(byUser.retryAfter(name), byAddress.retryAfter(ip));
     if (wait > 0) {
       c.header('Retry-After', String(wait));
       return showLogin(
@@ -172,10 +178,11 @@ export function createStudio(options: StudioOptions): Hono<Env> {
       if (found && ok) signedIn = { name: found.name, role: found.role };
     }
     if (!signedIn) {
-      for (const k of keys) limiter.failed(k);
+      byUser.failed(name);
+      byAddress.failed(ip);
       return showLogin(c, 'That name and password do not match.', 401);
     }
-    for (const k of keys) limiter.succeeded(k);
+    byUser.succeeded(name);
     const session = sessions.create(signedIn.name, signedIn.role);
     setCookie(c, SESSION_COOKIE, session.id, {
       httpOnly: true,
