@@ -124,6 +124,21 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     c.header('X-Frame-Options', 'DENY');
   });
 
+  // An unexpected error (Temporal unreachable, say) reads as one, in words, not as a stack trace.
+  app.onError((err, c) => {
+    process.stderr.write(`studio: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}\n`);
+    const session = c.get('session');
+    return render(
+      c,
+      errorPage(
+        session ? viewerOf(c) : undefined,
+        'Something went wrong',
+        `${inWords(err)}. If Temporal or storage is down, start it (\`reelcast dev up\`) and reload.`,
+      ),
+      500,
+    );
+  });
+
   app.get('/static/studio.css', (c) => {
     c.header('Cache-Control', 'public, max-age=300');
     return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
@@ -157,7 +172,7 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     const expected = getCookie(c, LOGIN_COOKIE);
     if (!expected || !sameSecret(expected, sent))
       return showLogin(c, 'The sign-in form expired; please sign in again.', 403);
-    const ip = c.env.incoming?.socket.remoteAddress ?? 'unknown';
+    const ip = c.env?.incoming?.socket.remoteAddress ?? 'unknown';
     const name = user.toLowerCase();
     const wait = Math.max(byUser.retryAfter(name), byAddress.retryAfter(ip));
     if (wait > 0) {
@@ -205,7 +220,8 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     }
     const session = sessions.get(getCookie(c, SESSION_COOKIE));
     if (!session) {
-      if (c.req.method === 'GET' && !c.req.path.startsWith('/api/') && c.req.path !== '/events')
+      const page = !c.req.path.startsWith('/api/') && c.req.path !== '/events' && c.req.path !== '/media';
+      if (c.req.method === 'GET' && page)
         return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
       return c.json({ error: 'sign in first' }, 401);
     }
