@@ -372,6 +372,13 @@ export const SETTINGS = [
     default: 'false',
     doc: 'Mark the sign-in cookie Secure on every answer: set it when Studio is served over TLS by a proxy that does not send `X-Forwarded-Proto: https` (with that header the cookie is Secure anyway).',
   },
+  {
+    key: 'studio.streamMedia',
+    env: 'REELCAST_STUDIO_STREAM_MEDIA',
+    type: bool,
+    default: 'false',
+    doc: "With S3 storage, stream videos and posters through Studio instead of sending the browser to a presigned S3 URL: set it when people's browsers cannot reach S3_ENDPOINT (as in docker-compose.yml).",
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

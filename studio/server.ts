@@ -61,6 +61,8 @@ export interface StudioOptions {
   token?: string;
   /** Always mark cookies Secure (Studio is served over TLS, e.g. behind a proxy). */
   secureCookies?: boolean;
+  /** With S3: stream media through Studio rather than redirect to a presigned URL. */
+  streamMedia?: boolean;
   /** Today's date, yyyy-mm-dd (tests fix it). */
   today?: () => string;
 }
@@ -396,7 +398,7 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     const state = await stateOf(client, postId);
     const key = state?.renditions[channel]?.[field];
     if (!key) return c.text('not found', 404);
-    if (storage.kind === 's3') return c.redirect(await storage.urlFor(key, 900), 302);
+    if (storage.kind === 's3' && !options.streamMedia) return c.redirect(await storage.urlFor(key, 900), 302);
     return serveRange(c, storage, key, c.req.header('range'));
   });
 

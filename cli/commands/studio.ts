@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ReelcastConfig } from '../../config';
+import { Secret, type ReelcastConfig } from '../../config';
 import { commandConfig, say } from '../context';
 
 /** Where Studio's users are kept: the setting, or studio-users.json in dataDir. */
@@ -40,6 +41,7 @@ export async function startStudio(
     usersFile: usersFileOf(config),
     token,
     secureCookies: config.studio.secureCookies,
+    streamMedia: config.studio.streamMedia,
   });
   const host = opts.host ?? config.studio.host;
   const port = opts.port ?? config.studio.port;
@@ -89,8 +91,8 @@ export function register(program: Command): void {
       const { readUsers } = await import('../../studio/auth');
       const users = readUsers(usersFileOf(config));
       if (users.length === 0 && !config.studio.token)
-        throw new Error(
-          `nobody can sign in yet: add a user with \`reelcast studio add-user <name> --role admin\` (kept in ${usersFileOf(config)}), or set REELCAST_STUDIO_TOKEN for a single-person set-up`,
+        say(
+          `note: nobody can sign in yet: add a user with \`reelcast studio add-user <name> --role admin\` (kept in ${usersFileOf(config)}), or set REELCAST_STUDIO_TOKEN for a single-person set-up`,
         );
       const running = await startStudio(config, { host: opts.host, port });
       say(`Reelcast Studio: ${running.url}  (Ctrl-C stops it)`);
@@ -113,4 +115,26 @@ export function register(program: Command): void {
       await addUser(file, name, opts.role as (typeof ROLES)[number], await readPassword());
       say(`${name} (${opts.role}) can sign in to Studio; users are kept in ${file}`);
     });
+}
+
+/**
+ * Studio for `reelcast demo`, in the demo's own process. Without users or a token it gets a
+ * fresh token, printed once for the person at the terminal. A port in use (another Studio) is
+ * reported, not fatal.
+ */
+export async function startDemoStudio(
+  config: ReelcastConfig,
+): Promise<{ url: string; signIn: string; close: () => Promise<void> }> {
+  const { readUsers } = await import('../../studio/auth');
+  const hasUsers = readUsers(usersFileOf(config)).length > 0;
+  const token = config.studio.token || hasUsers ? undefined : randomBytes(18).toString('base64url');
+  const withToken: ReelcastConfig = token
+    ? { ...config, studio: { ...config.studio, token: new Secret(token) } }
+    : config;
+  const running = await startStudio(withToken);
+  return {
+    url: running.url,
+    signIn: token ? `sign in with the token ${token}` : 'sign in as a Studio user',
+    close: () => running.close(),
+  };
 }
