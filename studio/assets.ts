@@ -81,7 +81,7 @@ export const SCRIPT = `
     if (isNaN(d)) return;
     var s = document.createElement('span');
     s.className = 'viewer-time';
-    s.textContent = ' (' + d.toLocaleTimeString([], {hour:'2-digit', minute:'2-digit'}) + ' yours)';
+    s.textContent = ' (' + d.toLocaleTimeString([], {hour:'2-digit', minute:'2-digit', hourCycle:'h23'}) + ' yours)';
     el.after(s);
   });
   // Confirm actions that cannot be undone.

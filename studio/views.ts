@@ -104,19 +104,36 @@ function mediaHref(postId: string, channel: string, kind: 'video' | 'poster' | '
   return `/media?post=${encodeURIComponent(postId)}&channel=${encodeURIComponent(channel)}&kind=${kind}`;
 }
 
+/** Zone abbreviations by zone and UTC hour: luxon's zone math is most of a month page's time. */
+const abbreviations = new Map<string, string>();
+
+function zoneAbbreviation(
+  publishAt: string,
+  zone: string | undefined,
+  needTime: boolean,
+): { abbr: string; hhmm: string } {
+  const key = `${zone ?? 'UTC'}|${publishAt.slice(0, 13)}`;
+  let abbr = abbreviations.get(key);
+  const local =
+    abbr === undefined || !zone ? DateTime.fromISO(publishAt, { zone: zone ?? 'UTC' }) : undefined;
+  if (abbr === undefined) {
+    abbr = local!.isValid ? (local!.offsetNameShort ?? '') : '';
+    if (abbreviations.size > 10_000) abbreviations.clear();
+    abbreviations.set(key, abbr);
+  }
+  return { abbr, hhmm: local?.isValid ? local.toFormat('HH:mm') : '' };
+}
+
 function zoneTime(p: { publishAt?: string; zone?: string; localTime?: string }): Html {
   if (!p.publishAt) return html`<span class="t">--:--</span>`;
-  const local = p.zone
-    ? DateTime.fromISO(p.publishAt, { zone: p.zone })
-    : DateTime.fromISO(p.publishAt).toUTC();
-  const abbr = local.isValid ? local.offsetNameShort : '';
+  const { abbr, hhmm } = zoneAbbreviation(p.publishAt, p.zone, !p.localTime);
   return html`<time
     class="t"
     datetime="${p.publishAt}"
     data-utc="${p.publishAt}"
     data-zone="${p.zone ?? 'UTC'}"
     title="${p.zone ?? 'UTC'}"
-    >${p.localTime ?? local.toFormat('HH:mm')} ${abbr}</time
+    >${p.localTime ?? hhmm} ${abbr}</time
   >`;
 }
 
