@@ -115,7 +115,7 @@ function zoneAbbreviation(
   const key = `${zone ?? 'UTC'}|${publishAt.slice(0, 13)}`;
   let abbr = abbreviations.get(key);
   const local =
-    abbr === undefined || !zone ? DateTime.fromISO(publishAt, { zone: zone ?? 'UTC' }) : undefined;
+    abbr === undefined || needTime ? DateTime.fromISO(publishAt, { zone: zone ?? 'UTC' }) : undefined;
   if (abbr === undefined) {
     abbr = local!.isValid ? (local!.offsetNameShort ?? '') : '';
     if (abbreviations.size > 10_000) abbreviations.clear();
