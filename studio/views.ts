@@ -317,50 +317,23 @@ export function postPage(
   const stage = state?.stage ?? fallbackStage ?? (d.running ? 'planned' : 'closed');
   const channels = (spec?.channels ?? (Object.keys(state?.renditions ?? {}) as Channel[])) as Channel[];
   const actions: Html[] = [];
+  const post = { post: d.postId };
   if (viewer.mayAct && d.running && stage === 'awaiting-approval') {
     actions.push(
-      html`<form method="post" action="/actions/approve">
-        ${csrfField(viewer)}<input type="hidden" name="post" value="${d.postId}" /><button>Approve</button>
-      </form>`,
-      html`<form method="post" action="/actions/reject">
-        ${csrfField(viewer)}<input type="hidden" name="post" value="${d.postId}" /><input
-          type="text"
-          name="reason"
-          placeholder="why (required)"
-          required
-          aria-label="Reason for rejecting"
-        /><button class="danger">Reject</button>
-      </form>`,
+      actionForm(viewer, 'approve', post, 'Approve'),
+      actionForm(viewer, 'reject', post, 'Reject', { reason: 'Reason for rejecting' }),
     );
   }
   if (viewer.mayAct && d.running && stage === 'awaiting-replay') {
     const failed = channels.filter((c) => state?.publishes[c]?.status !== 'published');
-    const canReplay = Object.keys(state?.renditions ?? {}).length > 0;
-    if (canReplay)
+    if (Object.keys(state?.renditions ?? {}).length > 0)
       for (const c of failed)
-        actions.push(
-          html`<form method="post" action="/actions/replay">
-            ${csrfField(viewer)}<input type="hidden" name="post" value="${d.postId}" /><input
-              type="hidden"
-              name="channel"
-              value="${c}"
-            /><button>Replay ${c}</button>
-          </form>`,
-        );
+        actions.push(actionForm(viewer, 'replay', { ...post, channel: c }, `Replay ${c}`));
     actions.push(
-      html`<form
-        method="post"
-        action="/actions/close"
-        data-confirm="Give up on this post? It will not be published."
-      >
-        ${csrfField(viewer)}<input type="hidden" name="post" value="${d.postId}" /><input
-          type="text"
-          name="reason"
-          placeholder="why (required)"
-          required
-          aria-label="Reason for closing"
-        /><button class="danger">Close</button>
-      </form>`,
+      actionForm(viewer, 'close', post, 'Close', {
+        reason: 'Reason for closing',
+        confirm: 'Give up on this post? It will not be published.',
+      }),
     );
   }
   const percent = Number.isFinite(d.progressPercent) ? d.progressPercent! : 0;
@@ -449,6 +422,35 @@ export function postPage(
           : html`<p class="muted">nobody acted on this post in Studio yet</p>`
       }`,
   );
+}
+
+/** A button that posts one action, with its hidden fields, the CSRF token and a reason if asked. */
+function actionForm(
+  viewer: Viewer,
+  action: string,
+  fields: Record<string, string>,
+  label: string,
+  opts: { reason?: string; confirm?: string } = {},
+): Html {
+  return html`<form
+    method="post"
+    action="/actions/${action}"
+    ${opts.confirm ? html`data-confirm="${opts.confirm}"` : ''}
+  >
+    ${csrfField(viewer)}${Object.entries(fields).map(
+      ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
+    )}${
+      opts.reason
+        ? html`<input
+            type="text"
+            name="reason"
+            placeholder="why (required)"
+            required
+            aria-label="${opts.reason}"
+          />`
+        : ''
+    }<button class="${opts.reason ? 'danger' : ''}">${label}</button>
+  </form>`;
 }
 
 export function failuresPage(viewer: Viewer, rows: FailureRow[]): Html {
