@@ -33,7 +33,7 @@ export async function main(argv = process.argv): Promise<void> {
     for (const warning of unknownVariables()) process.stderr.write(`${warning}\n`);
     const command = argv[2];
     const names = COMMAND_FILES.flatMap((f) => f.names);
-    // Commander would print the global help for `reelcast studio --help` and exit 0.
+    // Commander would print the global help for `reelcast notify --help` and exit 0.
     if (command !== undefined && !command.startsWith('-') && command !== 'help' && !names.includes(command)) {
       throw new UnknownCommandError(
         `unknown command '${command}'${didYouMean(command, names)}. The commands: ${names.join(', ')} (\`reelcast --help\` says what each does).`,

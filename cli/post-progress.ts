@@ -38,6 +38,14 @@ export function isSettled(p: PostProgress): boolean {
   return p.closed || FINAL.has(p.state?.stage ?? '');
 }
 
+/** How far the running activity is, 0-100, from its last heartbeat; NaN when it says nothing. */
+export function progressPercent(p: PostProgress): number {
+  const d = p.heartbeat?.details ?? {};
+  const step = Number(d.step);
+  const of = Number(d.of);
+  return Number.isFinite(Number(d.percent)) ? Number(d.percent) : of > 0 ? (step / of) * 100 : NaN;
+}
+
 /** One line per post: stage, and a bar from the running activity's heartbeats. */
 export function progressLine(p: PostProgress): string {
   const id = p.workflowId.replace(/^post\//, '');
@@ -46,7 +54,7 @@ export function progressLine(p: PostProgress): string {
   let bar = '';
   const step = Number(d.step);
   const of = Number(d.of);
-  const percent = Number.isFinite(Number(d.percent)) ? Number(d.percent) : of > 0 ? (step / of) * 100 : NaN;
+  const percent = progressPercent(p);
   if (Number.isFinite(percent) && (stage === 'generating' || stage === 'transcoding')) {
     const filled = Math.round((percent / 100) * 20);
     const detail = of > 0 ? ` step ${step}/${of}` : '';

@@ -446,6 +446,46 @@ export const SETTINGS = [
     default: '8',
     doc: 'Size of each resumable upload request to YouTube in MiB; after a dropped connection the upload continues from what YouTube holds, so at most one chunk is sent again.',
   },
+  {
+    key: 'studio.host',
+    env: 'REELCAST_STUDIO_HOST',
+    type: str,
+    default: '127.0.0.1',
+    doc: 'Address `reelcast studio` listens on (loopback: only this machine; `0.0.0.0` in a container behind a proxy).',
+  },
+  {
+    key: 'studio.port',
+    env: 'REELCAST_STUDIO_PORT',
+    type: port,
+    default: '8484',
+    doc: 'Port `reelcast studio` listens on.',
+  },
+  {
+    key: 'studio.usersFile',
+    env: 'REELCAST_STUDIO_USERS_FILE',
+    type: path,
+    doc: "Studio's users with their roles and scrypt password hashes, written by `reelcast studio add-user` (default: studio-users.json in dataDir).",
+  },
+  {
+    key: 'studio.token',
+    env: 'REELCAST_STUDIO_TOKEN',
+    type: secret,
+    doc: 'One access token for a single-person set-up: typed as the password it signs in as admin, and sent as `Authorization: Bearer <token>` it opens the API. At least 20 characters, e.g. from `openssl rand -base64 24`.',
+  },
+  {
+    key: 'studio.secureCookies',
+    env: 'REELCAST_STUDIO_SECURE_COOKIES',
+    type: bool,
+    default: 'false',
+    doc: 'Mark the sign-in cookie Secure on every answer: set it when Studio is served over TLS by a proxy that does not send `X-Forwarded-Proto: https` (with that header the cookie is Secure anyway).',
+  },
+  {
+    key: 'studio.streamMedia',
+    env: 'REELCAST_STUDIO_STREAM_MEDIA',
+    type: bool,
+    default: 'false',
+    doc: "With S3 storage, stream videos and posters through Studio instead of sending the browser to a presigned S3 URL: set it when people's browsers cannot reach S3_ENDPOINT (as in docker-compose.yml).",
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

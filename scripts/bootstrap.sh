@@ -4,7 +4,8 @@
 #   ${REELCAST_TOOL_CACHE:-${XDG_CACHE_HOME:-~/.cache}/reelcast/tools}
 #
 #   scripts/bootstrap.sh            what `make demo` needs
-#   scripts/bootstrap.sh --tests    also what `make test` needs (the S3 server, docker-compose for the config check)
+#   scripts/bootstrap.sh --tests    also what `make test` needs (the S3 server, docker-compose for the config check,
+#                                   Chromium for Studio's browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,8 @@ missing=()
 have ffmpeg && have ffprobe || missing+=(ffmpeg)
 [ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ] || missing+=(fonts-noto-cjk fontconfig)
 if [ $for_tests = 1 ] && ! have docker-compose; then missing+=(docker-compose); fi
+# Studio's browser tests drive Debian's Chromium (test/e2e/studio.test.ts).
+if [ $for_tests = 1 ] && ! have chromium; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing ${missing[*]} from Debian"
   apt_install "${missing[@]}" || die "please install: ${missing[*]} (Debian/Ubuntu package names), then run again."

@@ -9,6 +9,7 @@ import {
   checkKey,
   ObjectNotFoundError,
   type Body,
+  type ByteRange,
   type ObjectStorage,
   type PutOptions,
   type StoredObject,
@@ -65,9 +66,9 @@ export class FsStorage implements ObjectStorage {
     return true;
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     await this.#statOrThrow(key);
-    return createReadStream(this.#path(key));
+    return createReadStream(this.#path(key), range);
   }
 
   async getBuffer(key: string): Promise<Buffer> {

@@ -24,6 +24,7 @@ import {
   ConditionalWriteUnsupportedError,
   ObjectNotFoundError,
   type Body,
+  type ByteRange,
   type ObjectStorage,
   type PutOptions,
   type StoredObject,
@@ -250,9 +251,15 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkKey(key) }));
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: checkKey(key),
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
       return out.Body as Readable;
     } catch (err) {
       if (statusOf(err) === 404) throw new ObjectNotFoundError(key);

@@ -17,6 +17,12 @@ export interface PutOptions {
   metadata?: Record<string, string>;
 }
 
+/** Bytes `start` to `end` of an object, both inclusive (as in HTTP Range). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export type Body = Buffer | string | Readable;
 
 /**
@@ -34,8 +40,11 @@ export interface ObjectStorage {
   putFile(key: string, path: string, options?: PutOptions): Promise<StoredObject>;
   /** Like put, but only when no object has that key. Returns false when one already existed. */
   createIfAbsent(key: string, body: Body, options?: PutOptions): Promise<boolean>;
-  /** Streams the object. Throws ObjectNotFoundError when absent. */
-  get(key: string): Promise<Readable>;
+  /**
+   * Streams the object, or only bytes `start` to `end` (inclusive) of it (Studio's video seeking).
+   * Throws ObjectNotFoundError when absent.
+   */
+  get(key: string, range?: ByteRange): Promise<Readable>;
   getBuffer(key: string): Promise<Buffer>;
   head(key: string): Promise<StoredObject | undefined>;
   delete(key: string): Promise<void>;

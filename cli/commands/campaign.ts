@@ -1,8 +1,31 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createPostActivities } from '../../activities/posts';
 import { openStorage } from '../../activities/storage';
+import type { ReelcastConfig } from '../../config';
 import { connectClient } from '../../worker/connection';
 import { commandConfig, say } from '../context';
+
+/**
+ * Pauses or resumes a campaign: records it in storage (posts planned later start paused) and tells
+ * its pending posts. Returns how many were told and the campaigns paused now.
+ */
+export async function setCampaignPaused(
+  client: Client,
+  config: ReelcastConfig,
+  campaign: string,
+  pause: boolean,
+): Promise<{ told: number; paused: string[] }> {
+  const posts = createPostActivities({ storage: openStorage(config), client: async () => client });
+  const paused = await posts.setCampaignPaused({ campaign, paused: pause });
+  const running = await posts.runningPosts({ campaign });
+  await posts.signalPosts({
+    workflowIds: running.map((p) => p.workflowId),
+    signal: pause ? 'pause' : 'resume',
+    args: [],
+  });
+  return { told: running.length, paused };
+}
 
 export function register(program: Command): void {
   const campaign = program
@@ -21,16 +44,9 @@ export function register(program: Command): void {
         const config = commandConfig();
         const client = await connectClient(config);
         try {
-          const posts = createPostActivities({ storage: openStorage(config), client: async () => client });
-          const paused = await posts.setCampaignPaused({ campaign: id, paused: action === 'pause' });
-          const running = await posts.runningPosts({ campaign: id });
-          await posts.signalPosts({
-            workflowIds: running.map((p) => p.workflowId),
-            signal: action,
-            args: [],
-          });
+          const { told, paused } = await setCampaignPaused(client, config, id, action === 'pause');
           say(
-            `${action === 'pause' ? 'paused' : 'resumed'} ${id}: ${running.length} pending post(s) told; paused campaigns now: ${paused.join(', ') || 'none'}`,
+            `${action === 'pause' ? 'paused' : 'resumed'} ${id}: ${told} pending post(s) told; paused campaigns now: ${paused.join(', ') || 'none'}`,
           );
         } finally {
           await client.connection.close();

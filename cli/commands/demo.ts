@@ -12,6 +12,7 @@ import { taskQueues } from '../../workflows/queues';
 import { say } from '../context';
 import { watchPosts } from '../post-progress';
 import { checkDate } from './run';
+import { startDemoStudio } from './studio';
 
 const DEMO_VIDEO = { frames: 33, width: 384, height: 672, steps: 12 };
 
@@ -59,6 +60,14 @@ export function register(program: Command): void {
       const workers = await createWorkers(stack.config, connection);
       const running = workers.run();
       const client = await connectClient(stack.config);
+      let studioNote = '';
+      // Studio shows the demo's posts as they move; the address is printed beside the Temporal UI's.
+      const studio = await startDemoStudio(stack.config).catch((err: Error) => {
+        studioNote = err.message;
+        return undefined;
+      });
+      if (studio) studioNote = studio.signIn;
+      if (studio) say(`Reelcast Studio: ${studio.url}  (${studioNote}): watch the posts move`);
       try {
         const firstPublishAt = new Date(Date.now() + 60_000).toISOString();
         say(
@@ -87,9 +96,16 @@ export function register(program: Command): void {
         // The stack's config: with S3 it holds the embedded server's address and credentials.
         const summary = await summarize(stack.config, date, stack.uiUrl, progress);
         report(summary, stack.config);
+        say(`Reelcast Studio: ${studio?.url ?? '(did not start)'}  (${studioNote})`);
+        // At a terminal Studio stays up for a look around; elsewhere (CI, tests) the demo ends.
+        if (studio && process.stdin.isTTY && process.stderr.isTTY) {
+          say('Studio keeps running until Ctrl-C.');
+          await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        }
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         if (summary.failed.length > 0) process.exitCode = 1;
       } finally {
+        await studio?.close();
         await client.connection.close();
         workers.shutdown();
         await running;

@@ -62,6 +62,63 @@ async function replayClosedPost(
   return out;
 }
 
+export interface FailureRow {
+  postId: string;
+  /** The failed channel, or `-` when the post failed before publishing. */
+  channel: string;
+  reason: string;
+  since?: Date;
+  age: string;
+}
+
+/** Posts awaiting replay, one row per failed channel (`reelcast failures`, Studio's Failures). */
+export async function listFailures(client: Client, opts: { campaign?: string }): Promise<FailureRow[]> {
+  const filters = [
+    `WorkflowType = 'post'`,
+    `ExecutionStatus = 'Running'`,
+    `ReelcastStatus = 'awaiting-replay'`,
+  ];
+  if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
+  // Read from the search attributes, not a query: the list works even while no worker runs.
+  const rows: FailureRow[] = [];
+  for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
+    const attrs = wf.searchAttributes as Record<string, unknown[] | undefined>;
+    const reason = String(attrs.ReelcastFailureReason?.[0] ?? '');
+    const postId = wf.workflowId.replace(/^post\//, '');
+    const since = wf.executionTime ?? wf.startTime;
+    for (const part of splitReasons(reason)) rows.push({ postId, ...part, since, age: age(since) });
+  }
+  return rows;
+}
+
+export type ReplayOutcome = Partial<
+  Record<string, { status: string; remoteId?: string; url?: string; reason?: string }>
+>;
+
+/**
+ * Publishes a failed post again from its stored renditions: through the open workflow's replay
+ * update, or, once it has ended, from the ledger's record. Refusals say why in words.
+ */
+export async function replayFailedPost(
+  client: Client,
+  config: ReelcastConfig,
+  postId: string,
+  opts: { channel?: Channel; force?: boolean },
+): Promise<ReplayOutcome> {
+  const handle = client.workflow.getHandle(postWorkflowId(postId));
+  const open = (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING';
+  return open
+    ? await handle
+        .executeUpdate(replayUpdate, { args: [{ channel: opts.channel, force: opts.force }] })
+        .catch(refused(postId))
+    : await replayClosedPost(client, config, postId, opts).catch(refused(postId));
+}
+
+/** Gives up on a post awaiting replay. */
+export async function closePost(client: Client, postId: string, reason: string): Promise<void> {
+  await client.workflow.getHandle(postWorkflowId(postId)).signal(closeSignal, { reason });
+}
+
 export function register(program: Command): void {
   program
     .command('failures')
@@ -70,21 +127,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { campaign?: string; json?: boolean }) => {
       await withClient(async (client) => {
-        const filters = [
-          `WorkflowType = 'post'`,
-          `ExecutionStatus = 'Running'`,
-          `ReelcastStatus = 'awaiting-replay'`,
-        ];
-        if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
-        // Read from the search attributes, not a query: the list works even while no worker runs.
-        const rows = [];
-        for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
-          const attrs = wf.searchAttributes as Record<string, unknown[] | undefined>;
-          const reason = String(attrs.ReelcastFailureReason?.[0] ?? '');
-          const postId = wf.workflowId.replace(/^post\//, '');
-          const since = wf.executionTime ?? wf.startTime;
-          for (const part of splitReasons(reason)) rows.push({ postId, ...part, since, age: age(since) });
-        }
+        const rows = await listFailures(client, opts);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
@@ -108,13 +151,7 @@ export function register(program: Command): void {
       const config = commandConfig();
       const client = await connectClient(config);
       try {
-        const handle = client.workflow.getHandle(postWorkflowId(postId));
-        const open = (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING';
-        const publishes = open
-          ? await handle
-              .executeUpdate(replayUpdate, { args: [{ channel: opts.channel, force: opts.force }] })
-              .catch(refused(postId))
-          : await replayClosedPost(client, config, postId, opts).catch(refused(postId));
+        const publishes = await replayFailedPost(client, config, postId, opts);
         let failed = 0;
         for (const [channel, p] of Object.entries(publishes)) {
           if (opts.channel && channel !== opts.channel) continue;
@@ -138,7 +175,7 @@ export function register(program: Command): void {
     .description('give up on a post awaiting replay')
     .action(async (postId: string, opts: { reason: string }) => {
       await withClient(async (client) => {
-        await client.workflow.getHandle(postWorkflowId(postId)).signal(closeSignal, { reason: opts.reason });
+        await closePost(client, postId, opts.reason);
         say(`closed ${postId}`);
       });
     });

@@ -22,6 +22,7 @@ export const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Registe
   { names: ['transcode'], load: async () => (await import('./transcode')).register },
   { names: ['worker'], load: async () => (await import('./worker')).register },
   { names: ['dev'], load: async () => (await import('./dev')).register },
+  { names: ['studio'], load: async () => (await import('./studio')).register },
   { names: ['channels'], load: async () => (await import('./channels')).register },
   { names: ['doctor'], load: async () => (await import('./doctor')).register },
   { names: ['config'], load: async () => (await import('./config')).register },

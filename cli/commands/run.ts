@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import type { ReelcastConfig } from '../../config';
 import { connectClient } from '../../worker/connection';
 import { dailyPlan } from '../../workflows/daily-plan';
 import { taskQueues } from '../../workflows/queues';
@@ -13,6 +15,20 @@ export function checkDate(text: string, option: string): string {
   return text;
 }
 
+/** Plans a day now and starts its posts (each publishes at its planned minute). */
+export async function runDay(
+  client: Client,
+  config: ReelcastConfig,
+  opts: { date: string; calendar?: string },
+) {
+  const date = checkDate(opts.date, '--date');
+  return client.workflow.execute(dailyPlan, {
+    taskQueue: taskQueues(config.temporal.taskQueue).workflows,
+    workflowId: `daily/${opts.calendar ?? 'all'}/${date}/manual-${Date.now()}`,
+    args: [{ date, calendar: opts.calendar }],
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('run')
@@ -25,11 +41,7 @@ export function register(program: Command): void {
       const config = commandConfig();
       const client = await connectClient(config);
       try {
-        const result = await client.workflow.execute(dailyPlan, {
-          taskQueue: taskQueues(config.temporal.taskQueue).workflows,
-          workflowId: `daily/${opts.calendar ?? 'all'}/${date}/manual-${Date.now()}`,
-          args: [{ date, calendar: opts.calendar }],
-        });
+        const result = await runDay(client, config, { date, calendar: opts.calendar });
         say(
           `${date}: ${result.started.length} post(s) started, ${result.existing.length} already running or done, ${result.unplanned.length} no longer planned`,
         );

@@ -1,9 +1,39 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { connectClient } from '../../worker/connection';
 import { approveSignal, postWorkflowId, rejectSignal } from '../../workflows/post';
 import { commandConfig, say, withClient } from '../context';
-import { progressLine, readProgress } from '../post-progress';
+import { progressLine, readProgress, type PostProgress } from '../post-progress';
 import { checkDate } from './run';
+
+/** Every post of a local date (or every open one), with its stage and progress, by workflow id. */
+export async function listPosts(
+  client: Client,
+  opts: { date?: string; campaign?: string },
+): Promise<PostProgress[]> {
+  const filters = [`WorkflowType = 'post'`];
+  if (opts.date) filters.push(`ReelcastPostDate = '${checkDate(opts.date, '--date')}'`);
+  else filters.push(`ExecutionStatus = 'Running'`);
+  if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) ids.push(wf.workflowId);
+  return Promise.all(ids.sort().map((id) => readProgress(client, id)));
+}
+
+/** Approves a post that waits for approval (`reelcast approve`, Studio's Approve). */
+export async function approvePost(client: Client, postId: string, by: string | undefined): Promise<void> {
+  await client.workflow.getHandle(postWorkflowId(postId)).signal(approveSignal, { by });
+}
+
+/** Rejects a post that waits for approval: it is skipped with the reason. */
+export async function rejectPost(
+  client: Client,
+  postId: string,
+  by: string | undefined,
+  reason: string,
+): Promise<void> {
+  await client.workflow.getHandle(postWorkflowId(postId)).signal(rejectSignal, { by, reason });
+}
 
 export function register(program: Command): void {
   program
@@ -16,14 +46,7 @@ export function register(program: Command): void {
       const config = commandConfig();
       const client = await connectClient(config);
       try {
-        const filters = [`WorkflowType = 'post'`];
-        if (opts.date) filters.push(`ReelcastPostDate = '${checkDate(opts.date, '--date')}'`);
-        else filters.push(`ExecutionStatus = 'Running'`);
-        if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
-        const ids: string[] = [];
-        for await (const wf of client.workflow.list({ query: filters.join(' AND ') }))
-          ids.push(wf.workflowId);
-        const all = await Promise.all(ids.sort().map((id) => readProgress(client, id)));
+        const all = await listPosts(client, opts);
         if (opts.json) {
           process.stdout.write(
             `${JSON.stringify(
@@ -52,9 +75,7 @@ export function register(program: Command): void {
     .description('approve a post that waits for approval')
     .action(async (postId: string) => {
       await withClient(async (client) => {
-        await client.workflow
-          .getHandle(postWorkflowId(postId))
-          .signal(approveSignal, { by: process.env.USER });
+        await approvePost(client, postId, process.env.USER);
         say(`approved ${postId}`);
       });
     });
@@ -66,9 +87,7 @@ export function register(program: Command): void {
     .description('reject a post that waits for approval: it is skipped')
     .action(async (postId: string, opts: { reason: string }) => {
       await withClient(async (client) => {
-        await client.workflow
-          .getHandle(postWorkflowId(postId))
-          .signal(rejectSignal, { by: process.env.USER, reason: opts.reason });
+        await rejectPost(client, postId, process.env.USER, opts.reason);
         say(`rejected ${postId}`);
       });
     });

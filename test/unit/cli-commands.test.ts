@@ -55,7 +55,7 @@ describe('a command that does not exist', () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['bin/reelcast.js', ...args], { cwd: repo, encoding: 'utf8' });
 
-  test.each([[['studio']], [['studio', '--help']], [['vaildate', 'calendars']]])(
+  test.each([[['notify']], [['notify', '--help']], [['vaildate', 'calendars']]])(
     '`reelcast %s` says "unknown command" and exits 1',
     (args) => {
       const out = run(...args);
