@@ -15,6 +15,7 @@ import {
 } from '../../activities/generate';
 import { GRAPH_KEYS } from '../../activities/generate/manifest';
 import { ProgressBar } from '../progress';
+import { whole as wholeAtLeast } from './generate';
 import { say } from '../context';
 
 /**
@@ -205,11 +206,7 @@ function precision(value: string): Precision {
   return value;
 }
 
-function whole(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-}
+const whole = wholeAtLeast(1);
 
 function frames(value: string): number {
   const n = whole(value);

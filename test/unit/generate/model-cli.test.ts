@@ -1,52 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { register as registerGenerate } from '../../../cli/commands/generate';
 import { register as registerModel } from '../../../cli/commands/model';
+import { cliSandbox } from './cli-sandbox';
 
 const ROOT = resolve(__dirname, '../../..');
 const TINY = join(ROOT, 'test/fixtures/wan-tiny');
 const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
 describe('reelcast model check, and generate on an exported Wan2.2', () => {
-  let tmp: string;
-  const saved = { ...process.env };
-
-  beforeAll(() => {
-    tmp = mkdtempSync(join(tmpdir(), 'reelcast-model-'));
-    Object.assign(process.env, {
-      REELCAST_DATA_DIR: join(tmp, 'data'),
-      REELCAST_MODEL_THREADS: '1',
-      REELCAST_STORAGE: 'fs',
-    });
-  });
-  afterAll(() => {
-    process.env = saved;
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  /** Runs a command in-process; resolves with its output, rejects with its error. */
-  async function run(args: string[]): Promise<string> {
-    const program = new Command('reelcast').exitOverride();
-    registerModel(program);
-    registerGenerate(program);
-    const lines: string[] = [];
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
-    try {
-      await program.parseAsync(['node', 'reelcast', ...args]);
-    } finally {
-      err.mockRestore();
-      out.mockRestore();
-    }
-    return lines.join('');
-  }
+  const { tmp, run } = cliSandbox([registerModel, registerGenerate]);
 
   /** A copy of a model directory to break. */
   function copyOf(dir: string, name: string): string {
-    const to = join(tmp, name);
+    const to = join(tmp(), name);
     cpSync(dir, to, { recursive: true });
     return to;
   }
@@ -62,12 +30,12 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
   });
 
   it('says what is wrong with a folder that is not a model directory', async () => {
-    const empty = join(tmp, 'empty');
+    const empty = join(tmp(), 'empty');
     mkdirSync(empty);
     await expect(run(['model', 'check', empty])).rejects.toThrow(
       /model manifest not found: .*empty\/manifest\.json/,
     );
-    const diffusers = join(tmp, 'diffusers');
+    const diffusers = join(tmp(), 'diffusers');
     mkdirSync(diffusers);
     writeFileSync(join(diffusers, 'model_index.json'), '{"_class_name": "WanPipeline"}');
     await expect(run(['model', 'check', diffusers])).rejects.toThrow(
@@ -104,7 +72,7 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
       tensors: Record<string, { file: string; shape: number[] }>;
     };
     const r = ref.request;
-    const clip = join(tmp, 'wan.mkv');
+    const clip = join(tmp(), 'wan.mkv');
     // prettier-ignore
     await run(['generate', '--model', join(TINY, 'model'), '--prompt', ref.prompt, '--negative', ref.negative,
       '--seed', String(r.seed), '--frames', String(r.frames), '--width', String(r.width), '--height', String(r.height),
