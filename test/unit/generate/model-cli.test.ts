@@ -43,6 +43,17 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
     );
   });
 
+  it('model export refuses a folder that is not a Diffusers checkpoint before installing anything', async () => {
+    await expect(
+      run(['model', 'export', '--from', join(TINY, 'model'), '--out', join(tmp(), 'out')]),
+    ).rejects.toThrow(
+      /is not a Diffusers checkpoint \(no model_index\.json\)\. Download one, e\.g\. `huggingface-cli download Wan-AI\/Wan2\.2-TI2V-5B-Diffusers/,
+    );
+    await expect(run(['model', 'export', '--from', TINY, '--out', tmp(), '--frames', '10'])).rejects.toThrow(
+      /expected 4k\+1 frames/,
+    );
+  });
+
   it('names the missing external-data file of a graph', async () => {
     const dir = copyOf(join(ROOT, 'models/demo'), 'no-data');
     rmSync(join(dir, 'text_encoder.onnx.data'));
