@@ -1,11 +1,12 @@
 # The two commands a person needs. Each installs what it needs first (scripts/bootstrap.sh).
 #   make demo   the whole pipeline on the embedded default stack
 #   make test   type check, lint, compose file check, and every test against the real services
+#   make test-export   rebuild the tiny Wan2.2 checkpoint, export it, check parity with diffusers
 # And for measuring: make bench NAME=plan [ARGS=...] (scripts/bench.sh; lists the benchmarks)
 SHELL := /bin/bash
 WITH_NODE = PATH="$$(cat node_modules/.reelcast-node-bin 2>/dev/null):$$PATH"
 
-.PHONY: setup setup-tests demo test check bench
+.PHONY: setup setup-tests demo test test-export check bench
 
 setup:
 	@scripts/bootstrap.sh
@@ -23,6 +24,9 @@ check:
 
 test: setup-tests check
 	@$(WITH_NODE) node scripts/run-tests.js
+
+test-export: setup-tests
+	@$(WITH_NODE) models/export/test-export.sh
 
 bench: setup
 	@scripts/bench.sh $(NAME) $(ARGS)

@@ -134,10 +134,7 @@ export class InferenceThread {
     // The TensorRT provider reads its engine-cache settings from the process environment.
     Object.assign(process.env, tensorrtEnv(model.provider));
     const file = join(__dirname, `inference-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
-    const worker = file.endsWith('.ts')
-      ? // Running from TypeScript sources (jest): compile the worker's modules with @swc/core.
-        new Worker(TS_BOOTSTRAP, { eval: true, workerData: { file, swc: require.resolve('@swc/core') } })
-      : new Worker(file);
+    const worker = startWorker(file);
     worker.unref();
     worker.on('error', () => {
       if (this.#worker === worker) this.#worker = undefined;
@@ -148,6 +145,17 @@ export class InferenceThread {
     this.#worker = worker;
     return worker;
   }
+}
+
+/**
+ * A worker thread running `file`, with `data` as `workerData.data`. From TypeScript sources
+ * (jest) the worker's modules are compiled on the fly with @swc/core. onnxruntime needs a thread
+ * of its own under jest anyway: the test sandbox's typed arrays are not the ones it checks for.
+ */
+export function startWorker(file: string, data?: unknown): Worker {
+  return file.endsWith('.ts')
+    ? new Worker(TS_BOOTSTRAP, { eval: true, workerData: { file, swc: require.resolve('@swc/core'), data } })
+    : new Worker(file, { workerData: { data } });
 }
 
 const TS_BOOTSTRAP = `

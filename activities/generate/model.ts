@@ -1,5 +1,11 @@
 import * as ort from 'onnxruntime-node';
-import { classifyOrtError, ManifestMismatchError, UnsupportedProviderError } from './errors';
+import { basename } from 'node:path';
+import {
+  classifyOrtError,
+  ManifestMismatchError,
+  ModelFileMissingError,
+  UnsupportedProviderError,
+} from './errors';
 import {
   checkGraph,
   GRAPH_KEYS,
@@ -151,6 +157,12 @@ function metadata(names: readonly string[], meta: readonly ort.InferenceSession.
 /** A graph that onnxruntime cannot load: a broken file is a model problem (non-retryable). */
 function loadError(file: string, err: unknown): Error {
   const text = firstLine(err);
+  const external = /External data path does not exist: "([^"]+)"/.exec(text);
+  if (external)
+    return new ModelFileMissingError(
+      external[1],
+      `weights of ${basename(file)} (its external-data file, kept next to the graph)`,
+    );
   if (/out of memory|bad_alloc|failed to allocate/i.test(text))
     return classifyOrtError(`loading ${file}`, err);
   return new ManifestMismatchError(file, [`onnxruntime cannot load this graph: ${text}`]);

@@ -6,6 +6,7 @@ import type { ModelManifest, SamplerKind } from './manifest';
 import type { LoadedModel } from './model';
 import { gaussianNoise } from './noise';
 import { createSampler } from './samplers';
+import { cleanPrompt } from './tokenizer';
 
 /**
  * Text -> latents -> frames, for one clip, on sessions that are already open. Runs inside the
@@ -43,6 +44,15 @@ export interface PipelineHooks {
   emitFrames(planes: Uint8Array, count: number): Promise<void>;
   /** A byte buffer for frames; recycled ones when the caller gives them back. Default: new. */
   frameBuffer?(bytes: number): Uint8Array;
+  /**
+   * Sees the intermediate tensors (the parity test against diffusers): the text encoder's output
+   * (prompt, then negative when guided) and the latents after each step. Read only, valid
+   * during the call.
+   */
+  inspect?: {
+    text?(hiddenStates: Float32Array, dims: readonly number[]): void;
+    latents?(step: number, latents: Float32Array): void;
+  };
 }
 
 export interface PipelineResult {
@@ -91,9 +101,19 @@ export function latentShape(
     }
   }
   // Frames decode as st*(T-1)+1; ask for more and the extra frames at the end are dropped.
+  const t = Math.ceil((req.frames - 1) / st) + 1;
+  // A decoder exported for a fixed number of latent frames (Wan's VAE, models/export) decodes
+  // exactly that many: fewer frames are fine (the rest are dropped), more are not.
+  const fixed = m.graphs.vaeDecoder.inputs.latents?.[2];
+  if (typeof fixed === 'number' && t > fixed) {
+    throw new GenerateRequestError(
+      'frames',
+      `this model's VAE decoder makes at most ${st * (fixed - 1) + 1} frames (it was exported for ${fixed} latent frames), got ${req.frames}`,
+    );
+  }
   return {
     channels: m.latentChannels,
-    t: Math.ceil((req.frames - 1) / st) + 1,
+    t: typeof fixed === 'number' ? fixed : t,
     h: req.height / sh,
     w: req.width / sw,
   };
@@ -107,13 +127,15 @@ export async function runPipeline(
   const shape = latentShape(model.manifest, req);
   const { sessions, manifest } = model;
   const timing: StepTiming = { stepMs: [], runMs: [], waitMs: [], textMs: 0, decodeMs: 0 };
-  const guided = req.guidance !== 1;
+  // As diffusers' WanPipeline: classifier-free guidance only for a scale above 1.
+  const guided = req.guidance > 1;
 
   // 1. Text: prompt and negative prompt through the encoder (one batch of 2 when allowed).
   const t0 = performance.now();
   const texts = guided ? [req.prompt, req.negative] : [req.prompt];
   const context = await encodeText(model, texts);
   timing.textMs = performance.now() - t0;
+  hooks.inspect?.text?.(context.data, [texts.length, ...context.dims]);
 
   // 2. Denoise from seeded noise.
   const n = shape.channels * shape.t * shape.h * shape.w;
@@ -132,7 +154,7 @@ export async function runPipeline(
       ? [floatTensor(ctxType, context.data, [texts.length, ...context.dims])]
       : splitBatch(ctxType, context);
   // Every per-step buffer is allocated once: the denoiser's inputs and outputs, the samplers' rings.
-  const denoise = new DenoiserCall(den, dims, guided && batchOk ? 2 : 1);
+  const denoise = new DenoiserCall(den, dims, guided && batchOk ? 2 : 1, manifest.patch);
   const condCopy = new Float32Array(guided && !batchOk ? n : 0);
   const started = performance.now();
   let progressSeen = Promise.resolve();
@@ -154,6 +176,7 @@ export async function runPipeline(
       const uncond = await denoise.run([latents], t, ctxTensors[1]);
       latents = sampler.step(i, condCopy, latents, { uncond, scale: req.guidance });
     }
+    hooks.inspect?.latents?.(i, latents);
     // The main thread's ack of the previous step's progress overlaps this step's compute: the
     // worker never idles on the hand-off, and a cancel sent on heartbeat k stops before step k+2.
     const w0 = performance.now();
@@ -197,6 +220,7 @@ class DenoiserCall {
     readonly session: ort.InferenceSession,
     dims: number[],
     readonly batch: number,
+    patch: readonly number[],
   ) {
     const size = batch * dims.reduce((a, b) => a * b, 1);
     const shape = [batch, ...dims];
@@ -213,12 +237,18 @@ class DenoiserCall {
         ? float16Tensor(new Uint16Array(size), shape)
         : new ort.Tensor('float32', new Float32Array(size), shape);
     this.#outputF32 = outType === 'float16' ? new Float32Array(size) : (this.#output.data as Float32Array);
+    // Wan2.2 TI2V takes one timestep per latent token (diffusers' expand_timesteps): [batch,
+    // tokens] with tokens = T*(h/ph)*(w/pw), all equal here (text-to-video); others take [batch].
+    const [, t, h, w] = dims;
+    const perToken = inputShape(session, 'timestep')?.length === 2;
+    const tsDims = perToken ? [batch, (t / patch[0]) * (h / patch[1]) * (w / patch[2])] : [batch];
+    const tsSize = tsDims.reduce((a, b) => a * b, 1);
     this.#timestep =
       this.#timestepType === 'int64'
-        ? new ort.Tensor('int64', new BigInt64Array(batch), [batch])
+        ? new ort.Tensor('int64', new BigInt64Array(tsSize), tsDims)
         : this.#timestepType === 'float16'
-          ? float16Tensor(new Uint16Array(batch), [batch])
-          : new ort.Tensor('float32', new Float32Array(batch), [batch]);
+          ? float16Tensor(new Uint16Array(tsSize), tsDims)
+          : new ort.Tensor('float32', new Float32Array(tsSize), tsDims);
   }
 
   /** Velocity for each latent in `rows` (one batch row each) at timestep t. Valid until the next run. */
@@ -228,7 +258,7 @@ class DenoiserCall {
     if (this.#latentType === 'float16') toFloat16(this.#inputF32, float16Bits(this.#input));
     if (this.#timestepType === 'int64') (this.#timestep.data as BigInt64Array).fill(BigInt(Math.trunc(t)));
     else if (this.#timestepType === 'float16')
-      toFloat16(new Float32Array(this.batch).fill(t), float16Bits(this.#timestep));
+      toFloat16(new Float32Array(this.#timestep.size).fill(t), float16Bits(this.#timestep));
     else (this.#timestep.data as Float32Array).fill(t);
     const feeds = { latents: this.#input, timestep: this.#timestep, encoder_hidden_states: context };
     try {
@@ -248,7 +278,7 @@ async function encodeText(
   texts: string[],
 ): Promise<{ data: Float32Array; dims: number[] }> {
   const te = model.sessions.textEncoder;
-  const encoded = texts.map((t) => model.tokenizer.encode(t));
+  const encoded = texts.map((t) => model.tokenizer.encode(cleanPrompt(t)));
   const L = model.manifest.textTokens;
   const idsType = inputType(te, 'input_ids');
   const maskType = inputType(te, 'attention_mask');

@@ -1,18 +1,22 @@
 import type { SamplerKind } from './manifest';
 
 /**
- * The flow-matching samplers, pure: no I/O, no onnxruntime. They follow Wan2.2's solvers
- * (wan/utils/fm_solvers*.py, themselves diffusers' schedulers converted to flow matching):
+ * The flow-matching samplers, pure: no I/O, no onnxruntime. `unipc` and `euler` follow the
+ * schedulers of diffusers' WanPipeline (the reference the Wan2.2 export is checked against in
+ * test/unit/generate/wan-parity.test.ts); `dpmpp` follows Wan2.2's own solver:
  *
- * - `unipc`  FlowUniPCMultistepScheduler: order 2, bh2, predict x0, lower-order final step,
- *            sigmas = shift(linspace(0.999, 0, N+1)[:-1]) then 0. Wan's default.
- * - `dpmpp`  FlowDPMSolverMultistepScheduler: DPM-Solver++ 2M midpoint, sigmas
- *            shift(linspace(1, 0, N+1)[:N]) then 0 (Wan's get_sampling_sigmas).
- * - `euler`  flow-matching Euler on the same sigmas as dpmpp.
+ * - `unipc`  UniPCMultistepScheduler(flow_prediction, use_flow_sigmas): order 2, bh2, predict
+ *            x0, lower-order final step, sigmas = shift(linspace(1, 1/1000, N+1)[:-1]) with the
+ *            first nudged to 1 - 1e-6, then 0; timesteps int(sigma * 1000). Wan's default.
+ * - `euler`  FlowMatchEulerDiscreteScheduler(shift): sigmas = shift(linspace(1, s_min, N)) then
+ *            0, where s_min = shift(1/1000) (diffusers shifts the end points once at construction
+ *            and the schedule again in set_timesteps); timesteps sigma * 1000 (float32).
+ * - `dpmpp`  FlowDPMSolverMultistepScheduler (wan/utils/fm_solvers.py): DPM-Solver++ 2M
+ *            midpoint, sigmas shift(linspace(1, 0, N+1)[:N]) then 0 (Wan's get_sampling_sigmas).
  *
  * The model predicts the flow velocity v; x0 = x - sigma * v. Latents and model outputs are
- * float32 (what onnxruntime takes); per-step coefficients are float64. Wan computes its
- * coefficients from float32 tensors, so ours differ from Wan's by float32 rounding only.
+ * float32 (what onnxruntime takes); per-step coefficients are float64 from the float32 sigmas.
+ * diffusers computes its coefficients in float32, so ours differ from it by float32 rounding only.
  */
 
 export interface SamplerOptions {
@@ -65,6 +69,7 @@ export function createSampler(kind: SamplerKind, options: SamplerOptions): Sampl
 /** numpy.linspace(start, stop, num): start + i*step, last value exactly stop. */
 export function linspace(start: number, stop: number, num: number): Float64Array {
   const out = new Float64Array(num);
+  if (num === 1) return out.fill(start);
   const step = (stop - start) / (num - 1);
   for (let i = 0; i < num; i++) out[i] = i * step + start;
   if (num > 1) out[num - 1] = stop;
@@ -113,9 +118,13 @@ class EulerSampler implements Sampler {
   readonly timesteps: Float64Array;
 
   constructor(steps: number, shift: number, train: number) {
-    const s = shiftedSigmas(1, steps, shift);
-    this.sigmas = withFinalZero(s);
-    this.timesteps = this.sigmas.subarray(0, steps).map((x) => x * train);
+    // diffusers builds sigma_min in float32 at construction: shift(float32(1/train)).
+    const f = Math.fround;
+    const t0 = f(1 / train);
+    const sigmaMin = f(f(shift * t0) / f(1 + f((shift - 1) * t0)));
+    const base = linspace(1 * train, sigmaMin * train, steps).map((t) => t / train);
+    this.sigmas = withFinalZero(base.map((s) => shifted(s, shift)));
+    this.timesteps = this.sigmas.subarray(0, steps).map((x) => f(x * train));
   }
 
   readonly #out = new BufferRing(2);
@@ -145,7 +154,7 @@ abstract class MultistepSampler implements Sampler {
 
   constructor(sigmas: Float64Array, train: number) {
     this.sigmas = withFinalZero(sigmas);
-    // Wan's timesteps are int64: sigma * 1000 truncated, from the float64 sigmas.
+    // Timesteps are int64: sigma * 1000 truncated, from the float64 sigmas (diffusers and Wan).
     this.timesteps = sigmas.map((s) => Math.trunc(s * train));
   }
 
@@ -195,8 +204,12 @@ class UniPCSampler extends MultistepSampler {
   readonly #corrected = new BufferRing(2);
 
   constructor(steps: number, shift: number, train: number) {
-    // Wan's scheduler is built with shift=1, so its sigma_max is float32(1 - 1/1000).
-    super(shiftedSigmas(Math.fround(1 - 1 / train), steps, shift), train);
+    const sigmas = linspace(1, 1 / train, steps + 1)
+      .subarray(0, steps)
+      .map((s) => shifted(s, shift));
+    // diffusers keeps sigma_0 off 1 (alpha 0 would make lambda infinite).
+    if (Math.abs(sigmas[0] - 1) < 1e-6) sigmas[0] -= 1e-6;
+    super(sigmas, train);
   }
 
   /**

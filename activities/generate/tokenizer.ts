@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { decodeHTML } from 'entities';
 import { ManifestMismatchError } from './errors';
 
 /** Token ids and attention mask of one prompt, padded or cut to the encoder's fixed length. */
@@ -8,6 +9,15 @@ export interface EncodedPrompt {
   mask: number[];
   /** Tokens the prompt had before it was cut (so a caller can warn that text was dropped). */
   length: number;
+}
+
+/**
+ * WanPipeline's prompt_clean: HTML entities decoded twice (as Python's html.unescape does),
+ * whitespace runs collapsed to one space, ends trimmed. (diffusers also runs ftfy.fix_text when
+ * ftfy is installed; it is not a diffusers dependency and Reelcast does not mirror it.)
+ */
+export function cleanPrompt(text: string): string {
+  return decodeHTML(decodeHTML(text)).trim().replace(/\s+/g, ' ').trim();
 }
 
 /**

@@ -122,7 +122,8 @@ async function writeCopy(ffmpegPath: string, master: NodeJS.ReadableStream, out:
     throw new Error(`ffmpeg could not write ${out} (exit ${code}): ${stderr.trim().split('\n').pop()}`);
 }
 
-function whole(min: number) {
+/** A commander parser for a whole number ≥ `min`. */
+export function whole(min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}`);

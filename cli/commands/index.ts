@@ -19,6 +19,7 @@ export const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Registe
   { names: ['campaign'], load: async () => (await import('./campaign')).register },
   { names: ['schedule'], load: async () => (await import('./schedule')).register },
   { names: ['generate'], load: async () => (await import('./generate')).register },
+  { names: ['model'], load: async () => (await import('./model')).register },
   { names: ['transcode'], load: async () => (await import('./transcode')).register },
   { names: ['worker'], load: async () => (await import('./worker')).register },
   { names: ['dev'], load: async () => (await import('./dev')).register },

@@ -1,46 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { register } from '../../../cli/commands/generate';
+import { cliSandbox } from './cli-sandbox';
 
 const ROOT = resolve(__dirname, '../../..');
 
 describe('reelcast generate', () => {
-  let tmp: string;
-  const saved = { ...process.env };
-
-  beforeAll(() => {
-    tmp = mkdtempSync(join(tmpdir(), 'reelcast-cli-'));
-    Object.assign(process.env, {
-      REELCAST_DATA_DIR: join(tmp, 'data'),
-      REELCAST_MODEL_THREADS: '1',
-      REELCAST_STORAGE: 'fs',
-    });
-  });
-  afterAll(() => {
-    process.env = saved;
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function run(args: string[]): Promise<string> {
-    const program = new Command('reelcast').exitOverride();
-    register(program);
-    const lines: string[] = [];
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
-    try {
-      await program.parseAsync(['node', 'reelcast', 'generate', ...args]);
-    } finally {
-      err.mockRestore();
-      out.mockRestore();
-    }
-    return lines.join('');
-  }
+  const sandbox = cliSandbox([register]);
+  const run = (args: string[]): Promise<string> => sandbox.run(['generate', ...args]);
 
   it('writes a playable MP4 with a progress bar, and finds the clip in storage the second time', async () => {
-    const out = join(tmp, 'clip.mp4');
+    const out = join(sandbox.tmp(), 'clip.mp4');
     const args = [
       '--prompt',
       'summer sale',

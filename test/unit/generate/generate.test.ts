@@ -346,8 +346,8 @@ describe('errors a person can act on', () => {
     const noData = await generateMaster(small, { ...setup({ REELCAST_MODEL_DIR: dir }), inference }).catch(
       (e: Error) => e,
     );
-    expect(noData).toMatchObject({ name: 'ManifestMismatchError' });
-    expect((noData as Error).message).toContain('text_encoder.onnx');
+    expect(noData).toMatchObject({ name: 'ModelFileMissingError' });
+    expect((noData as Error).message).toContain(join(dir, 'text_encoder.onnx.data'));
     const size = await generateMaster({ ...small, width: 100 }, { ...setup(), inference }).catch(
       (e: Error) => e,
     );

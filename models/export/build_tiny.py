@@ -1,0 +1,93 @@
+"""Builds a tiny Wan2.2-TI2V-shaped checkpoint in the Diffusers layout, offline and reproducibly:
+
+    PY="$(models/python-env.sh models/export/requirements.txt)/bin/python"
+    "$PY" models/export/build_tiny.py --out /tmp/wan-tiny-diffusers
+
+The same component classes as Wan-AI/Wan2.2-TI2V-5B-Diffusers (UMT5EncoderModel,
+WanTransformer3DModel, AutoencoderKLWan, UniPCMultistepScheduler, a fast tokenizer) with small
+configs and weights from fixed seeds, saved with WanPipeline.save_pretrained, so the exporter reads
+it exactly as it reads the real one. The structure is TI2V-5B's: 48 latent channels, patch 1x2x2,
+VAE stride 4x16x16 (patch 2 x three x2 upsamples), residual VAE, expand_timesteps. The latents'
+mean and std are not 0 and 1, so a missing or misplaced normalisation shows in the parity test.
+No hub access: the tokenizer is built here with the `tokenizers` library.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+TEXT_DIM = 32
+SEED = 20250815
+
+
+def build(out):
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
+    from transformers import PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
+
+    from make_demo_model import tokenizer as demo_tokenizer  # the demo's offline Unigram vocabulary
+
+    tok = demo_tokenizer()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>", model_max_length=512
+    )
+
+    torch.manual_seed(SEED)
+    text_encoder = UMT5EncoderModel(
+        UMT5Config(
+            vocab_size=tok.get_vocab_size(), d_model=TEXT_DIM, d_kv=8, num_heads=4, d_ff=64, num_layers=2,
+            relative_attention_num_buckets=32, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+        )
+    ).eval()
+    torch.manual_seed(SEED + 1)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=48, out_channels=48,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    ).eval()
+    # Random init leaves some weights at exactly 0/1 (norm gains, zero biases): perturb every
+    # parameter so that each op's weights matter for the parity test.
+    _jitter(transformer, SEED + 2)
+    rng = np.random.default_rng(SEED + 3)
+    torch.manual_seed(SEED + 4)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+        dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True],
+        scale_factor_spatial=16, scale_factor_temporal=4,
+        latents_mean=[round(float(x), 4) for x in rng.uniform(-1.0, 1.0, 48)],
+        latents_std=[round(float(x), 4) for x in rng.uniform(0.5, 2.5, 48)],
+    ).eval()
+    _jitter(vae, SEED + 5)
+    scheduler = UniPCMultistepScheduler(
+        prediction_type="flow_prediction", use_flow_sigmas=True, num_train_timesteps=1000, flow_shift=5.0
+    )
+    pipe = WanPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=scheduler,
+        transformer=transformer, expand_timesteps=True,
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+    return pipe
+
+
+def _jitter(module, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.05)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True, help="directory to write the Diffusers checkpoint into")
+    args = ap.parse_args()
+    build(args.out)
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(args.out) for f in fs)
+    print(f"wrote {args.out} ({total / 1e6:.2f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

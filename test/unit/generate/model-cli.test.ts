@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { register as registerGenerate } from '../../../cli/commands/generate';
+import { register as registerModel } from '../../../cli/commands/model';
+import { cliSandbox } from './cli-sandbox';
+
+const ROOT = resolve(__dirname, '../../..');
+const TINY = join(ROOT, 'test/fixtures/wan-tiny');
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+
+describe('reelcast model check, and generate on an exported Wan2.2', () => {
+  const { tmp, run } = cliSandbox([registerModel, registerGenerate]);
+
+  /** A copy of a model directory to break. */
+  function copyOf(dir: string, name: string): string {
+    const to = join(tmp(), name);
+    cpSync(dir, to, { recursive: true });
+    return to;
+  }
+
+  it('prints the contract of the exported model and makes a tiny clip with it', async () => {
+    const out = await run(['model', 'check', join(TINY, 'model')]);
+    expect(out).toMatch(/model {7}wan2\.2-tiny-test/);
+    expect(out).toMatch(/latents {5}48 channels, VAE stride 4x16x16, patch 1x2x2/);
+    expect(out).toMatch(/clips {7}up to 9 frames \(VAE decoder exported for 3 latent frames\)/);
+    expect(out).toMatch(/denoiser {4}fp32 transformer\.onnx \([\d.]+ MB\), timestep \[batch, tokens\]/);
+    expect(out).toMatch(/providers {3}.*cpu/);
+    expect(out).toMatch(/check: ok on cpu/);
+  });
+
+  it('says what is wrong with a folder that is not a model directory', async () => {
+    const empty = join(tmp(), 'empty');
+    mkdirSync(empty);
+    await expect(run(['model', 'check', empty])).rejects.toThrow(
+      /model manifest not found: .*empty\/manifest\.json/,
+    );
+    const diffusers = join(tmp(), 'diffusers');
+    mkdirSync(diffusers);
+    writeFileSync(join(diffusers, 'model_index.json'), '{"_class_name": "WanPipeline"}');
+    await expect(run(['model', 'check', diffusers])).rejects.toThrow(
+      /is a Diffusers checkpoint, not a Reelcast model directory: export it first with `reelcast model export --from/,
+    );
+  });
+
+  it('model export refuses a folder that is not a Diffusers checkpoint before installing anything', async () => {
+    await expect(
+      run(['model', 'export', '--from', join(TINY, 'model'), '--out', join(tmp(), 'out')]),
+    ).rejects.toThrow(
+      /is not a Diffusers checkpoint \(no model_index\.json\)\. Download one, e\.g\. `huggingface-cli download Wan-AI\/Wan2\.2-TI2V-5B-Diffusers/,
+    );
+    await expect(run(['model', 'export', '--from', TINY, '--out', tmp(), '--frames', '10'])).rejects.toThrow(
+      /expected 4k\+1 frames/,
+    );
+  });
+
+  it('names the missing external-data file of a graph', async () => {
+    const dir = copyOf(join(ROOT, 'models/demo'), 'no-data');
+    rmSync(join(dir, 'text_encoder.onnx.data'));
+    await expect(run(['model', 'check', dir, '--precision', 'fp32'])).rejects.toThrow(
+      /weights of text_encoder\.onnx \(its external-data file, kept next to the graph\) not found: .*no-data\/text_encoder\.onnx\.data/,
+    );
+  });
+
+  it('lists the differences when a graph has the wrong inputs', async () => {
+    const dir = copyOf(join(TINY, 'model'), 'wrong-graph');
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+      graphs: { denoiser: { files: { fp32: string } } };
+    };
+    manifest.graphs.denoiser.files.fp32 = 'vae_decoder.onnx'; // a graph with other inputs
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    await expect(run(['model', 'check', dir])).rejects.toThrow(
+      /does not match the model contract:[\s\S]*denoiser: manifest names input 'timestep' but the graph's inputs are 'latents'/,
+    );
+  });
+
+  it('reelcast generate on the exported model writes the frames diffusers makes for the same seed', async () => {
+    const ref = JSON.parse(readFileSync(join(TINY, 'reference/reference.json'), 'utf8')) as {
+      prompt: string;
+      negative: string;
+      request: { seed: number; frames: number; width: number; height: number; steps: number };
+      tensors: Record<string, { file: string; shape: number[] }>;
+    };
+    const r = ref.request;
+    const clip = join(tmp(), 'wan.mkv');
+    // prettier-ignore
+    await run(['generate', '--model', join(TINY, 'model'), '--prompt', ref.prompt, '--negative', ref.negative,
+      '--seed', String(r.seed), '--frames', String(r.frames), '--width', String(r.width), '--height', String(r.height),
+      '--steps', String(r.steps), '--guidance', '5', '--sampler', 'unipc', '--out', clip]);
+    const rgb = execFileSync(FFMPEG, [
+      '-v',
+      'error',
+      '-i',
+      clip,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]);
+    const buf = readFileSync(join(TINY, 'reference', ref.tensors['unipc.g5.frames'].file));
+    const want = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    expect(rgb.length).toBe(want.length); // same frames, same size: [F, H, W, 3]
+    let se = 0;
+    for (let i = 0; i < want.length; i++) se += (rgb[i] - want[i] * 255) ** 2;
+    const psnr = 10 * Math.log10((255 * 255) / (se / want.length));
+    expect(psnr).toBeGreaterThanOrEqual(45);
+  });
+});

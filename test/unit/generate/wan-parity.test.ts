@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startWorker } from '../../../activities/generate/inference-thread';
+import { loadManifest, type SamplerKind } from '../../../activities/generate/manifest';
+import { gaussianNoise } from '../../../activities/generate/noise';
+import { latentShape, type ResolvedRequest } from '../../../activities/generate/pipeline';
+import { cleanPrompt } from '../../../activities/generate/tokenizer';
+
+/**
+ * Parity with diffusers' own WanPipeline. test/fixtures/wan-tiny holds a tiny Wan2.2-TI2V-shaped
+ * checkpoint (models/export/build_tiny.py) exported by models/export/export.py, and what
+ * WanPipeline produced from the same initial latents (models/export/reference.py): the text
+ * embeddings, the latents after every step and the decoded frames. Reelcast's pipeline on the
+ * exported graphs must match: the exporter's rewrites (RoPE, RMSNorm, per-token timestep, VAE
+ * frame loop, mean/std folded in) and our samplers, prompt cleaning and guidance together.
+ * `make test-export` rebuilds the fixture from scratch into WAN_TINY_DIR and runs this file on it.
+ */
+
+const FIXTURE = resolve(process.env.WAN_TINY_DIR ?? join(__dirname, '../../fixtures/wan-tiny'));
+const REF = join(FIXTURE, 'reference');
+
+interface Tensor {
+  file: string;
+  shape: number[];
+}
+interface Case {
+  name: string;
+  sampler: SamplerKind;
+  guidance: number;
+  timesteps: number[];
+  latents: string[];
+  frames: string;
+}
+interface Reference {
+  prompt: string;
+  negative: string;
+  request: { seed: number; frames: number; height: number; width: number; steps: number; shift: number };
+  cases: Case[];
+  tensors: Record<string, Tensor>;
+}
+
+const ref = JSON.parse(readFileSync(join(REF, 'reference.json'), 'utf8')) as Reference;
+
+function tensor(name: string): Float32Array {
+  const buf = readFileSync(join(REF, ref.tensors[name].file));
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** max |a - b| / max |b|: the error relative to the tensor's scale. */
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+/** PSNR (dB) of our 8-bit planar G,B,R frames against diffusers' [F,H,W,3] floats in [0, 1]. */
+function psnr(gbrp: Uint8Array, frames: Float32Array, [f, h, w]: number[]): number {
+  const plane = h * w;
+  const channelOfPlane = [1, 2, 0]; // gbrp plane p holds RGB channel channelOfPlane[p]
+  let se = 0;
+  for (let k = 0; k < f; k++)
+    for (let p = 0; p < 3; p++)
+      for (let i = 0; i < plane; i++) {
+        const d = gbrp[(k * 3 + p) * plane + i] - frames[(k * plane + i) * 3 + channelOfPlane[p]] * 255;
+        se += d * d;
+      }
+  return 10 * Math.log10((255 * 255) / (se / (f * 3 * plane)));
+}
+
+const figures: string[] = [];
+afterAll(() => {
+  if (figures.length) process.stdout.write(`wan parity (${FIXTURE}):\n${figures.join('\n')}\n`);
+});
+
+interface Run {
+  text: Float32Array;
+  steps: Float32Array[];
+  frames: Uint8Array[];
+}
+
+/** Reelcast's pipeline on the exported model, in a worker thread (wan-parity-run.ts). */
+function run(request: ResolvedRequest): Promise<Run> {
+  const worker = startWorker(join(__dirname, 'wan-parity-run.ts'), { dir: join(FIXTURE, 'model'), request });
+  return new Promise<Run>((resolve, reject) => {
+    worker.once('message', (m: Run & { error?: string }) =>
+      m.error ? reject(new Error(m.error)) : resolve(m),
+    );
+    worker.once('error', reject);
+  }).finally(() => void worker.terminate());
+}
+
+function request(c: Case): ResolvedRequest {
+  const r = ref.request;
+  return {
+    prompt: ref.prompt,
+    negative: ref.negative,
+    seed: r.seed,
+    frames: r.frames,
+    width: r.width,
+    height: r.height,
+    steps: r.steps,
+    guidance: c.guidance,
+    sampler: c.sampler,
+    shift: r.shift,
+  };
+}
+
+describe('Reelcast pipeline on the exported tiny Wan2.2 matches diffusers WanPipeline', () => {
+  it('starts from the same initial latents for the seed', () => {
+    const noise = tensor('noise');
+    expect(relError(gaussianNoise(ref.request.seed, noise.length), noise)).toBeLessThan(1e-6);
+  });
+
+  it('cleans prompts as WanPipeline does (HTML entities twice, whitespace)', () => {
+    expect(cleanPrompt(ref.prompt)).toBe('a dog running on the beach at sunset & waves, golden hour');
+    expect(cleanPrompt('&lt;b&gt;\tsale&nbsp;&#33;')).toBe('<b> sale\u00a0!'.replace(/\s+/g, ' '));
+  });
+
+  it.each(ref.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const { text, steps, frames: planes } = await run(request(c));
+
+    const prompt = tensor('text.prompt');
+    const errors = [relError(text.subarray(0, prompt.length), prompt)];
+    if (c.guidance > 1) errors.push(relError(text.subarray(prompt.length), tensor('text.negative')));
+    else expect(text.length).toBe(prompt.length); // no guidance: the negative prompt is not encoded
+    for (const e of errors) expect(e).toBeLessThan(1e-4);
+
+    expect(steps).toHaveLength(c.latents.length);
+    const perStep = c.latents.map((name, i) => relError(steps[i], tensor(name)));
+    for (const e of perStep) expect(e).toBeLessThan(1e-4);
+
+    const frames = ref.tensors[c.frames].shape;
+    const video = new Uint8Array(planes.reduce((n, p) => n + p.length, 0));
+    planes.reduce((at, p) => (video.set(p, at), at + p.length), 0);
+    const db = psnr(video, tensor(c.frames), frames);
+    expect(db).toBeGreaterThanOrEqual(45);
+
+    figures.push(
+      `  ${c.name.padEnd(9)} text ${errors.map((e) => e.toExponential(1)).join('/')}, ` +
+        `latents per step ${perStep.map((e) => e.toExponential(1)).join(' ')}, frames ${db.toFixed(1)} dB`,
+    );
+  });
+
+  it('refuses more frames than the exported VAE decoder makes, naming the most it can', () => {
+    const manifest = loadManifest(join(FIXTURE, 'model'));
+    expect(() => latentShape(manifest, { frames: 13, width: 64, height: 32 })).toThrow(
+      /frames: this model's VAE decoder makes at most 9 frames/,
+    );
+    // Fewer frames decode the full graph and drop the rest.
+    expect(latentShape(manifest, { frames: 5, width: 64, height: 32 }).t).toBe(3);
+  });
+});
