@@ -11,6 +11,7 @@ import type { CalendarActivities } from '../activities/calendar/activities';
 import type { PostSpec } from '../activities/calendar/types';
 import type { PostActivities } from '../activities/posts';
 import { NON_RETRYABLE_CALENDAR_ERRORS } from '../activities/calendar/errors';
+import { demoPostId } from '../activities/calendar/post-id';
 import { post, postWorkflowId } from './post';
 
 const { planDay } = proxyActivities<CalendarActivities>({
@@ -88,7 +89,9 @@ export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult>
   if (!input.demo) {
     // Against every calendar's plan, so one calendar's schedule never cancels another's posts.
     const plannedIds = new Set(planned.map((s) => postWorkflowId(s.postId)));
-    const stale = (await runningPosts({ date })).filter((p) => !plannedIds.has(p.workflowId));
+    // This deployment's posts of the date that the calendars planned (not the demo's).
+    const running = await runningPosts({ date, taskQueue: workflowInfo().taskQueue, plannedOnly: true });
+    const stale = running.filter((p) => !plannedIds.has(p.workflowId));
     if (stale.length > 0) {
       const reason = `the calendar no longer plans this post (re-planned ${date})`;
       await signalPosts({
@@ -119,7 +122,7 @@ function compress(specs: PostSpec[], demo: NonNullable<DailyPlanInput['demo']>):
     ).toISOString();
     return {
       ...spec,
-      postId: `${spec.postId}-demo${demo.tag}`,
+      postId: demoPostId(spec.postId, demo.tag),
       publishAt,
       video: { ...spec.video, ...demo.video },
       approval: { ...spec.approval, required: false, deadlineAt: deadline },

@@ -4,6 +4,18 @@ export function postIdOf(campaign: string, date: string, slot: string): string {
 }
 
 /**
+ * A demo post's id (`reelcast demo`): the planned post's id, tagged so the demo can run again
+ * beside the real plan. A daily plan never counts such a post as one the calendar dropped.
+ */
+export function demoPostId(postId: string, tag: string): string {
+  return `${postId}-demo${tag}`;
+}
+
+export function isDemoPostId(postId: string): boolean {
+  return /-demo[0-9a-z]+$/.test(postId);
+}
+
+/**
  * FNV-1a, 32 bits: small, fast, stable across Node versions and machines. `from` continues a
  * hash: hash32(b, hash32(a)) === hash32(a + b).
  */

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { isDemoPostId } from '../calendar/post-id';
 import type { ObjectStorage } from '../storage';
 
 /** Where paused campaigns are recorded, so posts planned later start paused too. */
@@ -17,14 +18,25 @@ export interface RunningPost {
  */
 export function createPostActivities(deps: { storage: ObjectStorage; client: () => Promise<Client> }) {
   return {
-    /** Post workflows still open, for a local date and/or a campaign. */
-    async runningPosts(input: { date?: string; campaign?: string }): Promise<RunningPost[]> {
+    /**
+     * Post workflows still open, for a local date and/or a campaign. `taskQueue`: only this
+     * deployment's (deployments sharing a namespace never touch each other's posts).
+     * `plannedOnly`: without the demo's posts, which no calendar plans.
+     */
+    async runningPosts(input: {
+      date?: string;
+      campaign?: string;
+      taskQueue?: string;
+      plannedOnly?: boolean;
+    }): Promise<RunningPost[]> {
       const client = await deps.client();
       const filters = [`WorkflowType = 'post'`, `ExecutionStatus = 'Running'`];
       if (input.date) filters.push(`ReelcastPostDate = '${input.date}'`);
       if (input.campaign) filters.push(`ReelcastCampaign = '${input.campaign}'`);
+      if (input.taskQueue) filters.push(`TaskQueue = '${input.taskQueue}'`);
       const out: RunningPost[] = [];
       for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
+        if (input.plannedOnly && isDemoPostId(wf.workflowId)) continue;
         const attrs = wf.searchAttributes as Record<string, unknown[] | undefined>;
         out.push({
           workflowId: wf.workflowId,

@@ -4,6 +4,7 @@ import { createPostActivities } from '../../activities/posts';
 import { openStorage } from '../../activities/storage';
 import type { ReelcastConfig } from '../../config';
 import { connectClient } from '../../worker/connection';
+import { taskQueues } from '../../workflows/queues';
 import { commandConfig, say } from '../context';
 
 /**
@@ -18,7 +19,10 @@ export async function setCampaignPaused(
 ): Promise<{ told: number; paused: string[] }> {
   const posts = createPostActivities({ storage: openStorage(config), client: async () => client });
   const paused = await posts.setCampaignPaused({ campaign, paused: pause });
-  const running = await posts.runningPosts({ campaign });
+  const running = await posts.runningPosts({
+    campaign,
+    taskQueue: taskQueues(config.temporal.taskQueue).workflows,
+  });
   await posts.signalPosts({
     workflowIds: running.map((p) => p.workflowId),
     signal: pause ? 'pause' : 'resume',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { openStorage } from '../../activities/storage';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { postWorkflowId } from '../../workflows/post';
+import { post, postWorkflowId } from '../../workflows/post';
 import { watchPosts } from '../../cli/post-progress';
 import {
   connectClient,
@@ -135,10 +135,39 @@ ${campaigns
     expect(first.started.sort()).toEqual([`e2e-drop/${date}/evening`, `e2e-keep/${date}/noon`]);
     expect((await run(2)).started).toEqual([]);
 
+    // Open posts of the same date that no calendar of this deployment plans must be left alone:
+    // the demo's (tagged ids) and another deployment's sharing the namespace (its own queues).
+    const demo = await client.workflow.execute(dailyPlan, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `replan-${process.pid}-demo`,
+      args: [
+        {
+          date,
+          demo: {
+            firstPublishAt: DateTime.utc().plus({ hours: 1 }).toISO()!,
+            spacingSeconds: 1,
+            limit: 1,
+            tag: `keep${process.pid}`,
+            video: { frames: 25, width: 256, height: 448, steps: 3 },
+          },
+        },
+      ],
+    });
+    const [spec] = await plannedPosts(config, date);
+    const otherId = `e2e-other/${date}/noon-x${process.pid}`;
+    const other = await client.workflow.start(post, {
+      taskQueue: `other-deployment-${process.pid}`,
+      workflowId: postWorkflowId(otherId),
+      args: [{ spec: { ...spec, postId: otherId, campaign: 'e2e-other' } }],
+      searchAttributes: { ReelcastPostDate: [date], ReelcastCampaign: ['e2e-other'] },
+    });
+
     writeFileSync(join(calendarsDir, 'shop.yaml'), calendar(['e2e-keep']));
     const third = await run(3);
     expect(third.started).toEqual([]);
     expect(third.unplanned).toEqual([`e2e-drop/${date}/evening`]);
+    for (const id of [...demo.started.map(postWorkflowId), other.workflowId])
+      await client.workflow.getHandle(id).terminate('test over');
 
     const dropped = await waitForStage(client, `e2e-drop/${date}/evening`, ['cancelled']);
     expect(dropped.reason).toMatch(/no longer plans this post/);
