@@ -13,7 +13,7 @@ import { ChannelNotConfiguredError } from './errors';
 import { InstagramChannel } from './instagram';
 import { OutboxChannel } from './outbox';
 import { TikTokChannel } from './tiktok';
-import { accountTokenSources, oauthProviderFor, TokenStore, xCredentialsFor } from './tokens';
+import { accountTokenSources, oauthProviderFor, TokenStore, xCredentialsFor, xNewTokensFix } from './tokens';
 import { WebhookChannel } from './webhook';
 import { XChannel } from './x';
 import { YouTubeChannel } from './youtube';
@@ -135,6 +135,7 @@ function liveChannels(
             storage,
             apiBaseUrl: x.apiBaseUrl,
             credentials: await xCredentialsFor(account, config, tokenStore),
+            newTokensFix: xNewTokensFix(account, config),
             reconcileWindowMs: x.reconcileWindowMinutes * 60_000,
             processingDeadlineMs: x.processingDeadlineSeconds * 1000,
           });
