@@ -33,6 +33,7 @@ import {
   startPost,
   startWorker,
   waitFor,
+  terminatePosts,
   waitForStage,
   type RunningWorker,
   reelcast as runCli,
@@ -162,14 +163,7 @@ describe('live publishing on x, tiktok, shorts and reels', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(
-      started.map((id) =>
-        client.workflow
-          .getHandle(postWorkflowId(id))
-          .terminate('test over')
-          .catch(() => {}),
-      ),
-    );
+    if (client) await terminatePosts(client, started);
     await client?.connection.close();
     await worker?.stop();
     await Promise.all([fakeX?.close(), tiktok?.close(), youtube?.close(), instagram?.close()]);
