@@ -9,11 +9,11 @@ import {
   type PublishRequest,
   type RemotePost,
 } from './channel';
-import { ChannelNotConfiguredError } from './errors';
+import { ChannelAuthError, ChannelNotConfiguredError } from './errors';
 import { InstagramChannel } from './instagram';
 import { OutboxChannel } from './outbox';
 import { TikTokChannel } from './tiktok';
-import { accountTokenSources, oauthProviderFor, TokenStore, xCredentialsFor } from './tokens';
+import { accountTokenSources, oauthProviderFor, TokenStore, xCredentialsFor, xNewTokensFix } from './tokens';
 import { WebhookChannel } from './webhook';
 import { XChannel } from './x';
 import { YouTubeChannel } from './youtube';
@@ -135,6 +135,7 @@ function liveChannels(
             storage,
             apiBaseUrl: x.apiBaseUrl,
             credentials: await xCredentialsFor(account, config, tokenStore),
+            newTokensFix: xNewTokensFix(account, config),
             reconcileWindowMs: x.reconcileWindowMinutes * 60_000,
             processingDeadlineMs: x.processingDeadlineSeconds * 1000,
           });
@@ -155,7 +156,8 @@ function liveChannels(
 
 /**
  * One channel for every account of a platform whose client is bound to one account (X's OAuth
- * 1.0a user tokens): the account's own channel is made on first use and kept.
+ * 1.0a user tokens, YouTube's uploads playlist): the account's own channel is made on first use
+ * and kept until the platform refuses the account.
  */
 class PerAccountChannel implements Channel {
   readonly #byAccount = new Map<string, Promise<Channel>>();
@@ -167,15 +169,30 @@ class PerAccountChannel implements Channel {
   ) {}
 
   async publish(request: PublishRequest, context: PublishContext): Promise<RemotePost> {
-    return (await this.#for(request)).publish(request, context);
+    return this.#with(request, (channel) => channel.publish(request, context));
   }
 
   async reconcile(request: PublishRequest, since: Date, ignore: readonly string[]) {
-    return (await this.#for(request)).reconcile(request, since, ignore);
+    return this.#with(request, (channel) => channel.reconcile(request, since, ignore));
   }
 
-  #for(request: PublishRequest): Promise<Channel> {
+  /**
+   * Calls the account's channel. A refused account's channel is dropped: the person connects the
+   * account again, and the replay that follows reads the new tokens without a worker restart.
+   */
+  async #with<T>(request: PublishRequest, call: (channel: Channel) => Promise<T>): Promise<T> {
     const account = request.account ?? DEFAULT_ACCOUNT;
+    const made = this.#for(account);
+    try {
+      return await call(await made);
+    } catch (err) {
+      if (err instanceof ChannelAuthError && this.#byAccount.get(account) === made)
+        this.#byAccount.delete(account);
+      throw err;
+    }
+  }
+
+  #for(account: string): Promise<Channel> {
     let channel = this.#byAccount.get(account);
     if (!channel) {
       channel = this.make(account);

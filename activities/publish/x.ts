@@ -45,7 +45,16 @@ export interface XChannelOptions {
   requestTimeoutMs?: number;
   /** Delay before the first in-attempt retry of an upload request; doubles each time. */
   retryBaseMs?: number;
+  /**
+   * What a person does to give the account new tokens, when X refuses these (an account from the
+   * token store: its connect command). Default: ENVIRONMENT_TOKENS_FIX.
+   */
+  newTokensFix?: string;
 }
+
+/** How the `default` account defined by the environment gets new tokens. */
+export const ENVIRONMENT_TOKENS_FIX =
+  'create a new access token for the posting account and set X_ACCESS_TOKEN and X_ACCESS_SECRET';
 
 const RECONCILE_MAX_PAGES = 5;
 const UPLOAD_TRIES = 3;
@@ -67,6 +76,7 @@ export class XChannel implements Channel {
       chunkBytes: 4 * 1024 * 1024,
       requestTimeoutMs: 60_000,
       retryBaseMs: 500,
+      newTokensFix: ENVIRONMENT_TOKENS_FIX,
       ...options,
     };
     const base = options.apiBaseUrl?.replace(/\/+$/, '');
@@ -232,18 +242,14 @@ export class XChannel implements Channel {
         );
       }
       if (err.code === 401) {
-        return new ChannelAuthError(
-          this.name,
-          `${step}: ${detail}`,
-          'create a new access token for the posting account and set X_ACCESS_TOKEN and X_ACCESS_SECRET',
-        );
+        return new ChannelAuthError(this.name, `${step}: ${detail}`, this.#options.newTokensFix);
       }
       if (err.code === 403) {
         if (/duplicate/i.test(detail)) return new DuplicateContentError(this.name);
         return new ChannelAuthError(
           this.name,
           `${step}: ${detail}`,
-          'check the app has Read and Write permission and the account is in good standing, then create a new access token (X_ACCESS_TOKEN, X_ACCESS_SECRET)',
+          `check the app has Read and Write permission and the account is in good standing, then ${this.#options.newTokensFix}`,
         );
       }
       if (err.code >= 500 || err.code === 408) {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { postWorkflowId } from '../../workflows/post';
 import { startFakeX, type FakeX } from '../fake-x/server';
 import {
   connectClient,
@@ -13,6 +12,7 @@ import {
   quick,
   startPost,
   startWorker,
+  terminatePosts,
   waitForStage,
   type RunningWorker,
   reelcast as runCli,
@@ -40,14 +40,7 @@ describe('reelcast run, status, approve, reject, campaign, close, config, tools'
     client = await connectClient(e2eConfig(env));
   });
   afterAll(async () => {
-    await Promise.all(
-      started.map((id) =>
-        client.workflow
-          .getHandle(postWorkflowId(id))
-          .terminate('test over')
-          .catch(() => {}),
-      ),
-    );
+    if (client) await terminatePosts(client, started);
     await client?.connection.close();
     await worker?.stop();
     await fake?.close();

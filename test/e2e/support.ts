@@ -173,4 +173,16 @@ export async function waitForStage(
   );
 }
 
+/** Ends the posts a test started that may still wait (for a replay, an approval): nothing lingers. */
+export async function terminatePosts(client: Client, postIds: string[]): Promise<void> {
+  await Promise.all(
+    postIds.map((id) =>
+      client.workflow
+        .getHandle(postWorkflowId(id))
+        .terminate('test over')
+        .catch(() => {}),
+    ),
+  );
+}
+
 export { connectClient };

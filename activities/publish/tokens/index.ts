@@ -34,5 +34,5 @@ export {
   type RefreshLock,
   type StoredAccount,
 } from './store';
-export { xAccountTokens, xCredentialsFor } from './x-accounts';
+export { xAccountTokens, xCredentialsFor, xNewTokensFix } from './x-accounts';
 export { accountStatuses, type AccountStatus } from './status';

@@ -1,7 +1,7 @@
 import type { ReelcastConfig } from '../../../config';
 import { checkAccountName, DEFAULT_ACCOUNT, reconnectCommand, type AccountTokens } from '../accounts';
 import { AccountNotConnectedError, ChannelNotConfiguredError } from '../errors';
-import type { XCredentials } from '../x';
+import { ENVIRONMENT_TOKENS_FIX, type XCredentials } from '../x';
 import { KEY_SETTING, TokenKeyError } from './seal';
 import type { TokenStore } from './store';
 
@@ -22,8 +22,8 @@ export async function xCredentialsFor(
   if (app.length) throw new ChannelNotConfiguredError('x', app.join(' and '));
   const appKeys = { appKey: x.appKey!.reveal(), appSecret: x.appSecret!.reveal() };
   checkAccountName(account);
-  if (account === DEFAULT_ACCOUNT && x.accessToken && x.accessSecret)
-    return { ...appKeys, accessToken: x.accessToken.reveal(), accessSecret: x.accessSecret.reveal() };
+  if (fromEnvironment(account, config))
+    return { ...appKeys, accessToken: x.accessToken!.reveal(), accessSecret: x.accessSecret!.reveal() };
 
   let stored: AccountTokens | undefined;
   try {
@@ -61,4 +61,17 @@ export function xAccountTokens(
     remoteAccountName: remote?.username ? `@${remote.username}` : undefined,
     connectedAt: now.toISOString(),
   };
+}
+
+/** What a person does when X refuses the account's tokens: the environment's, or the store's. */
+export function xNewTokensFix(account: string, config: ReelcastConfig): string {
+  return fromEnvironment(account, config)
+    ? ENVIRONMENT_TOKENS_FIX
+    : `create a new access token for the account and run \`${reconnectCommand('x', account)}\``;
+}
+
+/** X_ACCESS_TOKEN and X_ACCESS_SECRET define the `default` account; the store has the others. */
+function fromEnvironment(account: string, config: ReelcastConfig): boolean {
+  const x = config.channels.x;
+  return account === DEFAULT_ACCOUNT && !!(x.accessToken && x.accessSecret);
 }
