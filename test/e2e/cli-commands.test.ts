@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { postWorkflowId } from '../../workflows/post';
-import { startFakeX, type FakeX } from '../fake-x/server';
+import { startFakeX, type FakeX } from '../fakes/x/server';
 import {
   connectClient,
   e2eConfig,

@@ -1,6 +1,6 @@
 /**
  * A publish worker as a process of its own, so a test can SIGKILL it mid-publish:
- *   node -r ./test/fake-x/register.js test/integration/publish/publish-worker.ts <taskQueue>
+ *   node -r ./test/fakes/register.js test/integration/publish/publish-worker.ts <taskQueue>
  * Configured from the environment like any Reelcast worker (X_API_BASE_URL, X_* secrets, S3_*).
  * Prints READY when it polls.
  */

@@ -9,11 +9,11 @@ import { loadConfig } from '../../../config';
 import { PublishLedger, type PublishInput } from '../../../activities/publish';
 import { openStorage, renditionKey } from '../../../activities/storage';
 import { connectClient, connectWorker } from '../../../worker/connection';
-import { FAKE_X_DEFAULTS, type FakePost } from '../../fake-x/server';
+import { FAKE_X_DEFAULTS, type FakePost } from '../../fakes/x/server';
 import { publishOnQueue } from './workflows/publish-once';
 
 const root = join(__dirname, '..', '..', '..');
-const register = join(root, 'test', 'fake-x', 'register.js');
+const register = join(root, 'test', 'fakes', 'register.js');
 const children: ChildProcess[] = [];
 
 /** Starts a TypeScript program as its own process and waits for the line that says it is up. */
@@ -63,7 +63,7 @@ describe('the publish worker is SIGKILLed after X accepted the post, before the 
 
     // The fake X API as its own process, the way the end-to-end tests run it.
     const fake = await startProgram(
-      [join('test', 'fake-x', 'main.ts'), '--port', '0'],
+      [join('test', 'fakes', 'x', 'main.ts'), '--port', '0'],
       process.env,
       /^FAKE_X_URL=/,
     );

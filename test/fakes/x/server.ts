@@ -1,5 +1,5 @@
 /**
- * The fake X API: the only fake in Reelcast's tests, because the real X cannot be reached here.
+ * The fake X API, because the real X cannot be reached here.
  * A real HTTP server on loopback that speaks the v2 endpoints Reelcast uses, the way
  * twitter-api-v2 1.29 calls them, so the real client runs unchanged against it:
  *

@@ -1,7 +1,7 @@
 /**
  * The fake X API as a process of its own, for end-to-end tests that SIGKILL workers:
  *
- *   node test/fake-x/start.js [--port 0] [--host 127.0.0.1] [--processing-ms 0]
+ *   node test/fakes/x/start.js [--port 0] [--host 127.0.0.1] [--processing-ms 0]
  *                             [--fault create:reset-after-accept[:times]] ...
  *
  * When it listens it prints one line, `FAKE_X_URL=http://127.0.0.1:<port>`, on stdout: use that
@@ -48,7 +48,7 @@ function parseArgs(argv: string[]): { port: number; host: string; processingMs: 
         break;
       }
       default:
-        throw new Error(`unknown option ${argv[i]}; see test/fake-x/main.ts for usage`);
+        throw new Error(`unknown option ${argv[i]}; see test/fakes/x/main.ts for usage`);
     }
   }
   return out;
