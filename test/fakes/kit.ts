@@ -16,6 +16,8 @@ export interface FaultSpec<E extends string, K extends string> {
   times?: number;
   /** Lets this many matching requests through first (`after: 1` on a chunk hits the second). */
   after?: number;
+  /** hold-after-accept and stall-midway: how long the connection is held (ms). */
+  holdMs?: number;
 }
 
 /** Faults injected for the next N matching requests, checked against the fake's own names. */
@@ -98,6 +100,27 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Reads about `bytes` of the body (whole pieces as they come), then stops reading. */
+export function readPart(req: IncomingMessage, bytes: number): Promise<number> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const stop = (): void => {
+      req.pause();
+      req.off('data', take);
+      req.off('end', stop);
+      req.off('close', stop);
+      resolve(got);
+    };
+    const take = (piece: Buffer): void => {
+      got += piece.length;
+      if (got >= bytes) stop();
+    };
+    req.on('data', take);
+    req.once('end', stop);
+    req.once('close', stop);
+  });
+}
+
 /** The body as JSON (an object, or an array for `/_fake/faults`); {} when empty or not JSON. */
 export function parseJson(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
@@ -127,6 +150,8 @@ export abstract class FakeServer<
   readonly requests: Record<E, number>;
   /** Every answer in order: which endpoint, which status (0: the connection dropped), when. */
   readonly log: Array<Answer<E> & Partial<X>> = [];
+  /** The endpoints of the requests held right now (hold-after-accept, stall-midway). */
+  readonly holding: E[] = [];
   readonly #faults: FaultQueue<E, K, F>;
   readonly #server: Server;
 
@@ -199,6 +224,35 @@ export abstract class FakeServer<
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /**
+   * Holds a request: keeps nothing more of its body and answers nothing for `ms`, or until the
+   * client goes away (a SIGKILLed worker). Meanwhile `holding` (and `/_fake/state`) lists it, so a
+   * test knows when to kill. Returns whether the client is still there to be answered.
+   */
+  protected async hold(endpoint: E, req: IncomingMessage, res: ServerResponse, ms: number): Promise<boolean> {
+    this.holding.push(endpoint);
+    // What still arrives is read and dropped: a socket nobody reads never notices its client is gone.
+    const drop = (): void => {
+      while (req.read() !== null);
+    };
+    req.on('readable', drop);
+    drop();
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        timer.unref();
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    } finally {
+      req.off('readable', drop);
+      this.holding.splice(this.holding.indexOf(endpoint), 1);
+    }
+    return !res.destroyed && !res.writableEnded && !res.socket?.destroyed;
+  }
+
   /** Counts a request to `endpoint`; its answer goes into the log when the response closes. */
   protected count(endpoint: E, res: ServerResponse, extra?: X): void {
     this.requests[endpoint]++;
@@ -225,6 +279,7 @@ export abstract class FakeServer<
         requests: this.requests,
         log: this.log,
         faults: this.pendingFaults,
+        holding: this.holding,
       });
     }
     if (method === 'POST' && path === '/_fake/faults') {

@@ -35,6 +35,9 @@
  *   reset-after-accept  does the work (container created / reel published), then drops the connection
  *   hold-after-accept   publishes, then answers only after holdMs (publish)
  *   upload-cut          keeps the first cutAfterBytes of the upload (default half), then drops it
+ *   stall-midway        keeps the first cutAfterBytes (default half), then reads and answers
+ *                       nothing for holdMs (default 30 s) before dropping it (upload): time to
+ *                       SIGKILL the worker mid-upload
  *   slow-processing     the container processes for processingMs (create)
  *   download-timeout    a video_url container ends in ERROR 2207003 (create)
  *   container-error     the container turns ERROR with `subcode` (default 2207026) (status)
@@ -72,6 +75,7 @@ export const FAULT_KINDS = [
   'reset-after-accept',
   'hold-after-accept',
   'upload-cut',
+  'stall-midway',
   'slow-processing',
   'download-timeout',
   'container-error',
@@ -88,14 +92,12 @@ export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   regainMinutes?: number;
   /** rate-limit: the HTTP status (default 400, as Graph answers; 429 also seen). */
   httpStatus?: number;
-  /** upload-cut: bytes kept before the connection drops (default half of what is left). */
+  /** upload-cut, stall-midway: bytes kept before the connection drops (default half of what is left). */
   cutAfterBytes?: number;
   /** slow-processing: how long the container stays IN_PROGRESS after its bytes are in. */
   processingMs?: number;
   /** container-error: the error subcode in the container's status (default 2207026). */
   subcode?: number;
-  /** hold-after-accept: how long the answer is held back (default 5000). */
-  holdMs?: number;
 }
 
 export type ContainerStatus = 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'EXPIRED' | 'PUBLISHED';
@@ -593,7 +595,7 @@ export class FakeInstagram extends FakeServer<Endpoint, FaultKind, Fault> {
     c.fileSize = fileSize;
     const hash = this.#hashes.get(id) ?? createHash('sha256');
     this.#hashes.set(id, hash);
-    const cut = this.take('upload', ['upload-cut']);
+    const cut = this.take('upload', ['upload-cut', 'stall-midway']);
     const keep = cut ? (cut.cutAfterBytes ?? Math.floor((fileSize - offset) / 2)) : Infinity;
     let taken = 0;
     for await (const piece of req) {
@@ -604,6 +606,7 @@ export class FakeInstagram extends FakeServer<Endpoint, FaultKind, Fault> {
       c.received += part.length;
       taken += part.length;
       if (taken >= keep) {
+        if (cut?.kind === 'stall-midway') await this.hold('upload', req, res, cut.holdMs ?? 30_000);
         req.socket.destroy(); // the rest never arrives
         return;
       }
@@ -690,13 +693,13 @@ export class FakeInstagram extends FakeServer<Endpoint, FaultKind, Fault> {
     });
   }
 
-  #publish(
+  async #publish(
     token: FakeToken,
     userId: string,
     params: URLSearchParams,
     req: IncomingMessage,
     res: ServerResponse,
-  ): void {
+  ): Promise<void> {
     if (userId !== token.userId) return objectMissing(res, userId, 'post');
     const id = params.get('creation_id') ?? '';
     const found = this.containers.get(id);
@@ -750,9 +753,8 @@ export class FakeInstagram extends FakeServer<Endpoint, FaultKind, Fault> {
       req.socket.destroy(); // published, but the client never hears so
       return;
     }
-    const answer = () => send(res, 200, { id: reel.id });
-    if (fault?.kind === 'hold-after-accept') setTimeout(answer, fault.holdMs ?? 5000).unref();
-    else answer();
+    if (fault?.kind === 'hold-after-accept') await this.hold('publish', req, res, fault.holdMs ?? 5000);
+    send(res, 200, { id: reel.id });
   }
 
   #list(token: FakeToken, userId: string, params: URLSearchParams, res: ServerResponse): void {

@@ -23,6 +23,12 @@
  *   reset-after-accept     does the work (init: the publish exists; upload: the chunk is kept),
  *                          then drops the connection without answering
  *   cut-midway             upload: drops the connection halfway through the chunk (nothing kept)
+ *   stall-midway           upload: half the chunk arrives, then nothing more is read or answered
+ *                          for holdMs (default 30 s), then the connection drops (nothing of that
+ *                          chunk kept): time to SIGKILL the worker mid-upload
+ *   hold-after-accept      upload: the chunk is kept (the video processed, if it was the last),
+ *                          the answer held back for holdMs (default 5 s): time to SIGKILL the
+ *                          worker after TikTok accepted
  *   processing-failed      upload: once the last chunk is in, processing FAILS with failReason
  *   spam-risk              403 with code (default spam_risk_too_many_posts)
  *   access-token-expired   the presented access token expires now: 401 access_token_invalid
@@ -49,6 +55,8 @@ export const FAULT_KINDS = [
   'unavailable',
   'reset-after-accept',
   'cut-midway',
+  'stall-midway',
+  'hold-after-accept',
   'processing-failed',
   'spam-risk',
   'access-token-expired',
@@ -480,7 +488,14 @@ export class FakeTikTok extends FakeServer<Endpoint, FaultKind, Fault> {
     }
     if (publish.uploadUrlExpiresAt <= Date.now())
       return refuse(403, 'upload_url_expired', 'The upload URL expired.');
-    const fault = this.take('upload', ['rate-limit', 'unavailable', 'reset-after-accept', 'cut-midway']);
+    const fault = this.take('upload', [
+      'rate-limit',
+      'unavailable',
+      'reset-after-accept',
+      'cut-midway',
+      'stall-midway',
+      'hold-after-accept',
+    ]);
     if (fault?.kind === 'rate-limit') {
       await readBody(req);
       return sendError(res, 429, 'rate_limit_exceeded', 'API rate limit exceeded', {
@@ -517,7 +532,8 @@ export class FakeTikTok extends FakeServer<Endpoint, FaultKind, Fault> {
     for await (const piece of req) {
       const buf = piece as Buffer;
       received += buf.length;
-      if (fault?.kind === 'cut-midway' && received >= length / 2) {
+      if ((fault?.kind === 'cut-midway' || fault?.kind === 'stall-midway') && received >= length / 2) {
+        if (fault.kind === 'stall-midway') await this.hold('upload', req, res, fault.holdMs ?? 30_000);
         req.socket.destroy();
         return;
       }
@@ -535,6 +551,8 @@ export class FakeTikTok extends FakeServer<Endpoint, FaultKind, Fault> {
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hold-after-accept' && !(await this.hold('upload', req, res, fault.holdMs ?? 5000)))
+      return;
     res.writeHead(complete ? 201 : 206, { 'content-length': '0' });
     res.end();
   }

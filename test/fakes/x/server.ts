@@ -23,6 +23,9 @@
  *   reset-after-accept  stores the post, then drops the connection without answering (create)
  *   hold-after-accept   stores the post, then answers only after holdMs (create): time to
  *                       SIGKILL the worker between "X has it" and "the activity completed"
+ *   stall-midway        half the segment arrives, then nothing more is read or answered for
+ *                       holdMs (default 30 s), then the connection drops; the segment is not
+ *                       kept (append): time to SIGKILL the worker mid-upload
  *   slow-processing     the media stays in_progress for processingMs (finalize)
  *   failed-processing   the media processing fails (finalize)
  * From a test: `fake.inject({ endpoint: 'create', kind: 'reset-after-accept' })`. From another
@@ -32,7 +35,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTweet } from 'twitter-text';
-import { FakeServer, parseJson as json, readBody, sendJson, type FaultSpec } from '../kit';
+import { FakeServer, parseJson as json, readBody, readPart, sendJson, type FaultSpec } from '../kit';
 
 export const ENDPOINTS = [
   'me',
@@ -53,6 +56,7 @@ export const FAULT_KINDS = [
   'duplicate',
   'reset-after-accept',
   'hold-after-accept',
+  'stall-midway',
   'slow-processing',
   'failed-processing',
 ] as const;
@@ -63,8 +67,6 @@ export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   resetInSeconds?: number;
   /** slow-processing: how long the media stays in_progress (default 3000). */
   processingMs?: number;
-  /** hold-after-accept: how long the answer is held back (default 5000). */
-  holdMs?: number;
 }
 
 export interface FakePost {
@@ -151,12 +153,21 @@ export class FakeX extends FakeServer<Endpoint, FaultKind, Fault> {
   }
 
   protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const body = await readBody(req);
     const path = url.pathname;
     const endpoint = route(req.method ?? 'GET', path);
-    if (!endpoint)
+    if (!endpoint) {
+      await readBody(req);
       return send(res, 404, { title: 'Not Found Error', detail: `fake X has no ${req.method} ${path}` });
+    }
     this.count(endpoint, res);
+    const stall = endpoint === 'append' ? this.take('append', ['stall-midway']) : undefined;
+    if (stall) {
+      await readPart(req, Number(req.headers['content-length']) / 2 || 1);
+      await this.hold('append', req, res, stall.holdMs ?? 30_000);
+      req.socket.destroy();
+      return;
+    }
+    const body = await readBody(req);
 
     const auth = req.headers.authorization ?? '';
     const ok =
@@ -304,7 +315,7 @@ export class FakeX extends FakeServer<Endpoint, FaultKind, Fault> {
     send(res, 200, { data: { id, media_key: `7_${id}`, processing_info: info } });
   }
 
-  #create(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): void {
+  async #create(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = typeof body.text === 'string' ? body.text : '';
     const mediaIds = ((body.media as { media_ids?: string[] } | undefined)?.media_ids ?? []).map(String);
     if (!text && mediaIds.length === 0)
@@ -337,10 +348,8 @@ export class FakeX extends FakeServer<Endpoint, FaultKind, Fault> {
       req.socket.destroy();
       return;
     }
-    const answer = (): void =>
-      send(res, 201, { data: { id, text: post.text, edit_history_tweet_ids: [id] } });
-    if (fault?.kind === 'hold-after-accept') setTimeout(answer, fault.holdMs ?? 5000).unref();
-    else answer();
+    if (fault?.kind === 'hold-after-accept') await this.hold('create', req, res, fault.holdMs ?? 5000);
+    send(res, 201, { data: { id, text: post.text, edit_history_tweet_ids: [id] } });
   }
 
   #lookup(path: string, query: URLSearchParams, res: ServerResponse): void {

@@ -59,10 +59,20 @@ export const FAULT_KINDS = [
   /** chunk that completes the upload: the video is created, then the connection drops unanswered. */
   'reset-after-accept',
   /**
+   * chunk that completes the upload: the video is created, the answer held back for holdMs
+   * (default 5 s): time to SIGKILL the worker after YouTube accepted.
+   */
+  'hold-after-accept',
+  /**
    * chunk: the connection drops after cutAfterBytes of the body (default half); the session keeps
    * what arrived, rounded down to 256 KiB as Google does.
    */
   'cut-midway',
+  /**
+   * chunk: like cut-midway, but after cutAfterBytes nothing more is read or answered for holdMs
+   * (default 30 s) before the connection drops: time to SIGKILL the worker mid-upload.
+   */
+  'stall-midway',
   /** chunk that completes the upload: processing fails (uploadStatus failed, failureReason codec). */
   'processing-failed',
   /** chunk that completes the upload: the video is rejected (uploadStatus rejected, duplicate). */
@@ -73,7 +83,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   /** rate-limit: seconds in Retry-After (default 2). */
   resetInSeconds?: number;
-  /** cut-midway: body bytes received before the connection drops (default half the chunk). */
+  /** cut-midway, stall-midway: body bytes received before it stops (default half the chunk). */
   cutAfterBytes?: number;
 }
 
@@ -582,7 +592,7 @@ export class FakeYouTube extends FakeServer<Endpoint, FaultKind, Fault, { range:
       return sendError(res, 400, 'badRequest', `Invalid upload request: ${problem}.`);
     }
 
-    const cut = this.take('chunk', ['cut-midway']);
+    const cut = this.take('chunk', ['cut-midway', 'stall-midway']);
     const cutAfter = cut ? (cut.cutAfterBytes ?? Math.floor(length / 2)) : Infinity;
     // Commit whole 256 KiB blocks as they arrive; the tail of the file only with the last byte.
     let pending: Buffer[] = [];
@@ -610,6 +620,7 @@ export class FakeYouTube extends FakeServer<Endpoint, FaultKind, Fault, { range:
         take(piece);
         if (arrived >= cutAfter) {
           // Dropped mid-chunk: the partial block is lost, as on Google's side.
+          if (cut?.kind === 'stall-midway') await this.hold('chunk', req, res, cut.holdMs ?? 30_000);
           req.socket.destroy();
           return;
         }
@@ -624,11 +635,13 @@ export class FakeYouTube extends FakeServer<Endpoint, FaultKind, Fault, { range:
       return send(res, 308, '', { range: `bytes=0-${session.received - 1}`, 'content-length': '0' });
     }
     const video = this.#createVideo(session);
-    if (this.take('chunk', ['reset-after-accept'])) {
+    const accepted = this.take('chunk', ['reset-after-accept', 'hold-after-accept']);
+    if (accepted?.kind === 'reset-after-accept') {
       // YouTube has the video, but the client never hears so.
       req.socket.destroy();
       return;
     }
+    if (accepted && !(await this.hold('chunk', req, res, accepted.holdMs ?? 5000))) return;
     sendJson(res, 201, videoResource(video, ['snippet', 'status']));
   }
 
