@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ChannelAuthError } from '../../activities/publish/errors';
 import { accountTokenSources, TokenStore, xCredentialsFor } from '../../activities/publish/tokens';
 import { openStorage } from '../../activities/storage';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fakes/x/server';
 import { FAKE_OAUTH_DEFAULTS, startFakeOAuth, type FakeOAuth } from '../fakes/oauth/server';
 import { e2eConfig, e2eEnv, liveX, ROOT } from './support';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startFakeX, type FakeX } from '../fake-x/server';
+import { startFakeX, type FakeX } from '../fakes/x/server';
 import {
   connectClient,
   e2eConfig,

@@ -1,4 +1,4 @@
-import { startFakeX, type FakeX } from '../fake-x/server';
+import { startFakeX, type FakeX } from '../fakes/x/server';
 import { readProgress } from '../../cli/post-progress';
 import { postWorkflowId } from '../../workflows/post';
 import {

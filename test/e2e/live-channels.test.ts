@@ -18,7 +18,7 @@ import {
 import { openStorage, tokenKeys, type ObjectStorage } from '../../activities/storage';
 import type { ReelcastConfig } from '../../config';
 import { postWorkflowId, type PostState } from '../../workflows/post';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fake-x/server';
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fakes/x/server';
 import { FAKE_INSTAGRAM_DEFAULTS, startFakeInstagram, type FakeInstagram } from '../fakes/instagram/server';
 import { FAKE_TIKTOK_DEFAULTS, startFakeTikTok, type FakeTikTok } from '../fakes/tiktok/server';
 import { FAKE_YOUTUBE_DEFAULTS, startFakeYouTube, type FakeYouTube } from '../fakes/youtube/server';

@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCalendarActivities } from '../../activities/calendar/activities';
-import { FAKE_X_DEFAULTS } from '../fake-x/server';
+import { FAKE_X_DEFAULTS } from '../fakes/x/server';
 import type { PostSpec } from '../../activities/calendar/types';
 import { loadConfig, type QueueRole, type ReelcastConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';

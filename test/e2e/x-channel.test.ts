@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { openStorage } from '../../activities/storage';
-import { startFakeX, type FakeX } from '../fake-x/server';
+import { startFakeX, type FakeX } from '../fakes/x/server';
 import {
   connectClient,
   e2eConfig,

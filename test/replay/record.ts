@@ -3,7 +3,7 @@
  * runs a small demo day, an approval that times out, and a failed publish that is replayed,
  * on a real dev server, then saves each history as the Temporal CLI prints it.
  *
- *   node -r ./test/fake-x/register.js test/replay/record.ts [name ...]
+ *   node -r ./test/fakes/register.js test/replay/record.ts [name ...]
  *
  * It records only the histories that are not there yet (or the names given): after a deliberate,
  * patched() workflow change, add a scenario that takes the new path and keep the old files, which
@@ -19,7 +19,7 @@ import { createWorkers } from '../../worker/worker';
 import { dailyPlan } from '../../workflows/daily-plan';
 import { post, postWorkflowId, replayUpdate } from '../../workflows/post';
 import { startTestStack } from '../harness/stack';
-import { FAKE_X_DEFAULTS, startFakeX } from '../fake-x/server';
+import { FAKE_X_DEFAULTS, startFakeX } from '../fakes/x/server';
 
 const SCENARIOS = [
   'daily-plan',

@@ -12,69 +12,22 @@
  * containers and request counts, `POST /_fake/clock {"advanceMs": n}` moves its clock,
  * `POST /_fake/reset` clears everything. SIGTERM or SIGINT stops it.
  */
-import {
-  ENDPOINTS,
-  FAULT_KINDS,
-  startFakeInstagram,
-  type Endpoint,
-  type Fault,
-  type FaultKind,
-} from './server';
+import { parseFakeArgs, runFake } from '../kit';
+import { ENDPOINTS, FAULT_KINDS, startFakeInstagram } from './server';
 
-interface Args {
-  port: number;
-  host: string;
-  processingMs: number;
-  quotaTotal: number;
-  faults: Fault[];
-}
-
-function parseArgs(argv: string[]): Args {
-  const out: Args = { port: 0, host: '127.0.0.1', processingMs: 0, quotaTotal: 100, faults: [] };
-  const numbers = { '--port': 'port', '--processing-ms': 'processingMs', '--quota': 'quotaTotal' } as const;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[++i] ?? '';
-    if (flag in numbers) out[numbers[flag as keyof typeof numbers]] = Number(value);
-    else if (flag === '--host') out.host = value;
-    else if (flag === '--fault') {
-      const [endpoint, kind, times] = value.split(':');
-      if (
-        !(endpoint === '*' || ENDPOINTS.includes(endpoint as Endpoint)) ||
-        !FAULT_KINDS.includes(kind as FaultKind)
-      ) {
-        throw new Error(
-          `--fault ${value}: expected <endpoint>:<kind>[:times], endpoint one of ${ENDPOINTS.join(', ')} or *, kind one of ${FAULT_KINDS.join(', ')}`,
-        );
-      }
-      out.faults.push({
-        endpoint: endpoint as Endpoint | '*',
-        kind: kind as FaultKind,
-        times: times ? Number(times) : 1,
-      });
-    } else throw new Error(`unknown option ${flag}; see test/fakes/instagram/main.ts for usage`);
-  }
-  return out;
-}
-
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+runFake('fake Instagram', 'FAKE_INSTAGRAM_URL', async () => {
+  const args = parseFakeArgs(process.argv.slice(2), {
+    usage: 'test/fakes/instagram/main.ts',
+    endpoints: ENDPOINTS,
+    kinds: FAULT_KINDS,
+    numbers: { 'processing-ms': 0, quota: 100 },
+  });
   const fake = await startFakeInstagram({
     host: args.host,
     port: args.port,
-    processingMs: args.processingMs,
-    quotaTotal: args.quotaTotal,
+    processingMs: args.numbers['processing-ms'],
+    quotaTotal: args.numbers.quota,
   });
   fake.inject(...args.faults);
-  process.stdout.write(`FAKE_INSTAGRAM_URL=${fake.url}\n`);
-  const stop = (): void => {
-    void fake.close().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch((err: Error) => {
-  process.stderr.write(`fake Instagram: ${err.message}\n`);
-  process.exit(2);
+  return fake;
 });

@@ -35,6 +35,9 @@
  *   reset-after-accept  does the work (container created / reel published), then drops the connection
  *   hold-after-accept   publishes, then answers only after holdMs (publish)
  *   upload-cut          keeps the first cutAfterBytes of the upload (default half), then drops it
+ *   stall-midway        keeps the first cutAfterBytes (default half), then reads and answers
+ *                       nothing for holdMs (default 30 s) before dropping it (upload): time to
+ *                       SIGKILL the worker mid-upload
  *   slow-processing     the container processes for processingMs (create)
  *   download-timeout    a video_url container ends in ERROR 2207003 (create)
  *   container-error     the container turns ERROR with `subcode` (default 2207026) (status)
@@ -45,8 +48,8 @@
  * clears them; `POST /_fake/clock` `{ "advanceMs": n }` moves the clock. See main.ts to run it alone.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeServer, readBody, sendJson as send, type FaultSpec } from '../kit';
 
 export const ENDPOINTS = [
   'authorize',
@@ -72,6 +75,7 @@ export const FAULT_KINDS = [
   'reset-after-accept',
   'hold-after-accept',
   'upload-cut',
+  'stall-midway',
   'slow-processing',
   'download-timeout',
   'container-error',
@@ -81,25 +85,19 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface Fault {
-  endpoint: Endpoint | '*';
-  kind: FaultKind;
-  /** How many matching requests it hits (default 1). */
-  times?: number;
+export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   /** rate-limit: Graph's throttling code, 4 (app), 17 (user) or 32 (page); default 4. */
   code?: number;
   /** rate-limit: estimated_time_to_regain_access in minutes (default 1). */
   regainMinutes?: number;
   /** rate-limit: the HTTP status (default 400, as Graph answers; 429 also seen). */
   httpStatus?: number;
-  /** upload-cut: bytes kept before the connection drops (default half of what is left). */
+  /** upload-cut, stall-midway: bytes kept before the connection drops (default half of what is left). */
   cutAfterBytes?: number;
   /** slow-processing: how long the container stays IN_PROGRESS after its bytes are in. */
   processingMs?: number;
   /** container-error: the error subcode in the container's status (default 2207026). */
   subcode?: number;
-  /** hold-after-accept: how long the answer is held back (default 5000). */
-  holdMs?: number;
 }
 
 export type ContainerStatus = 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'EXPIRED' | 'PUBLISHED';
@@ -180,25 +178,24 @@ const HOUR = 3600_000;
 const LONG_LIVED_MS = 60 * 24 * HOUR;
 const SHORT_LIVED_MS = HOUR;
 
-export class FakeInstagram {
+/** Its log's `at` is on the fake's own clock (`now()`, moved by advanceClock). */
+export class FakeInstagram extends FakeServer<Endpoint, FaultKind, Fault> {
   readonly reels: FakeReel[] = [];
   readonly containers = new Map<string, FakeContainer>();
   readonly tokens = new Map<string, FakeToken>();
-  readonly requests = Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<Endpoint, number>;
-  /** Every answer in order: endpoint, HTTP status (0: connection dropped), when (fake clock). */
-  readonly log: Array<{ endpoint: Endpoint; status: number; at: number }> = [];
   quotaTotal: number;
-  #faults: Array<Fault & { left: number }> = [];
   #codes = new Map<string, { userId: string; redirectUri: string }>();
   #hashes = new Map<string, Hash>();
   #clockOffsetMs = 0;
   #seq = 0;
-  readonly #server: Server;
   readonly #o: Required<FakeInstagramOptions>;
 
   private constructor(options: FakeInstagramOptions) {
+    super('fake Instagram', ENDPOINTS, FAULT_KINDS, options.host ?? '127.0.0.1', (res, err) =>
+      graphError(res, 500, 2, `fake Instagram: ${err.message}`),
+    );
     this.#o = {
-      host: '127.0.0.1',
+      host: this.host,
       port: 0,
       processingMs: 0,
       quotaTotal: 100,
@@ -209,24 +206,13 @@ export class FakeInstagram {
     };
     this.quotaTotal = this.#o.quotaTotal;
     this.#seedToken();
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: Error) => graphError(res, 500, 2, `fake Instagram: ${err.message}`));
-    });
   }
 
+  /** Listens; its url serves every host: graph, rupload, api and www.instagram.com alike. */
   static async start(options: FakeInstagramOptions = {}): Promise<FakeInstagram> {
     const fake = new FakeInstagram(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(fake.#o.port, fake.#o.host, () => resolve());
-    });
+    await fake.listen(fake.#o.port);
     return fake;
-  }
-
-  /** Base URL for every host: graph, rupload, api and www.instagram.com alike. */
-  get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://${this.#o.host}:${port}`;
   }
 
   get version(): string {
@@ -234,7 +220,7 @@ export class FakeInstagram {
   }
 
   /** The fake's clock (ms): real time plus whatever advanceClock added. */
-  now(): number {
+  override now(): number {
     return Date.now() + this.#clockOffsetMs;
   }
 
@@ -242,37 +228,34 @@ export class FakeInstagram {
     this.#clockOffsetMs += ms;
   }
 
-  inject(...faults: Fault[]): void {
-    for (const f of faults) {
-      if (!FAULT_KINDS.includes(f.kind))
-        throw new Error(`unknown fault kind ${f.kind}: use one of ${FAULT_KINDS.join(', ')}`);
-      if (f.endpoint !== '*' && !ENDPOINTS.includes(f.endpoint))
-        throw new Error(`unknown endpoint ${f.endpoint}: use one of ${ENDPOINTS.join(', ')} or *`);
-      this.#faults.push({ ...f, left: f.times ?? 1 });
-    }
-  }
-
-  get pendingFaults(): Fault[] {
-    return this.#faults.filter((f) => f.left > 0);
-  }
-
-  reset(): void {
+  override reset(): void {
     this.reels.length = 0;
     this.containers.clear();
     this.tokens.clear();
-    this.log.length = 0;
-    this.#faults = [];
     this.#codes.clear();
     this.#hashes.clear();
     this.#clockOffsetMs = 0;
     this.quotaTotal = this.#o.quotaTotal;
-    for (const e of ENDPOINTS) this.requests[e] = 0;
     this.#seedToken();
+    super.reset();
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  protected state(): Record<string, unknown> {
+    return {
+      reels: this.reels,
+      containers: [...this.containers.values()].map((c) => this.#current(c)),
+      quotaTotal: this.quotaTotal,
+      now: new Date(this.now()).toISOString(),
+    };
+  }
+
+  protected override controls(): Record<string, (body: Record<string, unknown>) => unknown> {
+    return {
+      '/_fake/clock': (b) => {
+        this.advanceClock(Number(b.advanceMs) || 0);
+        return { now: new Date(this.now()).toISOString() };
+      },
+    };
   }
 
   #seedToken(): void {
@@ -282,14 +265,6 @@ export class FakeInstagram {
       issuedAt: this.now(),
       expiresAt: this.now() + LONG_LIVED_MS,
     });
-  }
-
-  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): (Fault & { left: number }) | undefined {
-    const f = this.#faults.find(
-      (x) => x.left > 0 && (x.endpoint === endpoint || x.endpoint === '*') && kinds.includes(x.kind),
-    );
-    if (f) f.left--;
-    return f;
   }
 
   #id(prefix: string): string {
@@ -303,25 +278,19 @@ export class FakeInstagram {
     return { token, expiresIn: Math.floor(lifetime / 1000) };
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
-    if (url.pathname.startsWith('/_fake/'))
-      return this.#control(method, url.pathname, await readBody(req), res);
 
     const route = this.#route(method, url.pathname);
     if (!route) return graphError(res, 400, 100, `Unknown path components: ${url.pathname}`);
     const { endpoint } = route;
-    this.requests[endpoint]++;
-    res.on('close', () =>
-      this.log.push({ endpoint, status: res.headersSent ? res.statusCode : 0, at: this.now() }),
-    );
+    this.count(endpoint, res);
     const upload = endpoint === 'upload';
     // The upload's body is the video: streamed, never read into memory here.
     const params = upload ? url.searchParams : mergeParams(url.searchParams, await readBody(req));
     const tokenText = upload ? oauthHeader(req) : (bearer(req) ?? params.get('access_token') ?? undefined);
 
-    const fault = this.#take(endpoint, ['rate-limit', 'unavailable', 'expired-token', 'revoked-token']);
+    const fault = this.take(endpoint, ['rate-limit', 'unavailable', 'expired-token', 'revoked-token']);
     // An early answer to an upload lets the rest of its body drain.
     if (upload && fault && fault.kind !== 'expired-token' && fault.kind !== 'revoked-token') req.resume();
     if (fault?.kind === 'unavailable') {
@@ -544,7 +513,7 @@ export class FakeInstagram {
     const resumable = params.get('upload_type') === 'resumable';
     if (!videoUrl && !resumable)
       return graphError(res, 400, 100, 'The parameter video_url or upload_type=resumable is required.');
-    const fault = this.#take('create', ['slow-processing', 'download-timeout', 'reset-after-accept']);
+    const fault = this.take('create', ['slow-processing', 'download-timeout', 'reset-after-accept']);
     const c: FakeContainer = {
       id: this.#id('179'),
       userId: token.userId,
@@ -626,7 +595,7 @@ export class FakeInstagram {
     c.fileSize = fileSize;
     const hash = this.#hashes.get(id) ?? createHash('sha256');
     this.#hashes.set(id, hash);
-    const cut = this.#take('upload', ['upload-cut']);
+    const cut = this.take('upload', ['upload-cut', 'stall-midway']);
     const keep = cut ? (cut.cutAfterBytes ?? Math.floor((fileSize - offset) / 2)) : Infinity;
     let taken = 0;
     for await (const piece of req) {
@@ -637,6 +606,7 @@ export class FakeInstagram {
       c.received += part.length;
       taken += part.length;
       if (taken >= keep) {
+        if (cut?.kind === 'stall-midway') await this.hold('upload', req, res, cut.holdMs ?? 30_000);
         req.socket.destroy(); // the rest never arrives
         return;
       }
@@ -668,7 +638,7 @@ export class FakeInstagram {
 
   #status(id: string, params: URLSearchParams, res: ServerResponse): void {
     const c = this.#current(this.containers.get(id)!);
-    const fault = this.#take('status', ['container-error', 'container-expired', 'read-not-ready']);
+    const fault = this.take('status', ['container-error', 'container-expired', 'read-not-ready']);
     if (fault?.kind === 'read-not-ready') return objectMissing(res, id, 'get');
     if (fault?.kind === 'container-error' && c.status !== 'PUBLISHED')
       this.#fail(c, fault.subcode ?? 2207026);
@@ -723,13 +693,13 @@ export class FakeInstagram {
     });
   }
 
-  #publish(
+  async #publish(
     token: FakeToken,
     userId: string,
     params: URLSearchParams,
     req: IncomingMessage,
     res: ServerResponse,
-  ): void {
+  ): Promise<void> {
     if (userId !== token.userId) return objectMissing(res, userId, 'post');
     const id = params.get('creation_id') ?? '';
     const found = this.containers.get(id);
@@ -741,7 +711,7 @@ export class FakeInstagram {
         `Invalid parameter: creation_id ${id} is not a media container of this account`,
       );
     const c = this.#current(found);
-    const fault = this.#take('publish', ['publishing-limit', 'reset-after-accept', 'hold-after-accept']);
+    const fault = this.take('publish', ['publishing-limit', 'reset-after-accept', 'hold-after-accept']);
     if (fault?.kind === 'publishing-limit' || this.#usage(userId) >= this.quotaTotal) {
       return graphError(res, 400, 9, 'Application request limit reached', {
         error_subcode: 2207042,
@@ -783,9 +753,8 @@ export class FakeInstagram {
       req.socket.destroy(); // published, but the client never hears so
       return;
     }
-    const answer = () => send(res, 200, { id: reel.id });
-    if (fault?.kind === 'hold-after-accept') setTimeout(answer, fault.holdMs ?? 5000).unref();
-    else answer();
+    if (fault?.kind === 'hold-after-accept') await this.hold('publish', req, res, fault.holdMs ?? 5000);
+    send(res, 200, { id: reel.id });
   }
 
   #list(token: FakeToken, userId: string, params: URLSearchParams, res: ServerResponse): void {
@@ -810,40 +779,6 @@ export class FakeInstagram {
       },
     });
   }
-
-  #control(method: string, path: string, body: Buffer, res: ServerResponse): void {
-    if (method === 'GET' && path === '/_fake/state') {
-      return send(res, 200, {
-        reels: this.reels,
-        containers: [...this.containers.values()].map((c) => this.#current(c)),
-        requests: this.requests,
-        log: this.log,
-        faults: this.pendingFaults,
-        quotaTotal: this.quotaTotal,
-        now: new Date(this.now()).toISOString(),
-      });
-    }
-    const parsed = json(body);
-    if (method === 'POST' && path === '/_fake/faults') {
-      try {
-        this.inject(...((Array.isArray(parsed) ? parsed : [parsed]) as Fault[]));
-      } catch (err) {
-        return send(res, 400, { detail: (err as Error).message });
-      }
-      return send(res, 200, { faults: this.pendingFaults });
-    }
-    if (method === 'POST' && path === '/_fake/reset') {
-      this.reset();
-      return send(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/_fake/clock') {
-      this.advanceClock(Number((parsed as { advanceMs?: number }).advanceMs) || 0);
-      return send(res, 200, { now: new Date(this.now()).toISOString() });
-    }
-    send(res, 404, {
-      detail: `fake Instagram control: no ${method} ${path}; use GET /_fake/state, POST /_fake/faults, /_fake/reset, /_fake/clock`,
-    });
-  }
 }
 
 export function startFakeInstagram(options: FakeInstagramOptions = {}): Promise<FakeInstagram> {
@@ -865,17 +800,6 @@ function view(r: FakeReel): Record<string, unknown> {
 /** Instagram writes times as 2026-03-01T10:00:00+0000. */
 function instagramTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 function graphError(
@@ -934,22 +858,8 @@ function oauthHeader(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 function mergeParams(query: URLSearchParams, body: Buffer): URLSearchParams {
   const out = new URLSearchParams(query);
   for (const [k, v] of new URLSearchParams(body.toString('utf8'))) out.set(k, v);
   return out;
-}
-
-function json(body: Buffer): unknown {
-  try {
-    return body.length ? JSON.parse(body.toString('utf8')) : {};
-  } catch {
-    return {};
-  }
 }

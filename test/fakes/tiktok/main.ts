@@ -12,45 +12,24 @@
  * `GET /_fake/state` shows posts, publishes and request counts, `POST /_fake/reset` clears them.
  * SIGTERM or SIGINT stops it.
  */
-import { parseArgs } from 'node:util';
-import { parseFaultOption } from '../faults';
+import { parseFakeArgs, runFake } from '../kit';
 import { ENDPOINTS, FAULT_KINDS, startFakeTikTok } from './server';
 
-function options(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'processing-ms': { type: 'string', default: '200' },
-      'access-token-ttl': { type: 'string', default: '86400' },
-      unaudited: { type: 'boolean', default: false },
-      fault: { type: 'string', multiple: true, default: [] },
-    },
+runFake('fake TikTok', 'FAKE_TIKTOK_URL', async () => {
+  const args = parseFakeArgs(process.argv.slice(2), {
+    usage: 'test/fakes/tiktok/main.ts',
+    endpoints: ENDPOINTS,
+    kinds: FAULT_KINDS,
+    numbers: { 'processing-ms': 200, 'access-token-ttl': 86_400 },
+    switches: ['unaudited'],
   });
-  return {
-    port: Number(values.port),
-    host: values.host,
-    processingMs: Number(values['processing-ms']),
-    accessTokenTtlSeconds: Number(values['access-token-ttl']),
-    audited: !values.unaudited,
-    faults: values.fault.map((f) => parseFaultOption(f, ENDPOINTS, FAULT_KINDS)),
-  };
-}
-
-async function main(): Promise<void> {
-  const { faults, ...settings } = options(process.argv.slice(2));
-  const fake = await startFakeTikTok(settings);
-  fake.inject(...faults);
-  process.stdout.write(`FAKE_TIKTOK_URL=${fake.url}\n`);
-  const stop = (): void => {
-    void fake.close().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch((err: Error) => {
-  process.stderr.write(`fake TikTok: ${err.message}\n`);
-  process.exit(2);
+  const fake = await startFakeTikTok({
+    host: args.host,
+    port: args.port,
+    processingMs: args.numbers['processing-ms'],
+    accessTokenTtlSeconds: args.numbers['access-token-ttl'],
+    audited: !args.switches.unaudited,
+  });
+  fake.inject(...args.faults);
+  return fake;
 });

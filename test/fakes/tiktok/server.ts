@@ -23,6 +23,12 @@
  *   reset-after-accept     does the work (init: the publish exists; upload: the chunk is kept),
  *                          then drops the connection without answering
  *   cut-midway             upload: drops the connection halfway through the chunk (nothing kept)
+ *   stall-midway           upload: half the chunk arrives, then nothing more is read or answered
+ *                          for holdMs (default 30 s), then the connection drops (nothing of that
+ *                          chunk kept): time to SIGKILL the worker mid-upload
+ *   hold-after-accept      upload: the chunk is kept (the video processed, if it was the last),
+ *                          the answer held back for holdMs (default 5 s): time to SIGKILL the
+ *                          worker after TikTok accepted
  *   processing-failed      upload: once the last chunk is in, processing FAILS with failReason
  *   spam-risk              403 with code (default spam_risk_too_many_posts)
  *   access-token-expired   the presented access token expires now: 401 access_token_invalid
@@ -35,11 +41,9 @@
  * `POST /_fake/reset` clears everything. See main.ts to run it alone.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PRIVACY_LEVELS } from '../../../activities/publish/tiktok/post-info';
-import { FaultQueue, type FaultSpec } from '../faults';
-import { jsonBody as json, listen, readBody, stop } from '../http';
+import { FakeServer, parseJson as json, readBody, type FaultSpec } from '../kit';
 
 export { PRIVACY_LEVELS };
 
@@ -51,6 +55,8 @@ export const FAULT_KINDS = [
   'unavailable',
   'reset-after-accept',
   'cut-midway',
+  'stall-midway',
+  'hold-after-accept',
   'processing-failed',
   'spam-risk',
   'access-token-expired',
@@ -151,15 +157,9 @@ export interface IssuedTokens {
   scopes: string[];
 }
 
-export class FakeTikTok {
+export class FakeTikTok extends FakeServer<Endpoint, FaultKind, Fault> {
   readonly posts: FakeTikTokPost[] = [];
   readonly publishes = new Map<string, FakePublish>();
-  readonly requests: Record<Endpoint, number> = Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<
-    Endpoint,
-    number
-  >;
-  /** Every answer in order: which endpoint, which status (0: connection dropped), when. */
-  readonly log: Array<{ endpoint: Endpoint; status: number; at: number }> = [];
   readonly accessTokens = new Map<string, Grant>();
   readonly refreshTokens = new Map<string, Grant & { revoked: boolean }>();
   readonly #codes = new Map<
@@ -168,14 +168,15 @@ export class FakeTikTok {
   >();
   readonly #hashes = new Map<string, Hash>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #faults = new FaultQueue<Endpoint, FaultKind, Fault>(ENDPOINTS, FAULT_KINDS);
   #nextPostId = 7_400_000_000_000_000_001n;
-  readonly #server: Server;
   readonly #options: Required<FakeTikTokOptions>;
 
   private constructor(options: FakeTikTokOptions) {
+    super('fake TikTok', ENDPOINTS, FAULT_KINDS, options.host ?? '127.0.0.1', (res, err) =>
+      sendError(res, 500, 'internal_error', err.message),
+    );
     this.#options = {
-      host: '127.0.0.1',
+      host: this.host,
       port: 0,
       ...FAKE_TIKTOK_DEFAULTS,
       privacyLevelOptions: [...PRIVACY_LEVELS],
@@ -190,21 +191,13 @@ export class FakeTikTok {
       uploadUrlTtlMs: 60 * 60_000,
       ...options,
     };
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: Error) => sendError(res, 500, 'internal_error', err.message));
-    });
   }
 
+  /** Listens; its url is TIKTOK_API_BASE_URL and TIKTOK_AUTH_BASE_URL. */
   static async start(options: FakeTikTokOptions = {}): Promise<FakeTikTok> {
     const fake = new FakeTikTok(options);
-    await listen(fake.#server, fake.#options.port, fake.#options.host);
+    await fake.listen(fake.#options.port);
     return fake;
-  }
-
-  /** Base URL for TIKTOK_API_BASE_URL and TIKTOK_AUTH_BASE_URL. */
-  get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://${this.#options.host}:${port}`;
   }
 
   get options(): Readonly<Required<FakeTikTokOptions>> {
@@ -214,14 +207,6 @@ export class FakeTikTok {
   /** Changes the creator's settings or the app's audit state from a test. */
   configure(changes: Partial<Omit<FakeTikTokOptions, 'host' | 'port'>>): void {
     Object.assign(this.#options, changes);
-  }
-
-  inject(...faults: Fault[]): void {
-    this.#faults.inject(...faults);
-  }
-
-  get pendingFaults(): Fault[] {
-    return this.#faults.pending;
   }
 
   /** Tokens for the account as if a person had just connected it (skips the browser step). */
@@ -234,27 +219,29 @@ export class FakeTikTok {
     for (const t of this.refreshTokens.values()) t.revoked = true;
   }
 
-  reset(): void {
+  override reset(): void {
     this.posts.length = 0;
     this.publishes.clear();
     this.#hashes.clear();
-    this.#faults.clear();
-    this.log.length = 0;
     this.accessTokens.clear();
     this.refreshTokens.clear();
     this.#codes.clear();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    for (const e of ENDPOINTS) this.requests[e] = 0;
+    super.reset();
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const t of this.#timers) clearTimeout(t);
-    await stop(this.#server);
+    await super.close();
   }
 
-  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): Fault | undefined {
-    return this.#faults.take(endpoint, kinds);
+  protected state(): Record<string, unknown> {
+    return { posts: this.posts, publishes: [...this.publishes.values()] };
+  }
+
+  protected override controls(): Record<string, (body: Record<string, unknown>) => unknown> {
+    return { '/_fake/grant': (b) => this.grant(b.scopes as string[] | undefined) };
   }
 
   #issue(openId: string, scopes: string[]): IssuedTokens {
@@ -272,25 +259,20 @@ export class FakeTikTok {
     return { accessToken, refreshToken, expiresIn: ttl, refreshExpiresIn: refreshTtl, openId, scopes };
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (path.startsWith('/_fake/')) return this.#control(method, path, await readBody(req), res);
 
     const endpoint = route(method, path);
     if (!endpoint) {
       await readBody(req);
       return sendError(res, 404, 'not_found', `fake TikTok has no ${method} ${path}`);
     }
-    this.requests[endpoint]++;
-    res.on('close', () =>
-      this.log.push({ endpoint, status: res.headersSent ? res.statusCode : 0, at: Date.now() }),
-    );
+    this.count(endpoint, res);
     if (endpoint === 'upload') return this.#upload(url, req, res);
     const body = await readBody(req);
 
-    const fault = this.#take(endpoint, ['rate-limit', 'unavailable']);
+    const fault = this.take(endpoint, ['rate-limit', 'unavailable']);
     if (fault?.kind === 'rate-limit') {
       return sendError(res, 429, 'rate_limit_exceeded', 'API rate limit exceeded', {
         'retry-after': String(fault.resetInSeconds ?? 2),
@@ -319,7 +301,7 @@ export class FakeTikTok {
   #authenticate(req: IncomingMessage, endpoint: Endpoint, res: ServerResponse): Grant | undefined {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const grant = this.accessTokens.get(token);
-    if (grant && this.#take(endpoint, ['access-token-expired'])) grant.expiresAt = Date.now() - 1;
+    if (grant && this.take(endpoint, ['access-token-expired'])) grant.expiresAt = Date.now() - 1;
     if (!grant || grant.expiresAt <= Date.now()) {
       sendError(res, 401, 'access_token_invalid', 'The access token is invalid or not found in the request.');
       return undefined;
@@ -389,7 +371,7 @@ export class FakeTikTok {
       }
       issued = this.#issue(this.#options.openId, entry.scopes);
     } else if (grantType === 'refresh_token') {
-      if (this.#take('token', ['refresh-token-revoked'])) this.revokeRefreshTokens();
+      if (this.take('token', ['refresh-token-revoked'])) this.revokeRefreshTokens();
       const token = form.get('refresh_token') ?? '';
       const entry = this.refreshTokens.get(token);
       if (!entry || entry.revoked || entry.expiresAt <= Date.now()) {
@@ -413,7 +395,7 @@ export class FakeTikTok {
   }
 
   #creatorInfo(res: ServerResponse): void {
-    const fault = this.#take('creator-info', ['spam-risk']);
+    const fault = this.take('creator-info', ['spam-risk']);
     if (fault) return sendError(res, 403, fault.code ?? 'spam_risk_too_many_posts', 'Spam risk');
     const o = this.#options;
     sendData(res, {
@@ -429,7 +411,7 @@ export class FakeTikTok {
   }
 
   #init(grant: Grant, body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): void {
-    const fault = this.#take('init', [
+    const fault = this.take('init', [
       'spam-risk',
       'unaudited-client',
       'privacy-level-mismatch',
@@ -506,7 +488,14 @@ export class FakeTikTok {
     }
     if (publish.uploadUrlExpiresAt <= Date.now())
       return refuse(403, 'upload_url_expired', 'The upload URL expired.');
-    const fault = this.#take('upload', ['rate-limit', 'unavailable', 'reset-after-accept', 'cut-midway']);
+    const fault = this.take('upload', [
+      'rate-limit',
+      'unavailable',
+      'reset-after-accept',
+      'cut-midway',
+      'stall-midway',
+      'hold-after-accept',
+    ]);
     if (fault?.kind === 'rate-limit') {
       await readBody(req);
       return sendError(res, 429, 'rate_limit_exceeded', 'API rate limit exceeded', {
@@ -543,7 +532,8 @@ export class FakeTikTok {
     for await (const piece of req) {
       const buf = piece as Buffer;
       received += buf.length;
-      if (fault?.kind === 'cut-midway' && received >= length / 2) {
+      if ((fault?.kind === 'cut-midway' || fault?.kind === 'stall-midway') && received >= length / 2) {
+        if (fault.kind === 'stall-midway') await this.hold('upload', req, res, fault.holdMs ?? 30_000);
         req.socket.destroy();
         return;
       }
@@ -561,6 +551,8 @@ export class FakeTikTok {
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hold-after-accept' && !(await this.hold('upload', req, res, fault.holdMs ?? 5000)))
+      return;
     res.writeHead(complete ? 201 : 206, { 'content-length': '0' });
     res.end();
   }
@@ -568,7 +560,7 @@ export class FakeTikTok {
   /** Every byte is in: processing runs on its own, whether anyone polls or not. */
   #process(publish: FakePublish): void {
     publish.completedAt = Date.now();
-    const failed = this.#take('upload', ['processing-failed']);
+    const failed = this.take('upload', ['processing-failed']);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       if (failed) {
@@ -640,38 +632,6 @@ export class FakeTikTok {
       videos,
       cursor: page.length ? Date.parse(page[page.length - 1].createdAt) : 0,
       has_more: all.length > page.length,
-    });
-  }
-
-  #control(method: string, path: string, body: Buffer, res: ServerResponse): void {
-    if (method === 'GET' && path === '/_fake/state') {
-      return send(res, 200, {
-        posts: this.posts,
-        publishes: [...this.publishes.values()],
-        requests: this.requests,
-        log: this.log,
-        faults: this.pendingFaults,
-      });
-    }
-    if (method === 'POST' && path === '/_fake/faults') {
-      const parsed = json(body) as unknown;
-      try {
-        this.inject(...((Array.isArray(parsed) ? parsed : [parsed]) as Fault[]));
-      } catch (err) {
-        return send(res, 400, { error: (err as Error).message });
-      }
-      return send(res, 200, { faults: this.pendingFaults });
-    }
-    if (method === 'POST' && path === '/_fake/grant') {
-      const scopes = (json(body).scopes as string[] | undefined) ?? undefined;
-      return send(res, 200, this.grant(scopes));
-    }
-    if (method === 'POST' && path === '/_fake/reset') {
-      this.reset();
-      return send(res, 200, { ok: true });
-    }
-    send(res, 404, {
-      error: `fake TikTok control: no ${method} ${path}; use GET /_fake/state, POST /_fake/faults, POST /_fake/grant, POST /_fake/reset`,
     });
   }
 }

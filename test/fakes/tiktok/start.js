@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Runs the fake TikTok server (TypeScript) without a build step. Usage: see main.ts.
 'use strict';
-require('../../fake-x/register');
+require('../register');
 require('./main.ts');

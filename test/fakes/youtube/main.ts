@@ -12,55 +12,22 @@
  * `GET /_fake/state` shows videos, sessions and request counts, `POST /_fake/reset` clears them.
  * SIGTERM or SIGINT stops it.
  */
-import { parseFaultFlag } from '../kit';
-import { ENDPOINTS, FAULT_KINDS, startFakeYouTube, type Fault } from './server';
+import { parseFakeArgs, runFake } from '../kit';
+import { ENDPOINTS, FAULT_KINDS, startFakeYouTube } from './server';
 
-interface Args {
-  port: number;
-  host: string;
-  accessTokenTtlSeconds: number;
-  processingMs: number;
-  faults: Fault[];
-}
-
-function parseArgs(argv: string[]): Args {
-  const out: Args = { port: 0, host: '127.0.0.1', accessTokenTtlSeconds: 3600, processingMs: 0, faults: [] };
-  const numbers = {
-    '--port': 'port',
-    '--token-ttl-seconds': 'accessTokenTtlSeconds',
-    '--processing-ms': 'processingMs',
-  } as const;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[++i];
-    if (flag in numbers) {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${value}: expected a whole number`);
-      out[numbers[flag as keyof typeof numbers]] = n;
-    } else if (flag === '--host') {
-      out.host = value;
-    } else if (flag === '--fault') {
-      out.faults.push(parseFaultFlag(value, ENDPOINTS, FAULT_KINDS));
-    } else {
-      throw new Error(`unknown option ${flag}; see test/fakes/youtube/main.ts for usage`);
-    }
-  }
-  return out;
-}
-
-async function main(): Promise<void> {
-  const { faults, ...options } = parseArgs(process.argv.slice(2));
-  const fake = await startFakeYouTube(options);
-  fake.inject(...faults);
-  process.stdout.write(`FAKE_YOUTUBE_URL=${fake.url}\n`);
-  const stop = (): void => {
-    void fake.close().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch((err: Error) => {
-  process.stderr.write(`fake YouTube: ${err.message}\n`);
-  process.exit(2);
+runFake('fake YouTube', 'FAKE_YOUTUBE_URL', async () => {
+  const args = parseFakeArgs(process.argv.slice(2), {
+    usage: 'test/fakes/youtube/main.ts',
+    endpoints: ENDPOINTS,
+    kinds: FAULT_KINDS,
+    numbers: { 'token-ttl-seconds': 3600, 'processing-ms': 0 },
+  });
+  const fake = await startFakeYouTube({
+    host: args.host,
+    port: args.port,
+    accessTokenTtlSeconds: args.numbers['token-ttl-seconds'],
+    processingMs: args.numbers['processing-ms'],
+  });
+  fake.inject(...args.faults);
+  return fake;
 });

@@ -28,9 +28,8 @@
  * `POST /_fake/reset` clears everything but issued tokens. See main.ts to run it alone.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { answerControl, FaultQueue, readBody, type FaultBase } from '../kit';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeServer, readBody, type FaultSpec } from '../kit';
 
 export const ENDPOINTS = [
   'authorize',
@@ -60,10 +59,20 @@ export const FAULT_KINDS = [
   /** chunk that completes the upload: the video is created, then the connection drops unanswered. */
   'reset-after-accept',
   /**
+   * chunk that completes the upload: the video is created, the answer held back for holdMs
+   * (default 5 s): time to SIGKILL the worker after YouTube accepted.
+   */
+  'hold-after-accept',
+  /**
    * chunk: the connection drops after cutAfterBytes of the body (default half); the session keeps
    * what arrived, rounded down to 256 KiB as Google does.
    */
   'cut-midway',
+  /**
+   * chunk: like cut-midway, but after cutAfterBytes nothing more is read or answered for holdMs
+   * (default 30 s) before the connection drops: time to SIGKILL the worker mid-upload.
+   */
+  'stall-midway',
   /** chunk that completes the upload: processing fails (uploadStatus failed, failureReason codec). */
   'processing-failed',
   /** chunk that completes the upload: the video is rejected (uploadStatus rejected, duplicate). */
@@ -71,10 +80,10 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface Fault extends FaultBase<Endpoint, FaultKind> {
+export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   /** rate-limit: seconds in Retry-After (default 2). */
   resetInSeconds?: number;
-  /** cut-midway: body bytes received before the connection drops (default half the chunk). */
+  /** cut-midway, stall-midway: body bytes received before it stops (default half the chunk). */
   cutAfterBytes?: number;
 }
 
@@ -160,50 +169,33 @@ interface PendingCode {
 
 const UPLOAD_PATH = '/upload/youtube/v3/videos';
 
-export class FakeYouTube {
+/** Its log notes, for each chunk, the Content-Range it was sent with. */
+export class FakeYouTube extends FakeServer<Endpoint, FaultKind, Fault, { range: string }> {
   readonly videos: FakeVideo[] = [];
   readonly sessions = new Map<string, FakeSession>();
-  readonly requests: Record<Endpoint, number> = Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<
-    Endpoint,
-    number
-  >;
-  /** Every answer in order: endpoint, status (0: connection dropped), and for chunks the range sent. */
-  readonly log: Array<{ endpoint: Endpoint; status: number; at: number; range?: string }> = [];
-  readonly #faults = new FaultQueue<Endpoint, FaultKind, Fault>(ENDPOINTS, FAULT_KINDS);
   readonly #tokens = new Map<string, Token>();
   readonly #codes = new Map<string, PendingCode>();
-  readonly #server: Server;
   readonly #options: Required<FakeYouTubeOptions>;
 
   private constructor(options: FakeYouTubeOptions) {
+    super('fake YouTube', ENDPOINTS, FAULT_KINDS, options.host ?? '127.0.0.1', (res, err) =>
+      sendError(res, 500, 'backendError', `Fake YouTube error: ${err.message}`),
+    );
     this.#options = {
-      host: '127.0.0.1',
+      host: this.host,
       port: 0,
       accessTokenTtlSeconds: 3600,
       processingMs: 0,
       ...FAKE_YOUTUBE_DEFAULTS,
       ...options,
     };
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: Error) =>
-        sendError(res, 500, 'backendError', `Fake YouTube error: ${err.message}`),
-      );
-    });
   }
 
+  /** Listens; its url is YOUTUBE_API_BASE_URL and YOUTUBE_OAUTH_BASE_URL. */
   static async start(options: FakeYouTubeOptions = {}): Promise<FakeYouTube> {
     const fake = new FakeYouTube(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(fake.#options.port, fake.#options.host, () => resolve());
-    });
+    await fake.listen(fake.#options.port);
     return fake;
-  }
-
-  /** Base URL for YOUTUBE_API_BASE_URL and YOUTUBE_OAUTH_BASE_URL. */
-  get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://${this.#options.host}:${port}`;
   }
 
   get channelId(): string {
@@ -213,14 +205,6 @@ export class FakeYouTube {
   /** The uploads playlist id, as channels.list contentDetails.relatedPlaylists.uploads gives it. */
   get uploadsPlaylistId(): string {
     return `UU${this.#options.channelId.slice(2)}`;
-  }
-
-  inject(...faults: Fault[]): void {
-    this.#faults.inject(...faults);
-  }
-
-  get pendingFaults(): Fault[] {
-    return this.#faults.pending;
   }
 
   /**
@@ -240,21 +224,18 @@ export class FakeYouTube {
   }
 
   /** Clears videos, sessions, faults and counts. Issued tokens stay valid. */
-  reset(): void {
+  override reset(): void {
     this.videos.length = 0;
     this.sessions.clear();
-    this.#faults.clear();
-    this.log.length = 0;
-    for (const e of ENDPOINTS) this.requests[e] = 0;
+    super.reset();
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  protected state(): Record<string, unknown> {
+    return { videos: this.videos, sessions: [...this.sessions.values()].map(({ hash: _h, ...s }) => s) };
   }
 
-  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): Fault | undefined {
-    return this.#faults.take(endpoint, kinds);
+  protected override controls(): Record<string, (body: Record<string, unknown>) => unknown> {
+    return { '/_fake/tokens': () => this.issueTokens() };
   }
 
   #issueAccess(refreshToken: string | undefined, scope: string): string {
@@ -269,27 +250,19 @@ export class FakeYouTube {
     return token;
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
-
-    if (path.startsWith('/_fake/')) return this.#control(method, path, await readBody(req), res);
 
     const endpoint = route(method, path, req.headers['content-range']);
     if (!endpoint) {
       await readBody(req);
       return sendError(res, 404, 'notFound', `fake YouTube has no ${method} ${path}`);
     }
-    this.requests[endpoint]++;
-    const range = endpoint === 'chunk' ? String(req.headers['content-range']) : undefined;
-    res.on('close', () =>
-      this.log.push({
-        endpoint,
-        status: res.headersSent ? res.statusCode : 0,
-        at: Date.now(),
-        ...(range ? { range } : {}),
-      }),
+    this.count(
+      endpoint,
+      res,
+      endpoint === 'chunk' ? { range: String(req.headers['content-range']) } : undefined,
     );
 
     if (endpoint === 'authorize') return this.#authorize(url.searchParams, res);
@@ -298,7 +271,7 @@ export class FakeYouTube {
     // The API endpoints: a live bearer token first, then the injected faults.
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const known = token ? this.#tokens.get(token) : undefined;
-    const expiredFault = this.#take(endpoint, ['expired-token']);
+    const expiredFault = this.take(endpoint, ['expired-token']);
     if (known && expiredFault) known.expiresAt = Date.now() - 1;
     if (!known || known.kind !== 'access' || known.revoked || (known.expiresAt ?? 0) <= Date.now()) {
       req.resume();
@@ -308,7 +281,7 @@ export class FakeYouTube {
         status: 'UNAUTHENTICATED',
       });
     }
-    const fault = this.#take(endpoint, ['rate-limit', 'unavailable', 'quota-exceeded', 'upload-limit']);
+    const fault = this.take(endpoint, ['rate-limit', 'unavailable', 'quota-exceeded', 'upload-limit']);
     if (fault) {
       req.resume();
       if (fault.kind === 'rate-limit') {
@@ -413,7 +386,7 @@ export class FakeYouTube {
     if (grant === 'refresh_token') {
       const presented = form.get('refresh_token') ?? '';
       const refresh = this.#tokens.get(presented);
-      if (refresh && this.#take('token', ['revoked-refresh-token'])) {
+      if (refresh && this.take('token', ['revoked-refresh-token'])) {
         refresh.revoked = true;
         // Revoking access revokes its access tokens too.
         for (const t of this.#tokens.values()) if (t.refreshToken === presented) t.revoked = true;
@@ -619,7 +592,7 @@ export class FakeYouTube {
       return sendError(res, 400, 'badRequest', `Invalid upload request: ${problem}.`);
     }
 
-    const cut = this.#take('chunk', ['cut-midway']);
+    const cut = this.take('chunk', ['cut-midway', 'stall-midway']);
     const cutAfter = cut ? (cut.cutAfterBytes ?? Math.floor(length / 2)) : Infinity;
     // Commit whole 256 KiB blocks as they arrive; the tail of the file only with the last byte.
     let pending: Buffer[] = [];
@@ -647,6 +620,7 @@ export class FakeYouTube {
         take(piece);
         if (arrived >= cutAfter) {
           // Dropped mid-chunk: the partial block is lost, as on Google's side.
+          if (cut?.kind === 'stall-midway') await this.hold('chunk', req, res, cut.holdMs ?? 30_000);
           req.socket.destroy();
           return;
         }
@@ -661,17 +635,19 @@ export class FakeYouTube {
       return send(res, 308, '', { range: `bytes=0-${session.received - 1}`, 'content-length': '0' });
     }
     const video = this.#createVideo(session);
-    if (this.#take('chunk', ['reset-after-accept'])) {
+    const accepted = this.take('chunk', ['reset-after-accept', 'hold-after-accept']);
+    if (accepted?.kind === 'reset-after-accept') {
       // YouTube has the video, but the client never hears so.
       req.socket.destroy();
       return;
     }
+    if (accepted && !(await this.hold('chunk', req, res, accepted.holdMs ?? 5000))) return;
     sendJson(res, 201, videoResource(video, ['snippet', 'status']));
   }
 
   #createVideo(session: FakeSession): FakeVideo {
     const { snippet, status } = session.resource;
-    const fault = this.#take('chunk', ['processing-failed', 'rejected']);
+    const fault = this.take('chunk', ['processing-failed', 'rejected']);
     const video: FakeVideo = {
       id: randomBytes(8).toString('base64url').slice(0, 11),
       snippet: {
@@ -726,23 +702,6 @@ export class FakeYouTube {
     send(res, 308, '', {
       ...(session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {}),
       'content-length': '0',
-    });
-  }
-
-  #control(method: string, path: string, body: Buffer, res: ServerResponse): void {
-    answerControl(method, path, body, res, {
-      name: 'fake YouTube',
-      state: () => ({
-        videos: this.videos,
-        sessions: [...this.sessions.values()].map(({ hash: _h, ...s }) => s),
-        requests: this.requests,
-        log: this.log,
-        faults: this.pendingFaults,
-      }),
-      inject: (...faults: Fault[]) => this.inject(...faults),
-      pending: () => this.pendingFaults,
-      reset: () => this.reset(),
-      extra: { '/_fake/tokens': () => this.issueTokens() },
     });
   }
 }

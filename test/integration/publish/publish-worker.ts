@@ -1,17 +1,20 @@
 /**
  * A publish worker as a process of its own, so a test can SIGKILL it mid-publish:
- *   node -r ./test/fake-x/register.js test/integration/publish/publish-worker.ts <taskQueue>
- * Configured from the environment like any Reelcast worker (X_API_BASE_URL, X_* secrets, S3_*).
+ *   node -r ./test/fakes/register.js test/integration/publish/publish-worker.ts <taskQueue>
+ * Configured from the environment like any Reelcast worker (REELCAST_DELIVERY, each platform's
+ * *_BASE_URL and app settings, S3_*); the accounts' tokens come from the token store.
  * Prints READY when it polls.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../../config';
 import { createPublishActivities } from '../../../activities/publish';
 import { openStorage } from '../../../activities/storage';
+import { connectWorker } from '../../../worker/connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // As `reelcast worker` connects: its runtime logs at REELCAST_LOG_LEVEL (default WARN).
+  const connection = await connectWorker(config);
   const worker = await Worker.create({
     connection,
     taskQueue: process.argv[2],

@@ -12,7 +12,7 @@ import {
   type PublishProgress,
 } from '../../../activities/publish';
 import { connectClient, connectWorker } from '../../../worker/connection';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fake-x/server';
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fakes/x/server';
 import { publishOnce } from './workflows/publish-once';
 
 const config = loadConfig();

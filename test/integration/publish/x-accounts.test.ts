@@ -3,7 +3,7 @@ import { ChannelAuthError, openChannels, publishPost, type PublishInput } from '
 import { TokenStore, xAccountTokens } from '../../../activities/publish/tokens';
 import { openStorage, renditionKey } from '../../../activities/storage';
 import { loadConfig } from '../../../config';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fake-x/server';
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fakes/x/server';
 
 /**
  * X accounts as the worker's channels see them (openChannels from the config, tokens in the token

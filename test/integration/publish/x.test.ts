@@ -20,7 +20,7 @@ import {
   XChannel,
   type PublishInput,
 } from '../../../activities/publish';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fake-x/server';
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fakes/x/server';
 
 const storage = openStorage(loadConfig());
 const ledger = new PublishLedger(storage);

@@ -21,11 +21,16 @@ export async function publishOnce(input: PublishInput): Promise<PublishOutcome> 
   return publishToChannel(input);
 }
 
-/** The publish step on a given activity queue, with a short timeout so a killed worker's attempt is retried soon. */
+/**
+ * The publish step on a given activity queue. The activity heartbeats its progress, so a worker
+ * that was killed is noticed within the heartbeat timeout and the next attempt goes to the
+ * worker that polls the queue then.
+ */
 export async function publishOnQueue(input: PublishInput, taskQueue: string): Promise<PublishOutcome> {
   const { publishToChannel: publish } = proxyActivities<ReturnType<typeof createPublishActivities>>({
     taskQueue,
-    startToCloseTimeout: '6 seconds',
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '5 seconds',
     retry: {
       initialInterval: '100 milliseconds',
       maximumAttempts: 5,

@@ -1,5 +1,5 @@
 // Lets plain `node` run TypeScript test programs without a build: compiles each .ts file on
-// require with @swc/core (already in the test toolchain). Use: node -r ./test/fake-x/register.js x.ts
+// require with @swc/core (already in the test toolchain). Use: node -r ./test/fakes/register.js x.ts
 'use strict';
 const { addHook } = require('pirates');
 const { transformSync } = require('@swc/core');

@@ -1,5 +1,5 @@
 /**
- * The fake X API: the only fake in Reelcast's tests, because the real X cannot be reached here.
+ * The fake X API, because the real X cannot be reached here.
  * A real HTTP server on loopback that speaks the v2 endpoints Reelcast uses, the way
  * twitter-api-v2 1.29 calls them, so the real client runs unchanged against it:
  *
@@ -23,6 +23,9 @@
  *   reset-after-accept  stores the post, then drops the connection without answering (create)
  *   hold-after-accept   stores the post, then answers only after holdMs (create): time to
  *                       SIGKILL the worker between "X has it" and "the activity completed"
+ *   stall-midway        half the segment arrives, then nothing more is read or answered for
+ *                       holdMs (default 30 s), then the connection drops; the segment is not
+ *                       kept (append): time to SIGKILL the worker mid-upload
  *   slow-processing     the media stays in_progress for processingMs (finalize)
  *   failed-processing   the media processing fails (finalize)
  * From a test: `fake.inject({ endpoint: 'create', kind: 'reset-after-accept' })`. From another
@@ -30,9 +33,9 @@
  * media and request counts; `POST /_fake/reset` clears everything. See main.ts to run it alone.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTweet } from 'twitter-text';
+import { FakeServer, parseJson as json, readBody, readPart, sendJson, type FaultSpec } from '../kit';
 
 export const ENDPOINTS = [
   'me',
@@ -53,22 +56,17 @@ export const FAULT_KINDS = [
   'duplicate',
   'reset-after-accept',
   'hold-after-accept',
+  'stall-midway',
   'slow-processing',
   'failed-processing',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface Fault {
-  endpoint: Endpoint | '*';
-  kind: FaultKind;
-  /** How many matching requests it hits (default 1). */
-  times?: number;
+export interface Fault extends FaultSpec<Endpoint, FaultKind> {
   /** rate-limit: seconds until x-rate-limit-reset (default 2). */
   resetInSeconds?: number;
   /** slow-processing: how long the media stays in_progress (default 3000). */
   processingMs?: number;
-  /** hold-after-accept: how long the answer is held back (default 5000). */
-  holdMs?: number;
 }
 
 export interface FakePost {
@@ -115,105 +113,61 @@ export const FAKE_X_DEFAULTS = {
 
 const DUPLICATE = 'You are not allowed to create a Tweet with duplicate content.';
 
-export class FakeX {
+export class FakeX extends FakeServer<Endpoint, FaultKind, Fault> {
   readonly posts: FakePost[] = [];
   readonly media = new Map<string, FakeMedia>();
-  readonly requests: Record<Endpoint, number> = Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<
-    Endpoint,
-    number
-  >;
-  /** Every API answer in order: which endpoint, which status (0: connection dropped), when. */
-  readonly log: Array<{ endpoint: Endpoint; status: number; at: number }> = [];
-  #faults: Array<Fault & { left: number }> = [];
   #nextId = 1_860_000_000_000_000_000n;
-  readonly #server: Server;
   readonly #options: Required<FakeXOptions>;
 
   private constructor(options: FakeXOptions) {
+    super('fake X', ENDPOINTS, FAULT_KINDS, options.host ?? '127.0.0.1', (res, err) =>
+      send(res, 500, { title: 'Fake X error', detail: err.message }),
+    );
     this.#options = {
-      host: '127.0.0.1',
+      host: this.host,
       port: 0,
       processingMs: 0,
       ...FAKE_X_DEFAULTS,
       ...options,
     };
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: Error) =>
-        send(res, 500, { title: 'Fake X error', detail: err.message }),
-      );
-    });
   }
 
   static async start(options: FakeXOptions = {}): Promise<FakeX> {
     const fake = new FakeX(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(fake.#options.port, fake.#options.host, () => resolve());
-    });
+    await fake.listen(fake.#options.port);
     return fake;
   }
 
-  /** Base URL for X_API_BASE_URL. */
-  get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://${this.#options.host}:${port}`;
-  }
-
-  inject(...faults: Fault[]): void {
-    for (const f of faults) {
-      if (!FAULT_KINDS.includes(f.kind))
-        throw new Error(`unknown fault kind ${f.kind}: use one of ${FAULT_KINDS.join(', ')}`);
-      if (f.endpoint !== '*' && !ENDPOINTS.includes(f.endpoint)) {
-        throw new Error(`unknown endpoint ${f.endpoint}: use one of ${ENDPOINTS.join(', ')} or *`);
-      }
-      this.#faults.push({ ...f, left: f.times ?? 1 });
-    }
-  }
-
-  /** Faults not yet used up. */
-  get pendingFaults(): Fault[] {
-    return this.#faults.filter((f) => f.left > 0);
-  }
-
-  reset(): void {
+  override reset(): void {
     this.posts.length = 0;
     this.media.clear();
-    this.#faults = [];
-    this.log.length = 0;
-    for (const e of ENDPOINTS) this.requests[e] = 0;
+    super.reset();
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  #take(endpoint: Endpoint, kinds: readonly FaultKind[]): Fault | undefined {
-    const f = this.#faults.find(
-      (x) => x.left > 0 && (x.endpoint === endpoint || x.endpoint === '*') && kinds.includes(x.kind),
-    );
-    if (f) f.left--;
-    return f;
+  protected state(): Record<string, unknown> {
+    return { posts: this.posts, media: [...this.media.values()].map(({ segments: _s, ...m }) => m) };
   }
 
   #id(): string {
     return String(this.#nextId++);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const body = await readBody(req);
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
-
-    if (path.startsWith('/_fake/')) return this.#control(req.method ?? 'GET', path, body, res);
-
     const endpoint = route(req.method ?? 'GET', path);
-    if (!endpoint)
+    if (!endpoint) {
+      await readBody(req);
       return send(res, 404, { title: 'Not Found Error', detail: `fake X has no ${req.method} ${path}` });
-    this.requests[endpoint]++;
-    res.on('close', () =>
-      this.log.push({ endpoint, status: res.headersSent ? res.statusCode : 0, at: Date.now() }),
-    );
+    }
+    this.count(endpoint, res);
+    const stall = endpoint === 'append' ? this.take('append', ['stall-midway']) : undefined;
+    if (stall) {
+      await readPart(req, Number(req.headers['content-length']) / 2 || 1);
+      await this.hold('append', req, res, stall.holdMs ?? 30_000);
+      req.socket.destroy();
+      return;
+    }
+    const body = await readBody(req);
 
     const auth = req.headers.authorization ?? '';
     const ok =
@@ -221,7 +175,7 @@ export class FakeX {
       auth.includes(`oauth_consumer_key="${encodeURIComponent(this.#options.appKey)}"`) &&
       auth.includes(`oauth_token="${encodeURIComponent(this.#options.accessToken)}"`) &&
       auth.includes('oauth_signature=');
-    const fault = this.#take(endpoint, ['rate-limit', 'unavailable', 'unauthorized']);
+    const fault = this.take(endpoint, ['rate-limit', 'unavailable', 'unauthorized']);
     if (!ok || fault?.kind === 'unauthorized') {
       return send(res, 401, {
         title: 'Unauthorized',
@@ -315,7 +269,7 @@ export class FakeX {
     }
     media.sha256 = createHash('sha256').update(bytes).digest('hex');
     media.segments.clear();
-    const fault = this.#take('finalize', ['slow-processing', 'failed-processing']);
+    const fault = this.take('finalize', ['slow-processing', 'failed-processing']);
     if (fault?.kind === 'failed-processing') {
       media.state = 'failed';
     } else {
@@ -361,7 +315,7 @@ export class FakeX {
     send(res, 200, { data: { id, media_key: `7_${id}`, processing_info: info } });
   }
 
-  #create(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): void {
+  async #create(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = typeof body.text === 'string' ? body.text : '';
     const mediaIds = ((body.media as { media_ids?: string[] } | undefined)?.media_ids ?? []).map(String);
     if (!text && mediaIds.length === 0)
@@ -373,7 +327,7 @@ export class FakeX {
     if (media.some((m) => !m || m.state !== 'succeeded')) {
       return send(res, 400, { title: 'Invalid Request', detail: 'Your media IDs are invalid.' });
     }
-    const fault = this.#take('create', ['duplicate', 'reset-after-accept', 'hold-after-accept']);
+    const fault = this.take('create', ['duplicate', 'reset-after-accept', 'hold-after-accept']);
     const mine = this.posts.filter((p) => p.author_id === this.#options.userId);
     if (fault?.kind === 'duplicate' || mine.some((p) => stripMediaLink(p.text) === text)) {
       return send(res, 403, { detail: DUPLICATE, type: 'about:blank', title: 'Forbidden', status: 403 });
@@ -394,10 +348,8 @@ export class FakeX {
       req.socket.destroy();
       return;
     }
-    const answer = (): void =>
-      send(res, 201, { data: { id, text: post.text, edit_history_tweet_ids: [id] } });
-    if (fault?.kind === 'hold-after-accept') setTimeout(answer, fault.holdMs ?? 5000).unref();
-    else answer();
+    if (fault?.kind === 'hold-after-accept') await this.hold('create', req, res, fault.holdMs ?? 5000);
+    send(res, 201, { data: { id, text: post.text, edit_history_tweet_ids: [id] } });
   }
 
   #lookup(path: string, query: URLSearchParams, res: ServerResponse): void {
@@ -450,34 +402,6 @@ export class FakeX {
       },
     });
   }
-
-  #control(method: string, path: string, body: Buffer, res: ServerResponse): void {
-    if (method === 'GET' && path === '/_fake/state') {
-      return send(res, 200, {
-        posts: this.posts,
-        media: [...this.media.values()].map(({ segments: _s, ...m }) => m),
-        requests: this.requests,
-        log: this.log,
-        faults: this.pendingFaults,
-      });
-    }
-    if (method === 'POST' && path === '/_fake/faults') {
-      const parsed = json(body) as unknown;
-      try {
-        this.inject(...((Array.isArray(parsed) ? parsed : [parsed]) as Fault[]));
-      } catch (err) {
-        return send(res, 400, { detail: (err as Error).message });
-      }
-      return send(res, 200, { faults: this.pendingFaults });
-    }
-    if (method === 'POST' && path === '/_fake/reset') {
-      this.reset();
-      return send(res, 200, { ok: true });
-    }
-    send(res, 404, {
-      detail: `fake X control: no ${method} ${path}; use GET /_fake/state, POST /_fake/faults, POST /_fake/reset`,
-    });
-  }
 }
 
 export function startFakeX(options: FakeXOptions = {}): Promise<FakeX> {
@@ -517,31 +441,13 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  if (res.headersSent || res.destroyed) return;
   const reset = String(Math.floor(Date.now() / 1000) + 900);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+  sendJson(res, status, body, {
     'x-rate-limit-limit': '300',
     'x-rate-limit-remaining': '299',
     'x-rate-limit-reset': reset,
     ...headers,
   });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function json(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
 }
 
 /** Just enough multipart/form-data for the append call: field name → bytes. */
