@@ -100,3 +100,49 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+
+/**
+ * The post page's first byte, from a running Studio on a local dev server (`reelcast dev up`,
+ * a worker, a post, `reelcast studio`): set BENCH_STUDIO_URL, BENCH_STUDIO_TOKEN (studio.token)
+ * and BENCH_POST_ID. The baseline is the same server's /healthz, so the ratio is what reading
+ * the post (Temporal query, ledger, storage) and rendering it add. Target: < 100 ms.
+ */
+async function firstByte(url: string, token: string): Promise<number> {
+  const start = process.hrtime.bigint();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const reader = res.body!.getReader();
+  await reader.read();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  await reader.cancel();
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return ms;
+}
+
+async function postPage(): Promise<void> {
+  const base = process.env.BENCH_STUDIO_URL?.replace(/\/+$/, '');
+  const token = process.env.BENCH_STUDIO_TOKEN;
+  const postId = process.env.BENCH_POST_ID;
+  if (!base || !token || !postId) {
+    process.stdout.write('post page: skipped (set BENCH_STUDIO_URL, BENCH_STUDIO_TOKEN and BENCH_POST_ID)\n');
+    return;
+  }
+  const page = `${base}/post?id=${encodeURIComponent(postId)}`;
+  const cold = await firstByte(page, token);
+  const samples: number[] = [];
+  const health: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    samples.push(await firstByte(page, token));
+    health.push(await firstByte(`${base}/healthz`, token));
+  }
+  process.stdout.write(
+    [
+      `post page ${postId}, median of ${REPEAT}:`,
+      `  first byte  ${median(samples).toFixed(1)} ms (first request ${cold.toFixed(0)} ms)   target < 100 ms`,
+      `  /healthz    ${median(health).toFixed(1)} ms`,
+      `  ratio post page / healthz: ${(median(samples) / median(health)).toFixed(1)}x`,
+      '',
+    ].join('\n'),
+  );
+}
+
+void postPage();
