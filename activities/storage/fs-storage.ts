@@ -1,5 +1,16 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, readFile, readdir, rm, stat, writeFile, rename } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  writeFile,
+  rename,
+} from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -69,6 +80,17 @@ export class FsStorage implements ObjectStorage {
   async get(key: string, range?: ByteRange): Promise<Readable> {
     await this.#statOrThrow(key);
     return createReadStream(this.#path(key), range);
+  }
+
+  async readInto(key: string, position: number, into: Buffer): Promise<number> {
+    const file = await open(this.#path(key)).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new ObjectNotFoundError(key) : err;
+    });
+    try {
+      return (await file.read(into, 0, into.length, position)).bytesRead;
+    } finally {
+      await file.close();
+    }
   }
 
   async getBuffer(key: string): Promise<Buffer> {

@@ -45,6 +45,13 @@ export interface ObjectStorage {
    * Throws ObjectNotFoundError when absent.
    */
   get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Reads the object's bytes from `position` into `into` (up to its length) and answers how many
+   * it read, 0 past the end: no new buffer per read, so an upload can refill one buffer
+   * (activities/publish/range-reader.ts). Optional; a store without it is read with get. Throws
+   * ObjectNotFoundError when absent.
+   */
+  readInto?(key: string, position: number, into: Buffer): Promise<number>;
   getBuffer(key: string): Promise<Buffer>;
   head(key: string): Promise<StoredObject | undefined>;
   delete(key: string): Promise<void>;

@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectStorage } from '../../storage';
 import { DEFAULT_ACCOUNT, reconnectCommand, type TokenSource } from '../accounts';
 import type { Channel, PublishContext, PublishRequest, RemotePost } from '../channel';
+import { RangeReader } from '../range-reader';
 import {
   ChannelAuthError,
   ChannelContentRejectedError,
@@ -53,6 +53,8 @@ const LIMITS = { maxCaptionChars: 2200, maxVideoBytes: 300 * 1024 * 1024, maxDur
 const TRIES = 3;
 const RECONCILE_MAX_PAGES = 5;
 const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024;
+/** The one buffer the upload is sent from (see chunks). */
+const UPLOAD_CHUNK_BYTES = 1024 * 1024;
 /** A container expires 24 h after creation: a published one is at most that old, plus the wait. */
 const CONTAINER_LIFETIME_MS = 25 * 3600_000;
 const PUBLISHING_LIMIT_SUBCODE = 2207042;
@@ -265,12 +267,9 @@ export class InstagramChannel implements Channel {
     total: number,
     context: PublishContext,
   ): Promise<void> {
-    const stream = await this.#o.storage.get(key);
+    const reader = RangeReader.of(this.#o.storage, key);
     try {
       context.progress({ step: 'upload', done: offset, total });
-      const body = counted(skipBytes(stream, offset), offset, (done) =>
-        context.progress({ step: 'upload', done, total }),
-      );
       const url = `${this.#o.uploadBaseUrl.replace(/\/+$/, '')}/ig-api-upload/${this.#graph.version}/${containerId}`;
       await uploadJson(
         'upload the video',
@@ -282,12 +281,12 @@ export class InstagramChannel implements Channel {
           'content-type': 'application/octet-stream',
           'content-length': String(total - offset),
         },
-        body,
+        chunks(reader, key, offset, total, (done) => context.progress({ step: 'upload', done, total })),
         withTimeout(context.signal, this.#o.uploadTimeoutMs),
       );
       context.progress({ step: 'upload', done: total, total });
     } finally {
-      stream.destroy();
+      reader.close();
     }
   }
 
@@ -629,32 +628,27 @@ function asHandle(handle: Record<string, string> | undefined): ContainerHandle |
 }
 
 /** The stream without its first `n` bytes (resuming an upload reads past what was sent). */
-export async function* skipBytes(stream: Readable, n: number): AsyncGenerator<Buffer> {
-  let skip = n;
-  for await (const piece of stream) {
-    const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array);
-    if (skip >= buf.length) {
-      skip -= buf.length;
-      continue;
-    }
-    yield skip > 0 ? buf.subarray(skip) : buf;
-    skip = 0;
-  }
-}
-
-async function* counted(
-  source: AsyncIterable<Buffer>,
-  start: number,
+/**
+ * Bytes [offset, total) of the rendition as UPLOAD_CHUNK_BYTES views of the reader's one buffer,
+ * each valid until the next is asked for (sendBuffer flushes it first): memory stays at one chunk.
+ */
+export async function* chunks(
+  reader: RangeReader,
+  key: string,
+  offset: number,
+  total: number,
   report: (done: number) => void,
 ): AsyncGenerator<Buffer> {
-  let done = start;
-  let next = start + PROGRESS_EVERY_BYTES;
-  for await (const buf of source) {
-    yield buf;
-    done += buf.length;
-    if (done >= next) {
-      report(done);
-      next = done + PROGRESS_EVERY_BYTES;
+  let next = offset + PROGRESS_EVERY_BYTES;
+  for (let at = offset; at < total;) {
+    const bytes = await reader.read(at, Math.min(at + UPLOAD_CHUNK_BYTES, total));
+    if (bytes.length === 0)
+      throw new Error(`the rendition ${key} ends before its recorded size of ${total} bytes`);
+    yield bytes;
+    at += bytes.length;
+    if (at >= next) {
+      report(at);
+      next = at + PROGRESS_EVERY_BYTES;
     }
   }
 }

@@ -3,10 +3,8 @@
  * upload host (rupload.facebook.com), with their errors parsed into one shape. No retries and no
  * error mapping here: the channel decides what a failure means for the post.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+
+import { sendBuffer } from '../send-buffer';
 
 /** Graph's JSON error (`{ error: { message, type, code, error_subcode, fbtrace_id } }`) or rupload's `debug_info`. */
 export class GraphError extends Error {
@@ -107,9 +105,9 @@ export async function requestJson<T>(step: string, url: URL | string, init: Requ
 }
 
 /**
- * POSTs a streamed body with node:http(s), which honours backpressure, so memory stays at a few
- * chunks whatever the size (fetch with a stream body reads ahead of the socket). Answer as
- * requestJson.
+ * POSTs the video as buffers one after another in one request (sendBuffer: no copies, each
+ * buffer flushed before the next is asked for, so the caller can refill one reused buffer).
+ * Answer as requestJson.
  */
 export async function uploadJson<T>(
   step: string,
@@ -118,27 +116,14 @@ export async function uploadJson<T>(
   body: AsyncIterable<Buffer>,
   signal: AbortSignal,
 ): Promise<T> {
-  const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  let status = 0;
-  let text = '';
-  const answerHeaders = new Headers();
+  let status: number;
+  let answerHeaders: Headers;
+  let text: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const req = send(target, { method: 'POST', headers, signal }, (res) => {
-        status = res.statusCode ?? 0;
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v !== undefined) answerHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
-        }
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', resolve);
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      // An answer before the last byte (a refusal) settles first; the broken pipe after it is moot.
-      pipeline(Readable.from(body), req).catch(reject);
-    });
+    const res = await sendBuffer(url, { method: 'POST', headers, body, signal });
+    status = res.status;
+    answerHeaders = res.headers;
+    text = await res.text();
   } catch (err) {
     throw noAnswer(step, err, signal);
   }

@@ -10,16 +10,10 @@ import {
   RenditionMissingError,
 } from '../errors';
 import { classifyGoogleError, GoogleApiError, isTransient, NoAnswerError } from './errors';
-import { sendBuffer } from './send-buffer';
 import { comparableText, metadataProblems, videoResource, type VideoResource } from './metadata';
-import {
-  checkChunkBytes,
-  chunkAt,
-  contentRange,
-  RangeReader,
-  receivedBytes,
-  statusQueryRange,
-} from './resumable';
+import { checkChunkBytes, chunkAt, contentRange, receivedBytes, statusQueryRange } from './resumable';
+import { RangeReader } from '../range-reader';
+import { sendBuffer } from '../send-buffer';
 
 export const YOUTUBE_API_BASE_URL = 'https://www.googleapis.com';
 
@@ -230,7 +224,7 @@ export class YouTubeChannel implements Channel {
     offset: number | undefined,
     context: PublishContext,
   ): Promise<UploadedVideo> {
-    const reader = new RangeReader(() => this.#storage.get(key));
+    const reader = RangeReader.of(this.#storage, key);
     let known = offset;
     let best = offset ?? -1;
     let failures = 0;

@@ -10,7 +10,7 @@ import {
   videoResource,
 } from '../../../activities/publish/youtube';
 import { classifyGoogleError, GoogleApiError } from '../../../activities/publish/youtube/errors';
-import { RangeReader } from '../../../activities/publish/youtube/resumable';
+import { RangeReader } from '../../../activities/publish/range-reader';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
