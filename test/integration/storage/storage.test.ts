@@ -167,6 +167,23 @@ describe.each(kinds)('%s storage', (kind, open) => {
   });
 });
 
+describe("fs storage: ranged reads into the caller's buffer (uploads reuse one buffer)", () => {
+  it('reads any range of an object, short at its end, and names a missing object', async () => {
+    const storage = new FsStorage(fsRoot);
+    const bytes = randomBytes(3000);
+    await storage.put('renditions/readinto/x.mp4', bytes);
+    const into = Buffer.alloc(1024);
+    expect(await storage.readInto('renditions/readinto/x.mp4', 1000, into)).toBe(1024);
+    expect(into).toEqual(bytes.subarray(1000, 2024));
+    expect(await storage.readInto('renditions/readinto/x.mp4', 2500, into)).toBe(500);
+    expect(into.subarray(0, 500)).toEqual(bytes.subarray(2500));
+    expect(await storage.readInto('renditions/readinto/x.mp4', 3000, into)).toBe(0);
+    await expect(storage.readInto('renditions/readinto/missing.mp4', 0, into)).rejects.toBeInstanceOf(
+      ObjectNotFoundError,
+    );
+  });
+});
+
 describe('s3 storage on the wire', () => {
   const raw = new S3Client({
     endpoint: s3Options.endpoint,
