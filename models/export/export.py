@@ -331,6 +331,7 @@ def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, l
         raise Fail(f"{src}: a two-expert (A14B) checkpoint; Reelcast's contract has one denoiser (TI2V-5B)")
     expand = bool(index.get("expand_timesteps"))
     dtype = torch.float16 if precision == "fp16" else torch.float32
+    weights = read_lora(lora) if lora else None  # a broken LoRA fails before any work is done
     os.makedirs(out, exist_ok=True)
     files = {}
 
@@ -360,7 +361,6 @@ def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, l
     lora_info = None
     if lora:
         # Merged in float32 whatever the precision, then cast: the low-rank product is small.
-        weights = read_lora(lora)
         tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), torch_dtype=torch.float32).eval()
         count = merge_lora(tr, weights, lora_scale, lora)
         tr = tr.to(dtype)
