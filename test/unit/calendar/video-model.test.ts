@@ -42,6 +42,13 @@ function validate(f: Fixture): { code: number; out: string[] } {
   return { code, out };
 }
 
+/** A calendar whose campaign names `model`, and the line `model:` is on. */
+function styled(model: string): { f: Fixture; line: number } {
+  const yaml = calendarYaml(campaignYaml('promo', when, `    video:\n      model: ${model}`));
+  const line = yaml.split('\n').findIndex((l) => l.includes(`model: ${model}`)) + 1;
+  return { f: makeFixture({ 'test.yaml': yaml }), line };
+}
+
 describe('video.model in a calendar', () => {
   test('a campaign with its own model directory plans posts that name it; others have none', () => {
     const f = makeFixture({
@@ -68,16 +75,11 @@ describe('video.model in a calendar', () => {
   });
 
   test('validate accepts a model directory next to model.dir that meets the contract', () => {
-    const f = makeFixture({
-      'test.yaml': calendarYaml(campaignYaml('promo', when, '    video:\n      model: ink-wash')),
-    });
-    expect(validate(f)).toEqual({ code: 0, out: [] });
+    expect(validate(styled('ink-wash').f)).toEqual({ code: 0, out: [] });
   });
 
   test('validate reports a missing model directory at the line of video.model', () => {
-    const yaml = calendarYaml(campaignYaml('promo', when, '    video:\n      model: pixel-art'));
-    const f = makeFixture({ 'test.yaml': yaml });
-    const line = yaml.split('\n').findIndex((l) => l.includes('model: pixel-art')) + 1;
+    const { f, line } = styled('pixel-art');
     const { code, out } = validate(f);
     expect(code).toBe(1);
     expect(out).toHaveLength(1);
@@ -90,8 +92,7 @@ describe('video.model in a calendar', () => {
   });
 
   test('validate reports a model directory that lacks a graph its manifest names', () => {
-    const yaml = calendarYaml(campaignYaml('promo', when, '    video:\n      model: broken'));
-    const { code, out } = validate(makeFixture({ 'test.yaml': yaml }));
+    const { code, out } = validate(styled('broken').f);
     expect(code).toBe(1);
     expect(out.join('\n')).toMatch(
       /uses model "broken": vaeDecoder graph \(fp32\) not found: .*broken\/vae_decoder\.onnx/,
@@ -99,9 +100,7 @@ describe('video.model in a calendar', () => {
   });
 
   test('a model that is not a name is a schema error at its line', () => {
-    const yaml = calendarYaml(campaignYaml('promo', when, '    video:\n      model: 12'));
-    const f = makeFixture({ 'test.yaml': yaml });
-    const line = yaml.split('\n').findIndex((l) => l.includes('model: 12')) + 1;
+    const { f, line } = styled('12');
     const { code, out } = validate(f);
     expect(code).toBe(1);
     expect(out.join('\n')).toMatch(new RegExp(`test\\.yaml:${line}:\\d+: .*model`));
