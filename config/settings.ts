@@ -486,6 +486,13 @@ export const SETTINGS = [
     default: 'false',
     doc: "With S3 storage, stream videos and posters through Studio instead of sending the browser to a presigned S3 URL: set it when people's browsers cannot reach S3_ENDPOINT (as in docker-compose.yml).",
   },
+  {
+    key: 'worker.gpuLoadedModels',
+    env: 'REELCAST_GPU_LOADED_MODELS',
+    type: { kind: 'int', min: 1, max: 16 },
+    default: '2',
+    doc: "Model directories a GPU worker keeps loaded at once (campaigns' `video.model`): alternating campaigns reuse them instead of reloading; the least recently used one is closed first. Each costs the model's GPU memory.",
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { QueueRole, ReelcastConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
+import { modelOptions, sharedInferenceThread } from '../activities/generate';
 import { connectClient } from './connection';
 import { taskQueues } from '../workflows/queues';
 
@@ -27,6 +28,7 @@ export async function createWorkers(
   roles: QueueRole[] = config.worker.queues,
 ): Promise<WorkerSet> {
   const queues = taskQueues(config.temporal.taskQueue);
+  if (roles.includes('gpu')) await loadGpuModel(config);
   let client: Promise<Client> | undefined;
   const activities = createActivities(activityDeps(config, () => (client ??= connectClient(config))));
   const common: Partial<WorkerOptions> = {
@@ -72,4 +74,23 @@ export async function createWorkers(
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };
+}
+
+/**
+ * A GPU worker loads its model before it takes work: a broken model directory (a missing
+ * external-data file, a graph with the wrong inputs, not enough memory) fails the start-up with
+ * `reelcast model check`'s error, never a post in the middle of the day. The sessions stay loaded
+ * in the inference thread for the first generation.
+ */
+export async function loadGpuModel(config: ReelcastConfig): Promise<void> {
+  const inference = sharedInferenceThread({ loadedModels: config.worker.gpuLoadedModels });
+  const options = modelOptions(config);
+  try {
+    await inference.load(options, (w) => process.emitWarning(w, 'ReelcastGenerateWarning'));
+  } catch (err) {
+    await inference.close();
+    const e = err as Error;
+    e.message = `the GPU worker cannot load its model ${options.dir}: ${e.message}`;
+    throw e;
+  }
 }

@@ -67,6 +67,8 @@ export interface Campaign {
   style?: string;
   variables: Record<string, unknown>;
   video: Omit<VideoParams, 'seed'> & { seed?: number };
+  /** Where `video.model` is written (the campaign's video:, else defaults.video), for errors. */
+  videoModelAt?: Position;
   approval: { required: boolean; deadlineMinutesBefore: number; onDeadline: OnApprovalDeadline };
   latenessMinutes: number;
   priority: number;
@@ -403,6 +405,7 @@ function buildCampaign(
     style: raw.style,
     variables: raw.variables ?? {},
     video,
+    videoModelAt: video.model !== undefined ? videoAt('model') : undefined,
     approval: { ...DEFAULT_APPROVAL, ...defaults.approval, ...raw.approval },
     latenessMinutes: raw.latenessMinutes ?? defaults.latenessMinutes ?? DEFAULT_LATENESS_MINUTES,
     priority: raw.priority ?? defaults.priority ?? 0,

@@ -147,3 +147,11 @@ export class CalendarInvalidError extends Error {
 
 /** Error names a workflow should treat as non-retryable (retrying cannot fix a calendar). */
 export const NON_RETRYABLE_CALENDAR_ERRORS = ['CalendarInvalidError'] as const;
+
+/**
+ * A campaign's `video.model` names a model directory that is missing or does not meet the model
+ * contract. Only reported when the plan is given a way to check (PlanInput.checkModel: validate).
+ */
+export class UnknownModelError extends CalendarError {
+  override readonly name = 'UnknownModelError';
+}

@@ -16,6 +16,7 @@ import {
   PromptLintWarning,
   SlotOverlapWarning,
   UnknownAccountError,
+  UnknownModelError,
   UnknownTemplateError,
   UnknownVariableError,
   type Position,
@@ -42,6 +43,12 @@ export interface PlanInput {
    * account nobody connected is an error; absent, accounts are not checked.
    */
   isAccountConnected?: (platform: Platform, account: string) => boolean;
+  /**
+   * Checks a campaign's model directory (`video.model`, as written) against the model contract:
+   * undefined when it is usable, else what is wrong and what to do. Given, a campaign naming a
+   * missing or broken model directory is an error; absent, models are not checked.
+   */
+  checkModel?: (model: string) => string | undefined;
 }
 
 export interface Plan {
@@ -100,6 +107,17 @@ export function planPosts(input: PlanInput): Plan {
       if (!campaign.enabled) continue;
       if (!checkCampaign(campaign, input.templates, problems)) continue;
       if (input.isAccountConnected) checkAccounts(campaign, input.isAccountConnected, problems);
+      if (input.checkModel && campaign.video.model !== undefined) {
+        const problem = input.checkModel(campaign.video.model);
+        if (problem)
+          problems.add(
+            new UnknownModelError(
+              campaign.videoModelAt ?? campaignPosition(campaign, 'id'),
+              `campaign "${campaign.id}" uses model "${campaign.video.model}": ${problem}`,
+            ),
+            `${campaign.id}|model`,
+          );
+      }
       const { days, problems: whenProblems } = campaignDays(calendar, campaign, from, to);
       whenProblems.forEach((p) => problems.add(p, campaign.id));
       for (const day of days) {
@@ -565,6 +583,7 @@ function buildPost(
       steps: campaign.video.steps,
       guidance: campaign.video.guidance,
       seed: campaign.video.seed ?? seedOf(postId),
+      ...(campaign.video.model !== undefined ? { model: campaign.video.model } : {}),
     },
     approval: {
       required: campaign.approval.required,

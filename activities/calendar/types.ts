@@ -22,6 +22,12 @@ export interface VideoParams {
   guidance: number;
   /** Fixed per campaign when the calendar says so, otherwise derived from the post id. */
   seed: number;
+  /**
+   * The campaign's own model directory as the calendar names it (a brand style: a model
+   * exported with `reelcast model export --lora`), absolute or relative to the folder holding
+   * the setting model.dir; the GPU worker resolves it. Absent: model.dir.
+   */
+  model?: string;
 }
 
 export type OnApprovalDeadline = 'skip' | 'approve';

@@ -20,6 +20,8 @@ export interface WorkspaceOptions {
    * calendar that names an account nobody connected; absent, accounts are not checked.
    */
   isAccountConnected?: PlanInput['isAccountConnected'];
+  /** The hook for the model check (validate): see PlanInput.checkModel. */
+  checkModel?: PlanInput['checkModel'];
 }
 
 /** Everything the plan needs, read from disk once. The edge where I/O happens. */
@@ -30,6 +32,7 @@ export interface Workspace {
   /** Problems found while reading (YAML, schema, values, template syntax). */
   problems: CalendarError[];
   isAccountConnected?: PlanInput['isAccountConnected'];
+  checkModel?: PlanInput['checkModel'];
 }
 
 export function loadWorkspace(options: WorkspaceOptions): Workspace {
@@ -98,7 +101,14 @@ export function loadWorkspace(options: WorkspaceOptions): Workspace {
       );
     }
   }
-  return { calendars, templates, blockedTerms, problems, isAccountConnected: options.isAccountConnected };
+  return {
+    calendars,
+    templates,
+    blockedTerms,
+    problems,
+    isAccountConnected: options.isAccountConnected,
+    checkModel: options.checkModel,
+  };
 }
 
 /** Plans a workspace over a range; reading problems come first, then the plan's own. */
@@ -110,6 +120,7 @@ export function planWorkspace(ws: Workspace, from: string, to: string): Plan {
     to,
     blockedTerms: ws.blockedTerms,
     isAccountConnected: ws.isAccountConnected,
+    checkModel: ws.checkModel,
   });
   return { ...plan, problems: sortProblems([...ws.problems, ...plan.problems]) };
 }

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
 import { generateMaster, type GenerateRequest, type GenerateResult } from './generate';
-import type { InferenceThread } from './inference-thread';
+import { sharedInferenceThread, type InferenceThread } from './inference-thread';
 
 export interface GenerateActivityDeps {
   storage: ObjectStorage;
@@ -24,6 +24,8 @@ export type GenerateActivityResult = Omit<GenerateResult, 'timing'>;
  * 0) heartbeats only before and after it, so allow minutes (5 min is safe for 121 frames).
  */
 export function createGenerateActivities(deps: GenerateActivityDeps) {
+  const inference =
+    deps.inference ?? sharedInferenceThread({ loadedModels: deps.config.worker.gpuLoadedModels });
   return {
     /** Generates (or finds) the master clip; heartbeats `{step, of, etaSeconds, phase}` every step. */
     async generateClip(request: GenerateRequest): Promise<GenerateActivityResult> {
@@ -41,7 +43,7 @@ export function createGenerateActivities(deps: GenerateActivityDeps) {
         const { timing: _timing, ...result } = await generateMaster(request, {
           storage: deps.storage,
           config: deps.config,
-          inference: deps.inference,
+          inference,
           signal: ctx.cancellationSignal,
           onProgress: (p) => {
             last = { step: p.step, of: p.of, etaSeconds: p.etaSeconds, phase: p.phase };

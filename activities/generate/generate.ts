@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
 import { GenerateRequestError, GenerationCancelledError } from './errors';
@@ -20,6 +20,12 @@ import type { ProviderKind } from './providers';
 
 /** What to generate. Unset parameters come from the model's manifest (steps, guidance, sampler, shift) or the defaults below. */
 export interface GenerateRequest {
+  /**
+   * The campaign's model directory (calendar `video.model`, e.g. a brand style exported with
+   * `reelcast model export --lora`): absolute, or relative to the folder holding model.dir.
+   * Absent: model.dir.
+   */
+  model?: string;
   prompt: string;
   negative?: string;
   seed: number;
@@ -70,11 +76,20 @@ export interface GenerateDeps {
   inference?: InferenceThread;
 }
 
-/** The model settings of a config, as the inference thread takes them. */
-export function modelOptions(config: ReelcastConfig): ModelOptions {
+/**
+ * Where a campaign's model directory is: `model` as the calendar names it, absolute or relative
+ * to the folder holding model.dir (style models sit next to the base model); absent, model.dir.
+ * Resolved where it is used (the GPU worker, validate), each with its own config.
+ */
+export function modelDir(config: ReelcastConfig, model?: string): string {
+  return model ? resolve(dirname(resolve(config.model.dir)), model) : config.model.dir;
+}
+
+/** The model settings of a config (and a campaign's `video.model`), as the inference thread takes them. */
+export function modelOptions(config: ReelcastConfig, model?: string): ModelOptions {
   const m = config.model;
   return {
-    dir: m.dir,
+    dir: modelDir(config, model),
     precision: m.precision ?? 'fp32',
     threads: m.threads ?? 0,
     provider: {
@@ -125,10 +140,10 @@ export function resolveRequest(req: GenerateRequest, manifest: ModelManifest): R
  * callable without Temporal. Content-hash key; a clip that exists is never generated again.
  */
 export async function generateMaster(request: GenerateRequest, deps: GenerateDeps): Promise<GenerateResult> {
-  const options = modelOptions(deps.config);
+  const options = modelOptions(deps.config, request.model);
   const manifest = loadManifest(options.dir);
   const req = resolveRequest(request, manifest);
-  const key = masterKey(manifest.id, options.precision as Precision, req);
+  const key = masterKey(manifest, options.precision as Precision, req);
 
   // The same clip already being looked up or generated in this process (a replay racing its
   // original): wait for it and answer as the cache hit it becomes, instead of generating twice.

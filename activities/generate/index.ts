@@ -7,6 +7,7 @@ export {
 export {
   DEFAULT_SIZE,
   generateMaster,
+  modelDir,
   modelOptions,
   resolveRequest,
   type GenerateDeps,
@@ -17,6 +18,7 @@ export * from './errors';
 export { InferenceThread, sharedInferenceThread } from './inference-thread';
 export { masterKey } from './key';
 export {
+  checkModelDir,
   loadManifest,
   SAMPLER_KINDS,
   type ModelManifest,

@@ -4,10 +4,16 @@ import { deserializeError, GenerationCancelledError, type SerializedError } from
 import type { ModelOptions } from './model';
 import type { PipelineResult, Progress, ResolvedRequest } from './pipeline';
 import { tensorrtEnv, type ProviderKind } from './providers';
-import type { RunMessage } from './inference-worker';
+import type { LoadMessage, RunMessage } from './inference-worker';
 
 export interface InferenceResult extends PipelineResult {
   provider: ProviderKind;
+}
+
+export interface LoadResult {
+  provider: ProviderKind;
+  /** The model directories loaded in the thread now, least recently used first. */
+  loaded: string[];
 }
 
 export interface RunCallbacks {
@@ -20,6 +26,9 @@ export interface RunCallbacks {
   onFrames(planes: Uint8Array, count: number): Promise<void>;
   signal?: AbortSignal;
 }
+
+/** Default of setting worker.gpuLoadedModels: model directories a GPU worker keeps loaded. */
+export const DEFAULT_LOADED_MODELS = 2;
 
 type FromWorker =
   | { type: 'loaded'; id: number; provider: ProviderKind; warnings: string[] }
@@ -38,9 +47,31 @@ export class InferenceThread {
   #worker: Worker | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #nextId = 1;
+  readonly #keep: number;
+
+  /** `loadedModels`: model directories kept loaded at once (setting worker.gpuLoadedModels). */
+  constructor(options: { loadedModels?: number } = {}) {
+    this.#keep = options.loadedModels ?? DEFAULT_LOADED_MODELS;
+  }
 
   run(model: ModelOptions, request: ResolvedRequest, callbacks: RunCallbacks): Promise<InferenceResult> {
-    const job = this.#queue.then(() => this.#run(model, request, callbacks));
+    return this.#enqueue(() => this.#run(model, { type: 'run', request }, callbacks));
+  }
+
+  /**
+   * Loads the model (sessions, graphs checked against the manifest) without generating: a GPU
+   * worker calls it at start-up, so a broken model directory fails there with the model check's
+   * error, not in the middle of a post. The sessions stay loaded for the first generation.
+   */
+  async load(model: ModelOptions, onWarning?: (message: string) => void): Promise<LoadResult> {
+    const r = await this.#enqueue(() =>
+      this.#run(model, { type: 'load' }, { onWarning, onFrames: async () => undefined }),
+    );
+    return r as unknown as LoadResult;
+  }
+
+  #enqueue<T>(start: () => Promise<T>): Promise<T> {
+    const job = this.#queue.then(start);
     this.#queue = job.catch(() => undefined);
     return job;
   }
@@ -52,7 +83,11 @@ export class InferenceThread {
     if (w) await w.terminate();
   }
 
-  #run(model: ModelOptions, request: ResolvedRequest, cb: RunCallbacks): Promise<InferenceResult> {
+  #run(
+    model: ModelOptions,
+    job: { type: 'run'; request: ResolvedRequest } | { type: 'load' },
+    cb: RunCallbacks,
+  ): Promise<InferenceResult> {
     if (cb.signal?.aborted) return Promise.reject(new GenerationCancelledError(0));
     const worker = this.#spawn(model);
     const id = this.#nextId++;
@@ -119,7 +154,10 @@ export class InferenceThread {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      const msg: RunMessage = { type: 'run', id, model, request, cancel };
+      const msg: RunMessage | LoadMessage =
+        job.type === 'run'
+          ? { type: 'run', id, model, request: job.request, cancel, keep: this.#keep }
+          : { type: 'load', id, model, keep: this.#keep };
       worker.postMessage(msg);
     });
   }
@@ -173,7 +211,10 @@ require(workerData.file);
 
 let shared: InferenceThread | undefined;
 
-/** The process's inference thread: sessions are loaded once per process and reused. */
-export function sharedInferenceThread(): InferenceThread {
-  return (shared ??= new InferenceThread());
+/**
+ * The process's inference thread: sessions are loaded once per process and reused. The first
+ * call's options decide (a worker passes its config's; later callers get the same thread).
+ */
+export function sharedInferenceThread(options: { loadedModels?: number } = {}): InferenceThread {
+  return (shared ??= new InferenceThread(options));
 }

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from './errors';
-import { loadModel, type ModelOptions } from './model';
+import { loadedModelDirs, loadModel, type ModelOptions } from './model';
 import { runPipeline, type ResolvedRequest } from './pipeline';
 
 /**
@@ -15,9 +15,19 @@ export interface RunMessage {
   request: ResolvedRequest;
   /** Int32 flag the caller sets to 1 to cancel; read before every step. */
   cancel: SharedArrayBuffer;
+  /** Model directories kept loaded (least recently used ones are closed). */
+  keep: number;
 }
 
-export type ToWorker = RunMessage | { type: 'ack'; seq: number; buffer?: ArrayBuffer };
+/** Loads (or finds) a model without generating: the worker's start-up check. */
+export interface LoadMessage {
+  type: 'load';
+  id: number;
+  model: ModelOptions;
+  keep: number;
+}
+
+export type ToWorker = RunMessage | LoadMessage | { type: 'ack'; seq: number; buffer?: ArrayBuffer };
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.ts runs as a worker thread (see inference-thread.ts)');
@@ -50,13 +60,28 @@ port.on('message', (msg: ToWorker) => {
     acks.delete(msg.seq);
     return;
   }
-  void run(msg);
+  if (msg.type === 'load') void load(msg);
+  else void run(msg);
 });
+
+async function load(msg: LoadMessage): Promise<void> {
+  try {
+    const model = await loadModel(msg.model, msg.keep);
+    port!.postMessage({ type: 'loaded', id: msg.id, provider: model.provider, warnings: model.warnings });
+    port!.postMessage({
+      type: 'done',
+      id: msg.id,
+      result: { provider: model.provider, loaded: loadedModelDirs() },
+    });
+  } catch (err) {
+    port!.postMessage({ type: 'error', id: msg.id, error: serializeError(err) });
+  }
+}
 
 async function run(msg: RunMessage): Promise<void> {
   const cancel = new Int32Array(msg.cancel);
   try {
-    const model = await loadModel(msg.model);
+    const model = await loadModel(msg.model, msg.keep);
     port!.postMessage({ type: 'loaded', id: msg.id, provider: model.provider, warnings: model.warnings });
     const result = await runPipeline(model, msg.request, {
       isCancelled: () => Atomics.load(cancel, 0) === 1,

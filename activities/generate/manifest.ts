@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ManifestMismatchError, ModelFileMissingError } from './errors';
@@ -28,6 +29,8 @@ export interface GraphSpec {
 export interface ModelManifest {
   /** Absolute model directory. */
   dir: string;
+  /** sha256 of manifest.json as written: an export (a LoRA merged in, another scale) has its own. */
+  digest: string;
   id: string;
   description: string;
   tokenizer: string;
@@ -62,15 +65,27 @@ export function loadManifest(dir: string): ModelManifest {
   if (!existsSync(abs)) throw new ModelFileMissingError(abs, 'model directory');
   if (!existsSync(file)) throw new ModelFileMissingError(file, 'model manifest');
   let raw: unknown;
+  const text = readFileSync(file, 'utf8');
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new ManifestMismatchError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
   const problems: string[] = [];
   const m = parseManifest(raw, problems);
   if (problems.length > 0 || !m) throw new ManifestMismatchError(file, problems);
-  return { ...m, dir: abs };
+  return { ...m, dir: abs, digest: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * Checks a model directory against the contract without loading it (cheap enough for
+ * `reelcast validate`): the manifest, and every file it names for `precision`. The graphs'
+ * real inputs and outputs are checked when a worker loads them (`reelcast model check`).
+ */
+export function checkModelDir(dir: string, precision: Precision): ModelManifest {
+  const manifest = loadManifest(dir);
+  modelFiles(manifest, precision);
+  return manifest;
 }
 
 /** The absolute path of each file the manifest names for `precision`; throws when one is missing. */
@@ -159,7 +174,7 @@ export function checkGraph(
   return problems;
 }
 
-function parseManifest(raw: unknown, problems: string[]): Omit<ModelManifest, 'dir'> | undefined {
+function parseManifest(raw: unknown, problems: string[]): Omit<ModelManifest, 'dir' | 'digest'> | undefined {
   if (!isObject(raw)) {
     problems.push('expected a JSON object');
     return undefined;

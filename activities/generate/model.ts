@@ -21,6 +21,7 @@ import {
   type ProviderKind,
   type ProviderRequest,
 } from './providers';
+import { DEFAULT_LOADED_MODELS } from './inference-thread';
 import { PromptTokenizer } from './tokenizer';
 
 export interface ModelOptions {
@@ -43,29 +44,53 @@ export interface LoadedModel {
 }
 
 // Sessions are expensive (seconds to minutes for a real model, TensorRT engines longer): one set
-// per model directory/precision/provider per process, reused by every generation.
+// per model directory/precision/provider per process, reused by every generation. A GPU worker
+// serving campaigns with different model directories (brand styles) keeps the `keep` most
+// recently used ones, so alternating campaigns do not reload every time; older ones are closed
+// to give their memory back.
 const cache = new Map<string, Promise<LoadedModel>>();
 
-export function loadModel(options: ModelOptions): Promise<LoadedModel> {
+export function loadModel(options: ModelOptions, keep = DEFAULT_LOADED_MODELS): Promise<LoadedModel> {
   const key = JSON.stringify(options);
-  let loaded = cache.get(key);
-  if (!loaded) {
-    loaded = openModel(options);
+  const loaded = cache.get(key);
+  if (loaded) {
+    cache.delete(key); // most recently used: to the end of the map's order
     cache.set(key, loaded);
-    // A failed load is not cached: the next attempt (a retry) tries again from scratch.
-    loaded.catch(() => cache.delete(key));
+    return loaded;
   }
-  return loaded;
+  // Close the least recently used first, so two big models are never loaded next to a third.
+  const others = evict(Math.max(0, keep - 1));
+  const opening = others.then(() => openModel(options));
+  cache.set(key, opening);
+  // A failed load is not cached: the next attempt (a retry) tries again from scratch.
+  opening.catch(() => {
+    if (cache.get(key) === opening) cache.delete(key);
+  });
+  return opening;
+}
+
+/** The model keys loaded now, least recently used first (tests). */
+export function loadedModelDirs(): string[] {
+  return [...cache.keys()].map((k) => (JSON.parse(k) as ModelOptions).dir);
+}
+
+/** Closes the least recently used models until at most `size` stay loaded. */
+async function evict(size: number): Promise<void> {
+  const gone: Promise<LoadedModel>[] = [];
+  for (const [key, model] of cache) {
+    if (cache.size <= size) break;
+    cache.delete(key);
+    gone.push(model);
+  }
+  for (const model of gone) {
+    const m = await model.catch(() => undefined);
+    if (m) for (const s of Object.values(m.sessions)) await s.release();
+  }
 }
 
 /** Closes every cached session (tests, shutdown). */
-export async function unloadModels(): Promise<void> {
-  const all = [...cache.values()];
-  cache.clear();
-  for (const p of all) {
-    const m = await p.catch(() => undefined);
-    if (m) for (const s of Object.values(m.sessions)) await s.release();
-  }
+export function unloadModels(): Promise<void> {
+  return evict(0);
 }
 
 async function openModel(options: ModelOptions): Promise<LoadedModel> {

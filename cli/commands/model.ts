@@ -41,6 +41,11 @@ export function register(program: Command): void {
     .option('--text-tokens <n>', 'prompt length in tokens', whole, 512)
     .option('--fps <n>', 'frames per second of the clips', whole, 24)
     .option('--id <id>', 'model id in the manifest (part of every clip’s content hash)')
+    .option(
+      '--lora <file>',
+      'a Wan2.2 LoRA (.safetensors, diffusers/PEFT layout) merged into the transformer: a brand style becomes its own model directory (a campaign names it in video.model)',
+    )
+    .option('--lora-scale <s>', 'strength of the LoRA', loraScale, 1)
     .action(async (opts: ExportOptions) => {
       const from = resolve(opts.from);
       if (!existsSync(join(from, 'model_index.json'))) {
@@ -50,11 +55,14 @@ export function register(program: Command): void {
         );
       }
       const out = resolve(opts.out);
+      const lora = opts.lora ? resolve(opts.lora) : undefined;
+      if (lora && !existsSync(lora)) throw new Error(`--lora ${lora}: no such file`);
       const python = await exporterPython();
       const args = [join(repoRoot(), 'models/export/export.py'), '--from', from, '--out', out];
       args.push('--precision', opts.precision, '--frames', String(opts.frames));
       args.push('--text-tokens', String(opts.textTokens), '--fps', String(opts.fps));
       if (opts.id) args.push('--id', opts.id);
+      if (lora) args.push('--lora', lora, '--lora-scale', String(opts.loraScale));
       const code = await new Promise<number | null>((res, rej) => {
         const proc = spawn(python, args, { stdio: ['ignore', 'inherit', 'inherit'] });
         proc.on('error', rej);
@@ -86,6 +94,8 @@ interface ExportOptions {
   textTokens: number;
   fps: number;
   id?: string;
+  lora?: string;
+  loraScale: number;
 }
 
 /** Loads, describes and tries a model directory; throws the loader's clear error when it is broken. */
@@ -207,6 +217,13 @@ function precision(value: string): Precision {
 }
 
 const whole = wholeAtLeast(1);
+
+function loraScale(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || Math.abs(n) > 10)
+    throw new InvalidArgumentError('expected a number from -10 to 10, e.g. 0.8');
+  return n;
+}
 
 function frames(value: string): number {
   const n = whole(value);

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   horizonFrom,
@@ -6,8 +7,11 @@ import {
   type CalendarProblem,
   type WorkspaceOptions,
 } from '../../activities/calendar';
+import { modelDir } from '../../activities/generate/generate';
+import { ModelFileMissingError } from '../../activities/generate/errors';
+import { checkModelDir } from '../../activities/generate/manifest';
 import { DEFAULT_ACCOUNT } from '../../activities/publish/accounts';
-import { loadConfig } from '../../config';
+import { loadConfig, type ReelcastConfig } from '../../config';
 
 export interface ValidateOptions {
   from?: string;
@@ -20,6 +24,8 @@ export interface ValidateOptions {
   today?: string;
   /** Whether an account is connected (the token store): given, unknown accounts are errors. */
   isAccountConnected?: WorkspaceOptions['isAccountConnected'];
+  /** Checks a campaign's `video.model` (modelChecker): given, a broken one is an error. */
+  checkModel?: WorkspaceOptions['checkModel'];
 }
 
 export interface Output {
@@ -45,6 +51,7 @@ export function runValidate(paths: string[], options: ValidateOptions, io: Outpu
     templatesDir: options.templatesDir ?? config!.templatesDir,
     blockedTermsFile: options.blockedTermsFile ?? config?.compliance.blockedTermsFile,
     isAccountConnected: options.isAccountConnected,
+    checkModel: options.checkModel,
   });
   const start = options.from ?? options.today ?? new Date().toISOString().slice(0, 10);
   const range = options.to ? { from: start, to: options.to } : horizonFrom(start);
@@ -82,7 +89,7 @@ export function register(program: Command): void {
     .action(async (paths: string[], opts: { from?: string; to?: string }) => {
       const code = runValidate(
         paths,
-        { ...opts, isAccountConnected: await connectedAccounts() },
+        { ...opts, isAccountConnected: await connectedAccounts(), checkModel: modelChecker(loadConfig()) },
         {
           out: (l) => process.stdout.write(`${l}\n`),
           err: (l) => process.stderr.write(`${l}\n`),
@@ -90,6 +97,32 @@ export function register(program: Command): void {
       );
       process.exitCode = code;
     });
+}
+
+/**
+ * A campaign's `video.model` must be a model directory that meets the contract: its manifest and
+ * every graph file it names for model.precision, as `reelcast model check` finds them, without
+ * loading the graphs or generating (a worker's start-up and `reelcast model check` go further).
+ */
+export function modelChecker(config: ReelcastConfig): NonNullable<ValidateOptions['checkModel']> {
+  const seen = new Map<string, string | undefined>();
+  const check = (model: string): string | undefined => {
+    const dir = modelDir(config, model);
+    try {
+      checkModelDir(dir, config.model.precision ?? 'fp32');
+      return undefined;
+    } catch (err) {
+      const why =
+        err instanceof ModelFileMissingError
+          ? `${err.what} not found: ${err.path}`
+          : (err as Error).message.replace(/\s*\n\s*/g, ' ');
+      return `${why}; a relative name is found next to model.dir (in ${dirname(resolve(config.model.dir))}). Export the style with \`reelcast model export --from <checkpoint> --lora <file> --out ${dir}\` and try it with \`reelcast model check ${dir}\``;
+    }
+  };
+  return (model) => {
+    if (!seen.has(model)) seen.set(model, check(model));
+    return seen.get(model);
+  };
 }
 
 /**

@@ -10,9 +10,14 @@ it exactly as it reads the real one. The structure is TI2V-5B's: 48 latent chann
 VAE stride 4x16x16 (patch 2 x three x2 upsamples), residual VAE, expand_timesteps. The latents'
 mean and std are not 0 and 1, so a missing or misplaced normalisation shows in the parity test.
 No hub access: the tokenizer is built here with the `tokenizers` library.
+
+With --lora FILE it also writes a tiny random LoRA for that transformer (a "brand style"), in the
+layout diffusers saves (`transformer.<layer>.lora_A/lora_B.weight`, rank and alpha in the
+`lora_adapter_metadata`), on the attention and feed-forward layers of every block.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -73,6 +78,30 @@ def build(out):
     return pipe
 
 
+LORA_RANK = 4
+LORA_ALPHA = 8
+LORA_TARGETS = ["attn1.to_q", "attn1.to_k", "attn1.to_v", "attn1.to_out.0", "attn2.to_q", "attn2.to_out.0",
+                "ffn.net.0.proj", "ffn.net.2"]
+
+
+def build_lora(transformer, path):
+    """A random rank-4 LoRA, strong enough to change every step's latents visibly."""
+    from safetensors.torch import save_file
+
+    layers = dict(transformer.named_modules())
+    g = torch.Generator().manual_seed(SEED + 6)
+    weights = {}
+    for block in range(len(transformer.blocks)):
+        for target in LORA_TARGETS:
+            name = f"blocks.{block}.{target}"
+            layer = layers[name]
+            weights[f"transformer.{name}.lora_A.weight"] = torch.randn(LORA_RANK, layer.in_features, generator=g) * 0.3
+            weights[f"transformer.{name}.lora_B.weight"] = torch.randn(layer.out_features, LORA_RANK, generator=g) * 0.1
+    meta = {"transformer.r": LORA_RANK, "transformer.lora_alpha": LORA_ALPHA,
+            "transformer.target_modules": sorted(LORA_TARGETS)}
+    save_file(weights, path, metadata={"format": "pt", "lora_adapter_metadata": json.dumps(meta, sort_keys=True)})
+
+
 def _jitter(module, seed):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -83,8 +112,12 @@ def _jitter(module, seed):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="directory to write the Diffusers checkpoint into")
+    ap.add_argument("--lora", help="also write a tiny random LoRA for its transformer to this .safetensors file")
     args = ap.parse_args()
-    build(args.out)
+    pipe = build(args.out)
+    if args.lora:
+        build_lora(pipe.transformer, args.lora)
+        print(f"wrote {args.lora} ({os.path.getsize(args.lora) / 1e3:.1f} kB)", file=sys.stderr)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(args.out) for f in fs)
     print(f"wrote {args.out} ({total / 1e6:.2f} MB)", file=sys.stderr)
 

@@ -1,6 +1,7 @@
 """Exports a Diffusers Wan2.2 TI2V checkpoint to a Reelcast model directory (models/README.md):
 
     reelcast model export --from <diffusers dir> --out <model dir> [--precision fp16|fp32]
+                          [--lora <style.safetensors> [--lora-scale S]]
     # or directly, in the exporter's venv:
     "$PY" models/export/export.py --from <diffusers dir> --out <model dir> [--precision fp16|fp32]
 
@@ -22,6 +23,11 @@ test/unit/generate/wan-parity.test.ts checks the exported graphs against diffuse
   nearest-exact x2 upsampling is exported as nearest (the same pixels for a factor of 2). The
   latents' mean/std (vae.config.latents_mean/std) are folded in: the graph takes the sampler's
   latents as diffusers' pipeline hands them to vae.decode after `latents / (1/std) + mean`.
+- LoRA (--lora): a Wan2.2 LoRA (diffusers/PEFT layout, lora_A/lora_B or lora_down/lora_up, with
+  an alpha per module or in diffusers' adapter metadata; the original Wan layout converted by
+  diffusers' own WanPipeline.lora_state_dict) is merged into the transformer's linear layers
+  before export, in float32: W += scale * alpha / rank * B @ A (a lora_B bias adds to the bias).
+  The style is then its own model directory; its manifest records the LoRA's sha256 and scale.
 - Text encoder: umT5 is kept in float32 whatever --precision says (T5 overflows in fp16), and
   the rows past the prompt's tokens are zeroed inside the graph, as WanPipeline does.
 """
@@ -179,6 +185,88 @@ class VaeDecoderExport(torch.nn.Module):
 # Export
 
 
+# ---------------------------------------------------------------------------------------------
+# LoRA
+
+
+def read_lora(path):
+    """The LoRA as {module: (A [r, in], B [out, r], alpha or None, B bias or None)}, keys relative to
+    the transformer. Layouts: diffusers/PEFT (`transformer.<module>.lora_A.weight`), kohya-style
+    (`lora_down`/`lora_up` + `.alpha`) and the original Wan one (`diffusion_model.`, converted by
+    diffusers' WanPipeline.lora_state_dict)."""
+    from diffusers import WanPipeline
+    from safetensors import safe_open
+
+    if not os.path.isfile(path):
+        raise Fail(f"--lora {path}: no such file")
+    try:
+        with safe_open(path, framework="pt") as fh:
+            meta = fh.metadata() or {}
+        sd = WanPipeline.lora_state_dict(path)
+    except Exception as err:  # noqa: BLE001 - a broken file is the user's to fix
+        raise Fail(f"--lora {path}: not a LoRA safetensors file diffusers can read ({err})") from err
+    default_alpha = None
+    if meta.get("lora_adapter_metadata"):
+        cfg = json.loads(meta["lora_adapter_metadata"])
+        if cfg.get("transformer.alpha_pattern") or cfg.get("transformer.rank_pattern"):
+            raise Fail(f"--lora {path}: per-module alpha/rank patterns are not supported; merge it with peft first")
+        if cfg.get("transformer.lora_alpha") is not None:
+            default_alpha = float(cfg["transformer.lora_alpha"])
+    modules = {}
+    unknown = []
+    for key, value in sd.items():
+        name = key[len("transformer."):] if key.startswith("transformer.") else key
+        name = name.replace(".lora_down.", ".lora_A.").replace(".lora_up.", ".lora_B.")
+        for suffix, slot in ((".lora_A.weight", 0), (".lora_B.weight", 1), (".alpha", 2), (".lora_B.bias", 3)):
+            if name.endswith(suffix):
+                entry = modules.setdefault(name[: -len(suffix)], [None, None, None, None])
+                entry[slot] = value.float() if slot != 2 else float(value)
+                break
+        else:
+            unknown.append(key)
+    if unknown:
+        raise Fail(f"--lora {path}: {len(unknown)} keys are not LoRA weights of the transformer, e.g. {unknown[:3]}")
+    if not modules:
+        raise Fail(f"--lora {path}: holds no LoRA weights")
+    for name, (a, b, _alpha, _bias) in modules.items():
+        if a is None or b is None:
+            raise Fail(f"--lora {path}: {name} has only one of lora_A/lora_B")
+    return {name: (a, b, alpha if alpha is not None else default_alpha, bias)
+            for name, (a, b, alpha, bias) in modules.items()}
+
+
+def merge_lora(transformer, lora, scale, path):
+    """W += scale * alpha / rank * B @ A in each named linear layer (float32); returns the count."""
+    layers = dict(transformer.named_modules())
+    with torch.no_grad():
+        for name, (a, b, alpha, bias) in sorted(lora.items()):
+            layer = layers.get(name)
+            if not isinstance(layer, torch.nn.Linear):
+                what = "no such layer" if layer is None else f"a {type(layer).__name__}, not a linear layer"
+                raise Fail(f"--lora {path}: {name}: {what} in this transformer (a LoRA for another model?)")
+            rank = a.shape[0]
+            if a.shape[1] != layer.in_features or b.shape != (layer.out_features, rank):
+                raise Fail(f"--lora {path}: {name}: A {tuple(a.shape)} and B {tuple(b.shape)} do not fit "
+                           f"[{layer.out_features}, {layer.in_features}] (a LoRA for another model size?)")
+            factor = scale * (alpha / rank if alpha is not None else 1.0)
+            layer.weight.add_((factor * (b @ a)).to(layer.weight.dtype))
+            if bias is not None:
+                if layer.bias is None:
+                    raise Fail(f"--lora {path}: {name}: a lora_B bias for a layer without bias")
+                layer.bias.add_((factor * bias).to(layer.bias.dtype))
+    return len(lora)
+
+
+def file_sha256(path):
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def save_graph(module, args, path, input_names, output_names, dynamic_axes):
     """TorchScript export (opset 17) to a temp file, then saved with external data when > 2 GB."""
     import onnx
@@ -232,7 +320,7 @@ def scheduler_settings(src):
     }
 
 
-def export(src, out, precision, frames, text_tokens, model_id, fps):
+def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, lora_scale=1.0):
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from transformers import AutoTokenizer, UMT5EncoderModel
 
@@ -243,6 +331,7 @@ def export(src, out, precision, frames, text_tokens, model_id, fps):
         raise Fail(f"{src}: a two-expert (A14B) checkpoint; Reelcast's contract has one denoiser (TI2V-5B)")
     expand = bool(index.get("expand_timesteps"))
     dtype = torch.float16 if precision == "fp16" else torch.float32
+    weights = read_lora(lora) if lora else None  # a broken LoRA fails before any work is done
     os.makedirs(out, exist_ok=True)
     files = {}
 
@@ -269,7 +358,17 @@ def export(src, out, precision, frames, text_tokens, model_id, fps):
     log(f"text encoder in {time.time() - t0:.0f} s")
 
     t0 = time.time()
-    tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), torch_dtype=dtype).eval()
+    lora_info = None
+    if lora:
+        # Merged in float32 whatever the precision, then cast: the low-rank product is small.
+        tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), torch_dtype=torch.float32).eval()
+        count = merge_lora(tr, weights, lora_scale, lora)
+        tr = tr.to(dtype)
+        lora_info = {"file": os.path.basename(lora), "sha256": file_sha256(lora), "scale": lora_scale,
+                     "layers": count}
+        log(f"merged LoRA {os.path.basename(lora)} (scale {lora_scale:g}) into {count} layers")
+    else:
+        tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), torch_dtype=dtype).eval()
     channels = tr.config.in_channels
     patch = list(tr.config.patch_size)
     if tr.config.text_dim != text_dim:
@@ -311,7 +410,8 @@ def export(src, out, precision, frames, text_tokens, model_id, fps):
         "schemaVersion": 1,
         "id": model_id,
         "description": f"Wan2.2 exported from {os.path.basename(os.path.abspath(src))} by models/export/export.py "
-                       f"({precision}; text encoder fp32; VAE decoder for {frames} frames)",
+                       f"({precision}; text encoder fp32; VAE decoder for {frames} frames"
+                       + (f"; LoRA {lora_info['file']} merged at scale {lora_scale:g}" if lora_info else "") + ")",
         "tokenizer": "tokenizer.json",
         "textTokens": text_tokens,
         "textDim": text_dim,
@@ -343,6 +443,7 @@ def export(src, out, precision, frames, text_tokens, model_id, fps):
         },
         "vaeDecode": {"chunkLatentFrames": 0, "contextLatentFrames": 0},
         "scheduler": scheduler_settings(src),
+        **({"lora": lora_info} if lora_info else {}),
     }
     with open(os.path.join(out, "manifest.json"), "w") as fh:
         json.dump(manifest, fh, indent=2)
@@ -359,13 +460,18 @@ def main(argv=None):
     ap.add_argument("--text-tokens", type=int, default=512, help="prompt length in tokens (WanPipeline: 512)")
     ap.add_argument("--fps", type=int, default=24)
     ap.add_argument("--id", help="model id for the manifest (goes into every clip's content hash)")
+    ap.add_argument("--lora", help="a Wan2.2 LoRA (.safetensors) to merge into the transformer: a brand style")
+    ap.add_argument("--lora-scale", type=float, default=1.0, help="strength of the LoRA (default 1)")
     args = ap.parse_args(argv)
     if args.frames < 1 or (args.frames - 1) % 4 != 0:
         raise Fail(f"--frames {args.frames}: must be 4k+1 (the VAE makes 4 frames per latent frame after the first)")
     model_id = args.id or f"{os.path.basename(os.path.abspath(args.src)).lower()}-onnx-{args.precision}-{args.frames}f"
+    if args.lora and not args.id:
+        stem = os.path.splitext(os.path.basename(args.lora))[0].lower()
+        model_id += f"+{stem}@{args.lora_scale:g}"
     t0 = time.time()
     export(os.path.abspath(args.src), os.path.abspath(args.out), args.precision, args.frames, args.text_tokens,
-           model_id, args.fps)
+           model_id, args.fps, os.path.abspath(args.lora) if args.lora else None, args.lora_scale)
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     log(f"done in {time.time() - t0:.0f} s: {args.out} ({total / 1e6:.1f} MB)")
 

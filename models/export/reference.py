@@ -7,6 +7,12 @@ the same seed (the numpy twin of activities/generate/noise.ts), for UniPC and fl
 with and without guidance, and writes what the TypeScript test compares against: the text
 embeddings, the latents after every step and the decoded frames, as raw little-endian float32
 files described by reference.json. Deterministic (CPU, float32).
+
+With --lora FILE [--lora-scale S] the transformer runs with that LoRA applied. diffusers' own
+`pipe.load_lora_weights` needs the peft package, which the exporter's pinned venv does not have, so
+the LoRA is applied here the way peft's LoraLayer computes it at run time, unmerged and written
+independently of the exporter's merge: each targeted linear layer's output gets
+scale * alpha / rank * (x @ A^T) @ B^T added by a forward hook.
 """
 
 import argparse
@@ -36,17 +42,50 @@ def reelcast_noise(seed, count):
     return mod.gaussian_noise(seed, count)
 
 
+def apply_lora(transformer, path, scale):
+    """peft's unmerged LoRA forward, as hooks: y = W x + b + scale * alpha / r * B (A x)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    weights = load_file(path)
+    with safe_open(path, framework="pt") as fh:
+        meta = json.loads((fh.metadata() or {}).get("lora_adapter_metadata", "{}"))
+    rank, alpha = meta.get("transformer.r"), meta.get("transformer.lora_alpha")
+    layers = dict(transformer.named_modules())
+    hooked = 0
+    for key in weights:
+        if not key.endswith(".lora_A.weight"):
+            continue
+        name = key[len("transformer."):-len(".lora_A.weight")]
+        a = weights[key]
+        b = weights[f"transformer.{name}.lora_B.weight"]
+        factor = scale * (alpha if alpha is not None else a.shape[0]) / (rank if rank is not None else a.shape[0])
+
+        def hook(_module, inputs, output, a=a, b=b, factor=factor):
+            return output + factor * torch.nn.functional.linear(torch.nn.functional.linear(inputs[0], a), b)
+
+        layers[name].register_forward_hook(hook)
+        hooked += 1
+    return hooked
+
+
 def main():
     from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler, WanPipeline
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--from", dest="src", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--lora", help="a LoRA .safetensors (diffusers layout) to apply to the transformer")
+    ap.add_argument("--lora-scale", type=float, default=1.0)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
 
     pipe = WanPipeline.from_pretrained(args.src, torch_dtype=torch.float32)
+    lora = None
+    if args.lora:
+        lora = {"file": os.path.basename(args.lora), "scale": args.lora_scale,
+                "layers": apply_lora(pipe.transformer, args.lora, args.lora_scale)}
     r = REQUEST
     channels = pipe.transformer.config.in_channels
     st, ss = pipe.vae_scale_factor_temporal, pipe.vae_scale_factor_spatial
@@ -101,7 +140,8 @@ def main():
             "frames": write(f"{name}.frames", out.frames[0]),
         })
     with open(os.path.join(args.out, "reference.json"), "w") as fh:
-        json.dump({"prompt": PROMPT, "negative": NEGATIVE, "request": r, "cases": cases, "tensors": files}, fh, indent=1)
+        json.dump({"prompt": PROMPT, "negative": NEGATIVE, "request": r, "cases": cases, "tensors": files,
+                   **({"lora": lora} if lora else {})}, fh, indent=1)
         fh.write("\n")
     print(f"reference: {len(cases)} cases in {args.out}", file=sys.stderr)
 

@@ -54,6 +54,29 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
     );
   });
 
+  it('model export --lora refuses a LoRA file that is not there, or a scale that is not a number, before installing anything', async () => {
+    const ckpt = tmp();
+    writeFileSync(join(ckpt, 'model_index.json'), '{"_class_name": "WanPipeline"}');
+    const missing = join(ckpt, 'ink-wash.safetensors');
+    await expect(
+      run(['model', 'export', '--from', ckpt, '--out', join(ckpt, 'out'), '--lora', missing]),
+    ).rejects.toThrow(`--lora ${missing}: no such file`);
+    await expect(
+      run([
+        'model',
+        'export',
+        '--from',
+        ckpt,
+        '--out',
+        join(ckpt, 'out'),
+        '--lora',
+        missing,
+        '--lora-scale',
+        'strong',
+      ]),
+    ).rejects.toThrow(/expected a number from -10 to 10/);
+  });
+
   it('names the missing external-data file of a graph', async () => {
     const dir = copyOf(join(ROOT, 'models/demo'), 'no-data');
     rmSync(join(dir, 'text_encoder.onnx.data'));

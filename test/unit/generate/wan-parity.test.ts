@@ -13,11 +13,13 @@ import { cleanPrompt } from '../../../activities/generate/tokenizer';
  * embeddings, the latents after every step and the decoded frames. Reelcast's pipeline on the
  * exported graphs must match: the exporter's rewrites (RoPE, RMSNorm, per-token timestep, VAE
  * frame loop, mean/std folded in) and our samplers, prompt cleaning and guidance together.
+ * The same holds for a brand style: `lora/` is that checkpoint exported with a tiny random LoRA
+ * merged in (`model export --lora`), against WanPipeline running with the LoRA applied.
  * `make test-export` rebuilds the fixture from scratch into WAN_TINY_DIR and runs this file on it.
  */
 
-const FIXTURE = resolve(process.env.WAN_TINY_DIR ?? join(__dirname, '../../fixtures/wan-tiny'));
-const REF = join(FIXTURE, 'reference');
+const ROOT_FIXTURE = resolve(process.env.WAN_TINY_DIR ?? join(__dirname, '../../fixtures/wan-tiny'));
+const FIXTURES = [ROOT_FIXTURE, join(ROOT_FIXTURE, 'lora')];
 
 interface Tensor {
   file: string;
@@ -37,13 +39,23 @@ interface Reference {
   request: { seed: number; frames: number; height: number; width: number; steps: number; shift: number };
   cases: Case[];
   tensors: Record<string, Tensor>;
+  /** The LoRA WanPipeline ran with (the `lora/` fixture). */
+  lora?: { file: string; scale: number; layers: number };
 }
 
-const ref = JSON.parse(readFileSync(join(REF, 'reference.json'), 'utf8')) as Reference;
+interface Fixture {
+  dir: string;
+  ref: Reference;
+  tensor(name: string): Float32Array;
+}
 
-function tensor(name: string): Float32Array {
-  const buf = readFileSync(join(REF, ref.tensors[name].file));
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+function fixture(dir: string): Fixture {
+  const ref = JSON.parse(readFileSync(join(dir, 'reference', 'reference.json'), 'utf8')) as Reference;
+  const tensor = (name: string): Float32Array => {
+    const buf = readFileSync(join(dir, 'reference', ref.tensors[name].file));
+    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  };
+  return { dir, ref, tensor };
 }
 
 /** max |a - b| / max |b|: the error relative to the tensor's scale. */
@@ -74,7 +86,7 @@ function psnr(gbrp: Uint8Array, frames: Float32Array, [f, h, w]: number[]): numb
 
 const figures: string[] = [];
 afterAll(() => {
-  if (figures.length) process.stdout.write(`wan parity (${FIXTURE}):\n${figures.join('\n')}\n`);
+  if (figures.length) process.stdout.write(`wan parity (${ROOT_FIXTURE}):\n${figures.join('\n')}\n`);
 });
 
 interface Run {
@@ -84,8 +96,8 @@ interface Run {
 }
 
 /** Reelcast's pipeline on the exported model, in a worker thread (wan-parity-run.ts). */
-function run(request: ResolvedRequest): Promise<Run> {
-  const worker = startWorker(join(__dirname, 'wan-parity-run.ts'), { dir: join(FIXTURE, 'model'), request });
+function run(dir: string, request: ResolvedRequest): Promise<Run> {
+  const worker = startWorker(join(__dirname, 'wan-parity-run.ts'), { dir: join(dir, 'model'), request });
   return new Promise<Run>((resolve, reject) => {
     worker.once('message', (m: Run & { error?: string }) =>
       m.error ? reject(new Error(m.error)) : resolve(m),
@@ -94,7 +106,7 @@ function run(request: ResolvedRequest): Promise<Run> {
   }).finally(() => void worker.terminate());
 }
 
-function request(c: Case): ResolvedRequest {
+function request(ref: Reference, c: Case): ResolvedRequest {
   const r = ref.request;
   return {
     prompt: ref.prompt,
@@ -110,48 +122,71 @@ function request(c: Case): ResolvedRequest {
   };
 }
 
-describe('Reelcast pipeline on the exported tiny Wan2.2 matches diffusers WanPipeline', () => {
-  it('starts from the same initial latents for the seed', () => {
-    const noise = tensor('noise');
-    expect(relError(gaussianNoise(ref.request.seed, noise.length), noise)).toBeLessThan(1e-6);
-  });
+describe.each(
+  FIXTURES.map(
+    (dir) => [dir.endsWith('lora') ? 'with a LoRA merged' : 'as published', fixture(dir)] as const,
+  ),
+)(
+  'Reelcast pipeline on the exported tiny Wan2.2 (%s) matches diffusers WanPipeline',
+  (label, { dir, ref, tensor }) => {
+    it('starts from the same initial latents for the seed', () => {
+      const noise = tensor('noise');
+      expect(relError(gaussianNoise(ref.request.seed, noise.length), noise)).toBeLessThan(1e-6);
+    });
 
-  it('cleans prompts as WanPipeline does (HTML entities twice, whitespace)', () => {
-    expect(cleanPrompt(ref.prompt)).toBe('a dog running on the beach at sunset & waves, golden hour');
-    expect(cleanPrompt('&lt;b&gt;\tsale&nbsp;&#33;')).toBe('<b> sale\u00a0!'.replace(/\s+/g, ' '));
-  });
+    it('cleans prompts as WanPipeline does (HTML entities twice, whitespace)', () => {
+      expect(cleanPrompt(ref.prompt)).toBe('a dog running on the beach at sunset & waves, golden hour');
+      expect(cleanPrompt('&lt;b&gt;\tsale&nbsp;&#33;')).toBe('<b> sale\u00a0!'.replace(/\s+/g, ' '));
+    });
 
-  it.each(ref.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const { text, steps, frames: planes } = await run(request(c));
+    it.each(ref.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const { text, steps, frames: planes } = await run(dir, request(ref, c));
 
-    const prompt = tensor('text.prompt');
-    const errors = [relError(text.subarray(0, prompt.length), prompt)];
-    if (c.guidance > 1) errors.push(relError(text.subarray(prompt.length), tensor('text.negative')));
-    else expect(text.length).toBe(prompt.length); // no guidance: the negative prompt is not encoded
-    for (const e of errors) expect(e).toBeLessThan(1e-4);
+      const prompt = tensor('text.prompt');
+      const errors = [relError(text.subarray(0, prompt.length), prompt)];
+      if (c.guidance > 1) errors.push(relError(text.subarray(prompt.length), tensor('text.negative')));
+      else expect(text.length).toBe(prompt.length); // no guidance: the negative prompt is not encoded
+      for (const e of errors) expect(e).toBeLessThan(1e-4);
 
-    expect(steps).toHaveLength(c.latents.length);
-    const perStep = c.latents.map((name, i) => relError(steps[i], tensor(name)));
-    for (const e of perStep) expect(e).toBeLessThan(1e-4);
+      expect(steps).toHaveLength(c.latents.length);
+      const perStep = c.latents.map((name, i) => relError(steps[i], tensor(name)));
+      for (const e of perStep) expect(e).toBeLessThan(1e-4);
 
-    const frames = ref.tensors[c.frames].shape;
-    const video = new Uint8Array(planes.reduce((n, p) => n + p.length, 0));
-    planes.reduce((at, p) => (video.set(p, at), at + p.length), 0);
-    const db = psnr(video, tensor(c.frames), frames);
-    expect(db).toBeGreaterThanOrEqual(45);
+      const frames = ref.tensors[c.frames].shape;
+      const video = new Uint8Array(planes.reduce((n, p) => n + p.length, 0));
+      planes.reduce((at, p) => (video.set(p, at), at + p.length), 0);
+      const db = psnr(video, tensor(c.frames), frames);
+      expect(db).toBeGreaterThanOrEqual(45);
 
-    figures.push(
-      `  ${c.name.padEnd(9)} text ${errors.map((e) => e.toExponential(1)).join('/')}, ` +
-        `latents per step ${perStep.map((e) => e.toExponential(1)).join(' ')}, frames ${db.toFixed(1)} dB`,
-    );
-  });
+      figures.push(
+        `  ${label.padEnd(18)} ${c.name.padEnd(9)} text ${errors.map((e) => e.toExponential(1)).join('/')}, ` +
+          `latents per step ${perStep.map((e) => e.toExponential(1)).join(' ')}, frames ${db.toFixed(1)} dB`,
+      );
+    });
 
-  it('refuses more frames than the exported VAE decoder makes, naming the most it can', () => {
-    const manifest = loadManifest(join(FIXTURE, 'model'));
-    expect(() => latentShape(manifest, { frames: 13, width: 64, height: 32 })).toThrow(
-      /frames: this model's VAE decoder makes at most 9 frames/,
-    );
-    // Fewer frames decode the full graph and drop the rest.
-    expect(latentShape(manifest, { frames: 5, width: 64, height: 32 }).t).toBe(3);
-  });
-});
+    if (ref.lora) {
+      it('is a style of its own: the manifest records the LoRA, and the clips differ from the base model', () => {
+        const manifest = JSON.parse(readFileSync(join(dir, 'model', 'manifest.json'), 'utf8')) as {
+          lora?: { file: string; scale: number; layers: number; sha256: string };
+        };
+        expect(manifest.lora).toMatchObject(ref.lora!);
+        expect(manifest.lora!.sha256).toMatch(/^[0-9a-f]{64}$/);
+        // Far beyond the 1e-4 tolerance: matching diffusers here means the LoRA is really in the graph.
+        const base = fixture(ROOT_FIXTURE);
+        for (const c of ref.cases) {
+          const last = c.latents[c.latents.length - 1];
+          expect(relError(tensor(last), base.tensor(last))).toBeGreaterThan(0.05);
+        }
+      });
+    }
+
+    it('refuses more frames than the exported VAE decoder makes, naming the most it can', () => {
+      const manifest = loadManifest(join(dir, 'model'));
+      expect(() => latentShape(manifest, { frames: 13, width: 64, height: 32 })).toThrow(
+        /frames: this model's VAE decoder makes at most 9 frames/,
+      );
+      // Fewer frames decode the full graph and drop the rest.
+      expect(latentShape(manifest, { frames: 5, width: 64, height: 32 }).t).toBe(3);
+    });
+  },
+);
