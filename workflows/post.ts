@@ -247,6 +247,8 @@ export async function post(input: PostInput): Promise<PostState> {
       height: spec.video.height,
       steps: spec.video.steps,
       guidance: spec.video.guidance,
+      // A campaign's brand style (a LoRA exported as its own model directory); unset: model.dir.
+      model: spec.video.model,
     });
     state.master = { key: clip.key, cached: clip.cached, provider: clip.provider };
     if (stopped()) return state;
