@@ -26,6 +26,8 @@ export const TOOL_VERSIONS = {
   /** Fallback: built from source; v1.5.1 is the last tag whose go.mod has no replace directive. */
   temporalCliGoTag: 'v1.5.1',
   versitygw: 'v1.8.0',
+  /** SMTP server that keeps the mail it gets and shows it over an API (the notification tests). */
+  mailpit: 'v1.27.11',
 } as const;
 
 export type Log = (line: string) => void;
@@ -213,6 +215,26 @@ export async function resolveVersitygw(
     throw new ServiceError(
       'S3 server (versitygw)',
       `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, put a versitygw binary on PATH, or set S3_ENDPOINT to an S3 server you already run.`,
+    );
+  }
+}
+
+/** mailpit (an SMTP server for tests, with an HTTP API): PATH, then the tool cache, then `go install`. */
+export async function resolveMailpit(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const env = options.env ?? process.env;
+  const fromPath = onPath('mailpit', env);
+  if (fromPath) return fromPath;
+  const binDir = join(toolCacheDir(env), `mailpit-${TOOL_VERSIONS.mailpit}`);
+  if (isExecutable(join(binDir, 'mailpit'))) return join(binDir, 'mailpit');
+  options.log?.(
+    `building the SMTP test server mailpit ${TOOL_VERSIONS.mailpit} with go install (a few minutes, once)`,
+  );
+  try {
+    return await goInstall('github.com/axllent/mailpit', TOOL_VERSIONS.mailpit, binDir, 'mailpit');
+  } catch (err) {
+    throw new ServiceError(
+      'SMTP test server (mailpit)',
+      `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, or put a mailpit binary on PATH.`,
     );
   }
 }
