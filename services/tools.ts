@@ -192,51 +192,57 @@ async function downloadTemporalWithSdk(downloadDir: string): Promise<string> {
   return join(found.parentPath, found.name);
 }
 
-/** versitygw (S3 gateway on a local folder): PATH, then the tool cache, then `go install`. */
-export async function resolveVersitygw(
-  options: { log?: Log; env?: NodeJS.ProcessEnv } = {},
+/** A Go program: PATH, then the tool cache (keyed by its pinned version), then `go install`. */
+async function resolveGoTool(
+  tool: { name: string; pkg: string; version: string; service: string; took: string; otherwise: string },
+  options: { log?: Log; env?: NodeJS.ProcessEnv },
 ): Promise<string> {
   const env = options.env ?? process.env;
-  const fromPath = onPath('versitygw', env);
+  const fromPath = onPath(tool.name, env);
   if (fromPath) return fromPath;
-  const binDir = join(toolCacheDir(env), `versitygw-${TOOL_VERSIONS.versitygw}`);
-  if (isExecutable(join(binDir, 'versitygw'))) return join(binDir, 'versitygw');
-  options.log?.(
-    `building the S3 server versitygw ${TOOL_VERSIONS.versitygw} with go install (about 2 minutes, once)`,
-  );
+  const binDir = join(toolCacheDir(env), `${tool.name}-${tool.version}`);
+  if (isExecutable(join(binDir, tool.name))) return join(binDir, tool.name);
+  options.log?.(`building the ${tool.service} ${tool.version} with go install (${tool.took}, once)`);
   try {
-    return await goInstall(
-      'github.com/versity/versitygw/cmd/versitygw',
-      TOOL_VERSIONS.versitygw,
-      binDir,
-      'versitygw',
-    );
+    return await goInstall(tool.pkg, tool.version, binDir, tool.name);
   } catch (err) {
     throw new ServiceError(
-      'S3 server (versitygw)',
-      `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, put a versitygw binary on PATH, or set S3_ENDPOINT to an S3 server you already run.`,
+      tool.service,
+      `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, put a ${tool.name} binary on PATH${tool.otherwise}.`,
     );
   }
 }
 
-/** mailpit (an SMTP server for tests, with an HTTP API): PATH, then the tool cache, then `go install`. */
-export async function resolveMailpit(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const env = options.env ?? process.env;
-  const fromPath = onPath('mailpit', env);
-  if (fromPath) return fromPath;
-  const binDir = join(toolCacheDir(env), `mailpit-${TOOL_VERSIONS.mailpit}`);
-  if (isExecutable(join(binDir, 'mailpit'))) return join(binDir, 'mailpit');
-  options.log?.(
-    `building the SMTP test server mailpit ${TOOL_VERSIONS.mailpit} with go install (a few minutes, once)`,
+/** versitygw (S3 gateway on a local folder). */
+export async function resolveVersitygw(
+  options: { log?: Log; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  return resolveGoTool(
+    {
+      name: 'versitygw',
+      pkg: 'github.com/versity/versitygw/cmd/versitygw',
+      version: TOOL_VERSIONS.versitygw,
+      service: 'S3 server (versitygw)',
+      took: 'about 2 minutes',
+      otherwise: ', or set S3_ENDPOINT to an S3 server you already run',
+    },
+    options,
   );
-  try {
-    return await goInstall('github.com/axllent/mailpit', TOOL_VERSIONS.mailpit, binDir, 'mailpit');
-  } catch (err) {
-    throw new ServiceError(
-      'SMTP test server (mailpit)',
-      `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, or put a mailpit binary on PATH.`,
-    );
-  }
+}
+
+/** mailpit: an SMTP server that keeps what it gets and shows it over an HTTP API (notification tests). */
+export async function resolveMailpit(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return resolveGoTool(
+    {
+      name: 'mailpit',
+      pkg: 'github.com/axllent/mailpit',
+      version: TOOL_VERSIONS.mailpit,
+      service: 'SMTP test server (mailpit)',
+      took: 'about 10 minutes on one core',
+      otherwise: '',
+    },
+    options,
+  );
 }
 
 export interface FfmpegInfo {
