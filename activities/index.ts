@@ -3,6 +3,7 @@ import type { ReelcastConfig } from '../config';
 import { createCalendarActivities } from './calendar/activities';
 import { createGenerateActivities } from './generate/activities';
 import { createMediaActivities } from './media/activities';
+import { createNotifyActivities } from './notify';
 import { createPostActivities } from './posts';
 import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSelfCheckActivities } from './self-check';
@@ -40,7 +41,12 @@ export function createActivities(deps: ActivityDeps) {
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },
     media: { ...selfCheck, ...createMediaActivities({ storage, config }) },
-    publish: { ...selfCheck, ...createPublishActivities({ storage, config }) },
+    // Notifications talk to the outside (SMTP, webhooks) like publishing does.
+    publish: {
+      ...selfCheck,
+      ...createPublishActivities({ storage, config }),
+      ...createNotifyActivities({ storage, config }),
+    },
   };
 }
 

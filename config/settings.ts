@@ -493,6 +493,46 @@ export const SETTINGS = [
     default: '2',
     doc: "Model directories a GPU worker keeps loaded at once (campaigns' `video.model`): alternating campaigns reuse them instead of reloading; the least recently used one is closed first. Each costs the model's GPU memory.",
   },
+  {
+    key: 'studio.publicUrl',
+    env: 'REELCAST_STUDIO_PUBLIC_URL',
+    type: url,
+    doc: "Studio's address as people open it (e.g. `https://studio.example.com`): notifications link to the post's page there (default: http://<studio.host>:<studio.port>).",
+  },
+  {
+    key: 'notify.smtp.host',
+    env: 'SMTP_HOST',
+    type: str,
+    doc: "SMTP server for notification e-mails (a calendar's `notify: email:`); unset: no e-mail is sent.",
+  },
+  {
+    key: 'notify.smtp.port',
+    env: 'SMTP_PORT',
+    type: port,
+    default: '587',
+    doc: 'Port of the SMTP server (587 with STARTTLS, 465 with `secure`, 25 or 1025 on a local relay).',
+  },
+  {
+    key: 'notify.smtp.user',
+    env: 'SMTP_USER',
+    type: str,
+    doc: 'User name for the SMTP server, when it asks for one.',
+  },
+  { key: 'notify.smtp.password', env: 'SMTP_PASSWORD', type: secret, doc: 'Password for the SMTP server.' },
+  {
+    key: 'notify.smtp.from',
+    env: 'SMTP_FROM',
+    type: str,
+    default: 'Reelcast <reelcast@localhost>',
+    doc: 'Sender of notification e-mails.',
+  },
+  {
+    key: 'notify.smtp.secure',
+    env: 'SMTP_SECURE',
+    type: bool,
+    default: 'false',
+    doc: 'Connect with TLS from the start (port 465); otherwise STARTTLS is used when the server offers it.',
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

@@ -26,6 +26,8 @@ export const TOOL_VERSIONS = {
   /** Fallback: built from source; v1.5.1 is the last tag whose go.mod has no replace directive. */
   temporalCliGoTag: 'v1.5.1',
   versitygw: 'v1.8.0',
+  /** SMTP server that keeps the mail it gets and shows it over an API (the notification tests). */
+  mailpit: 'v1.27.11',
 } as const;
 
 export type Log = (line: string) => void;
@@ -190,31 +192,57 @@ async function downloadTemporalWithSdk(downloadDir: string): Promise<string> {
   return join(found.parentPath, found.name);
 }
 
-/** versitygw (S3 gateway on a local folder): PATH, then the tool cache, then `go install`. */
+/** A Go program: PATH, then the tool cache (keyed by its pinned version), then `go install`. */
+async function resolveGoTool(
+  tool: { name: string; pkg: string; version: string; service: string; took: string; otherwise: string },
+  options: { log?: Log; env?: NodeJS.ProcessEnv },
+): Promise<string> {
+  const env = options.env ?? process.env;
+  const fromPath = onPath(tool.name, env);
+  if (fromPath) return fromPath;
+  const binDir = join(toolCacheDir(env), `${tool.name}-${tool.version}`);
+  if (isExecutable(join(binDir, tool.name))) return join(binDir, tool.name);
+  options.log?.(`building the ${tool.service} ${tool.version} with go install (${tool.took}, once)`);
+  try {
+    return await goInstall(tool.pkg, tool.version, binDir, tool.name);
+  } catch (err) {
+    throw new ServiceError(
+      tool.service,
+      `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, put a ${tool.name} binary on PATH${tool.otherwise}.`,
+    );
+  }
+}
+
+/** versitygw (S3 gateway on a local folder). */
 export async function resolveVersitygw(
   options: { log?: Log; env?: NodeJS.ProcessEnv } = {},
 ): Promise<string> {
-  const env = options.env ?? process.env;
-  const fromPath = onPath('versitygw', env);
-  if (fromPath) return fromPath;
-  const binDir = join(toolCacheDir(env), `versitygw-${TOOL_VERSIONS.versitygw}`);
-  if (isExecutable(join(binDir, 'versitygw'))) return join(binDir, 'versitygw');
-  options.log?.(
-    `building the S3 server versitygw ${TOOL_VERSIONS.versitygw} with go install (about 2 minutes, once)`,
+  return resolveGoTool(
+    {
+      name: 'versitygw',
+      pkg: 'github.com/versity/versitygw/cmd/versitygw',
+      version: TOOL_VERSIONS.versitygw,
+      service: 'S3 server (versitygw)',
+      took: 'about 2 minutes',
+      otherwise: ', or set S3_ENDPOINT to an S3 server you already run',
+    },
+    options,
   );
-  try {
-    return await goInstall(
-      'github.com/versity/versitygw/cmd/versitygw',
-      TOOL_VERSIONS.versitygw,
-      binDir,
-      'versitygw',
-    );
-  } catch (err) {
-    throw new ServiceError(
-      'S3 server (versitygw)',
-      `not found and could not be built: ${firstLine(err)}\nInstall Go 1.24+ and run again, put a versitygw binary on PATH, or set S3_ENDPOINT to an S3 server you already run.`,
-    );
-  }
+}
+
+/** mailpit: an SMTP server that keeps what it gets and shows it over an HTTP API (notification tests). */
+export async function resolveMailpit(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return resolveGoTool(
+    {
+      name: 'mailpit',
+      pkg: 'github.com/axllent/mailpit',
+      version: TOOL_VERSIONS.mailpit,
+      service: 'SMTP test server (mailpit)',
+      took: 'about 10 minutes on one core',
+      otherwise: '',
+    },
+    options,
+  );
 }
 
 export interface FfmpegInfo {

@@ -7,4 +7,6 @@
 export const PATCHES = {
   /** post: a post planned past its lateness window skips before approval and generation. */
   skipLateBeforeGenerate: 'skip-late-before-generate',
+  /** post: awaiting approval and failing (awaiting replay) notify the calendar's people. */
+  notifyPeople: 'notify-people',
 } as const;

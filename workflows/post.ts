@@ -18,9 +18,11 @@ import type { Channel, PostSpec } from '../activities/calendar/types';
 import type { createGenerateActivities } from '../activities/generate/activities';
 import type { MediaActivities } from '../activities/media/activities';
 import type { PresetName } from '../activities/media/presets';
+import type { createNotifyActivities, NotifyEvent } from '../activities/notify';
 import type { createPublishActivities, PublishOutcome } from '../activities/publish';
 import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
 import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
+import { NON_RETRYABLE_NOTIFY_ERRORS } from '../activities/notify/errors';
 import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
 import { presetFor } from '../activities/publish/channel-table';
 import { PATCHES } from './patches';
@@ -28,6 +30,7 @@ import { taskQueues } from './queues';
 
 type GenerateActivities = ReturnType<typeof createGenerateActivities>;
 type PublishActivities = ReturnType<typeof createPublishActivities>;
+type NotifyActivities = ReturnType<typeof createNotifyActivities>;
 
 const queues = () => taskQueues(workflowInfo().taskQueue);
 
@@ -75,6 +78,39 @@ function publisher(deadline: string | undefined): PublishActivities['publishToCh
       nonRetryableErrorTypes: [...NON_RETRYABLE_PUBLISH_ERRORS],
     },
   }).publishToChannel;
+}
+
+/**
+ * Tells the calendar's people (e-mail, chat webhook) about a stage change, without waiting: the
+ * post goes on whether or not the message gets through. The activity sends each (post, event)
+ * once, so its retries and a replayed failure never send twice.
+ */
+function tellPeople(spec: PostSpec, event: NotifyEvent, reason?: string): void {
+  if (!patched(PATCHES.notifyPeople)) return;
+  const notifyPeople = proxyActivities<NotifyActivities>({
+    taskQueue: queues().publish,
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '10 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_NOTIFY_ERRORS],
+    },
+  }).notifyPeople;
+  notifyPeople({
+    postId: spec.postId,
+    event,
+    calendar: spec.calendar,
+    campaignName: spec.campaignName,
+    date: spec.date,
+    localTime: spec.localTime,
+    zone: spec.zone,
+    channels: spec.channels,
+    reason,
+    ...(event === 'awaiting-approval' ? { deadlineAt: spec.approval.deadlineAt } : {}),
+  }).catch((err: unknown) => {
+    if (!isCancellation(err))
+      log.warn('notification not sent', { postId: spec.postId, event, reason: failureReason(err) });
+  });
 }
 
 export type PostStage =
@@ -210,6 +246,7 @@ export async function post(input: PostInput): Promise<PostState> {
   // 1. Approval: a durable wait for a person, up to the campaign's deadline.
   if (spec.approval.required) {
     setStage('awaiting-approval');
+    tellPeople(spec, 'awaiting-approval');
     const decided = await waitUntil(
       spec.approval.deadlineAt,
       () => decision !== undefined || unplanned !== undefined,
@@ -280,6 +317,7 @@ export async function post(input: PostInput): Promise<PostState> {
     if (isCancellation(err)) throw err;
     const reason = failureReason(err);
     state.errors.push(reason);
+    tellPeople(spec, 'failed', `could not make the video: ${reason}`);
     return awaitReplay(state, setStage, `could not make the video: ${reason}`, () => closed);
   }
   if (stopped()) return state;
@@ -324,6 +362,7 @@ export async function post(input: PostInput): Promise<PostState> {
     setStage('published');
     return state;
   }
+  tellPeople(spec, 'failed', channelReasons(state, failed));
   return awaitReplay(state, setStage, channelReasons(state, failed), () => closed, spec);
 }
 

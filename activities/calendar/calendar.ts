@@ -89,7 +89,15 @@ export interface Calendar {
   holidays?: HolidaySet;
   blockedTerms: string[];
   campaigns: Campaign[];
+  /** Who hears about posts that wait for approval, are held or fail (activities/notify). */
+  notify?: NotifyTargets;
   source: SourceFile;
+}
+
+/** The calendar's `notify:` block: e-mail addresses and a Slack-compatible incoming webhook. */
+export interface NotifyTargets {
+  email: string[];
+  slackWebhook?: string;
 }
 
 /**
@@ -194,6 +202,15 @@ export function loadCalendar(absolute: string): LoadResult {
     }
   }
 
+  if (data.notify?.slackWebhook !== undefined && !URL.canParse(data.notify.slackWebhook)) {
+    problems.push(
+      new CalendarValueError(
+        where('notify', 'slackWebhook'),
+        `"${data.notify.slackWebhook}" is not a URL; paste the incoming-webhook URL your chat app gave you (https://hooks.slack.com/services/...)`,
+      ),
+    );
+  }
+
   // Zone, locale and the holiday country are what every campaign needs: without them, stop here.
   if (unusable) return { problems };
 
@@ -241,6 +258,7 @@ export function loadCalendar(absolute: string): LoadResult {
       holidays,
       blockedTerms: data.blockedTerms ?? [],
       campaigns,
+      notify: data.notify && { email: data.notify.email ?? [], slackWebhook: data.notify.slackWebhook },
       source: root.source,
     },
     problems,
@@ -580,6 +598,7 @@ interface RawCalendar {
   };
   blockedTerms?: string[];
   aiDisclosure?: string;
+  notify?: { email?: string[]; slackWebhook?: string };
   defaults?: RawDefaults;
   accounts?: RawPublishing['accounts'];
   tiktok?: RawPublishing['tiktok'];

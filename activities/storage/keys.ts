@@ -16,6 +16,8 @@
  *   tokens/<platform>/<account>.takeover/<id>  marks who took over a stale lock (one winner)
  *   account-posts/<platform>/<account>/last.json              the account's last successful post
  *   account-posts/<platform>/<account>/<yyyy-mm-dd>/<at>-<n>  one marker per post that UTC day
+ *   notifications/<postId>/<event>/<medium>.json  a notification sent (once per post, event and
+ *                                           medium: email or webhook)
  *
  * `<hash>` is the content hash of what made the clip (prompt + seed + model + params), so a retry
  * or a replay finds the clip instead of running the GPU again. `<postId>` is
@@ -33,6 +35,7 @@ export const PREFIXES = {
   outbox: 'outbox/',
   tokens: 'tokens/',
   accountPosts: 'account-posts/',
+  notifications: 'notifications/',
 } as const;
 
 export function masterKey(hash: string): string {
@@ -75,6 +78,12 @@ export function ledgerKey(postId: string, channel: string): string {
 
 export function ledgerFailureKey(postId: string, channel: string): string {
   return checkKey(`${PREFIXES.ledger}${postId}/${checkName(channel, 'channel')}.failure.json`);
+}
+
+export function notificationKey(postId: string, event: string, medium: string): string {
+  return checkKey(
+    `${PREFIXES.notifications}${postId}/${checkName(event, 'event')}/${checkName(medium, 'medium')}.json`,
+  );
 }
 
 /** The inverse of ledgerKey / ledgerFailureKey, for listing; undefined for other keys. */

@@ -17,7 +17,7 @@ import { loadConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { post, postWorkflowId, replayUpdate } from '../../workflows/post';
+import { approveSignal, post, postWorkflowId, replayUpdate } from '../../workflows/post';
 import { startTestStack } from '../harness/stack';
 import { FAKE_X_DEFAULTS, startFakeX } from '../fakes/x/server';
 
@@ -27,6 +27,7 @@ const SCENARIOS = [
   'post-approval-skipped',
   'post-replayed',
   'post-skipped-late',
+  'post-notified',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -66,6 +67,44 @@ async function main(): Promise<void> {
   const running = Promise.all(runs);
   const client = await connectClient(config);
   const ids: Record<string, string> = {};
+  const statusOf = async (handle: { describe(): Promise<{ searchAttributes: unknown }> }) =>
+    ((await handle.describe()).searchAttributes as Record<string, unknown[]>).ReelcastStatus?.[0];
+  const until = async (handle: Parameters<typeof statusOf>[0], stage: string) => {
+    while ((await statusOf(handle)) !== stage) await new Promise((r) => setTimeout(r, 500));
+  };
+  /** A post on X that fails (revoked token), then a person's replay publishes it. */
+  const failThenReplay = async (tag: string, approval: boolean): Promise<string> => {
+    const [planned] = await createCalendarActivities({
+      calendarsDir: config.calendarsDir,
+      templatesDir: config.templatesDir,
+    }).planDay({ date: '2026-11-27' });
+    const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
+    const failing = {
+      ...planned,
+      postId: `${planned.postId}-${tag}`,
+      channels: ['x' as const],
+      // The calendar's named accounts are not connected here; publish as `default`.
+      publishing: undefined,
+      publishAt: at(approval ? 15 : 5),
+      video: { ...planned.video, frames: 25, width: 256, height: 448, steps: 3 },
+      approval: { ...planned.approval, required: approval, deadlineAt: at(10), onDeadline: 'skip' as const },
+    };
+    const handle = await client.workflow.start(post, {
+      taskQueue: 'record-x',
+      workflowId: postWorkflowId(failing.postId),
+      args: [{ spec: failing }],
+    });
+    if (approval) {
+      await until(handle, 'awaiting-approval');
+      await handle.signal(approveSignal, { by: 'recorder' });
+    }
+    await until(handle, 'awaiting-replay');
+    fake.reset();
+    await handle.executeUpdate(replayUpdate, { args: [{}] });
+    await handle.result();
+    return handle.workflowId;
+  };
   try {
     const [planned] = await createCalendarActivities({
       calendarsDir: config.calendarsDir,
@@ -118,30 +157,13 @@ async function main(): Promise<void> {
     }
 
     if (want.has('post-replayed')) {
-      fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
-      const failing = {
-        ...planned,
-        postId: `${planned.postId}-recfail`,
-        channels: ['x' as const],
-        publishAt: at(5),
-        video,
-        approval: { ...planned.approval, required: false },
-      };
-      ids['post-replayed'] = postWorkflowId(failing.postId);
-      const handle = await client.workflow.start(post, {
-        taskQueue: 'record-x',
-        workflowId: ids['post-replayed'],
-        args: [{ spec: failing }],
-      });
-      for (;;) {
-        const d = await handle.describe();
-        const attrs = d.searchAttributes as Record<string, unknown[]>;
-        if (attrs.ReelcastStatus?.[0] === 'awaiting-replay') break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      fake.reset();
-      await handle.executeUpdate(replayUpdate, { args: [{}] });
-      await handle.result();
+      ids['post-replayed'] = await failThenReplay('recfail', false);
+    }
+
+    // After the notify-people patch: waiting for approval and failing each notify the calendar's
+    // people (the example calendars name nobody, so the activity sends nothing).
+    if (want.has('post-notified')) {
+      ids['post-notified'] = await failThenReplay('recnotify', true);
     }
 
     for (const [name, id] of Object.entries(ids)) {

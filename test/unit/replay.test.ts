@@ -15,6 +15,7 @@ describe('workflow replay determinism', () => {
     expect(files.sort()).toEqual([
       'daily-plan.json',
       'post-approval-skipped.json',
+      'post-notified.json',
       'post-published.json',
       'post-replayed.json',
       'post-skipped-late.json',
