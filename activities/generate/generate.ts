@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
 import { GenerateRequestError, GenerationCancelledError } from './errors';
@@ -12,6 +12,7 @@ import {
   type ModelManifest,
   type Precision,
   type SamplerKind,
+  modelDir,
 } from './manifest';
 import { MASTER_CONTENT_TYPE, MasterWriter } from './master';
 import type { ModelOptions } from './model';
@@ -76,16 +77,10 @@ export interface GenerateDeps {
   inference?: InferenceThread;
 }
 
-/**
- * Where a campaign's model directory is: `model` as the calendar names it, absolute or relative
- * to the folder holding model.dir (style models sit next to the base model); absent, model.dir.
- * Resolved where it is used (the GPU worker, validate), each with its own config.
- */
-export function modelDir(config: ReelcastConfig, model?: string): string {
-  return model ? resolve(dirname(resolve(config.model.dir)), model) : config.model.dir;
-}
-
 /** The model settings of a config (and a campaign's `video.model`), as the inference thread takes them. */
+// modelDir lives with the manifest code, so `validate` can resolve a campaign's model without loading onnxruntime.
+export { modelDir };
+
 export function modelOptions(config: ReelcastConfig, model?: string): ModelOptions {
   const m = config.model;
   return {

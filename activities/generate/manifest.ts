@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { ReelcastConfig } from '../../config';
 import { ManifestMismatchError, ModelFileMissingError } from './errors';
 
 /**
@@ -282,4 +283,13 @@ function parseManifest(raw: unknown, problems: string[]): Omit<ModelManifest, 'd
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Where a campaign's model directory is: `model` as the calendar names it, absolute or relative
+ * to the folder holding model.dir (style models sit next to the base model); absent, model.dir.
+ * Resolved where it is used (the GPU worker, validate), each with its own config.
+ */
+export function modelDir(config: ReelcastConfig, model?: string): string {
+  return model ? resolve(dirname(resolve(config.model.dir)), model) : config.model.dir;
 }

@@ -7,7 +7,7 @@ import {
   type CalendarProblem,
   type WorkspaceOptions,
 } from '../../activities/calendar';
-import { modelDir } from '../../activities/generate/generate';
+import { modelDir } from '../../activities/generate/manifest';
 import { ModelFileMissingError } from '../../activities/generate/errors';
 import { checkModelDir } from '../../activities/generate/manifest';
 import { DEFAULT_ACCOUNT } from '../../activities/publish/accounts';
