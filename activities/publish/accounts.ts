@@ -65,6 +65,14 @@ export interface AccountTokens {
   refreshedAt?: string;
 }
 
+/** What the sign-in URL needs: Reelcast's loopback redirect, the state, the scopes, the PKCE challenge. */
+export interface AuthorizeRequest {
+  redirectUri: string;
+  state: string;
+  scopes: string[];
+  codeChallenge: string;
+}
+
 /**
  * A platform's OAuth 2 endpoints, implemented in the platform's folder and used by the token
  * store (refresh) and `reelcast channels connect` (authorize, exchange).
@@ -74,12 +82,7 @@ export interface OAuthProvider {
   /** The scopes `reelcast channels connect` asks for unless told others. */
   readonly defaultScopes?: readonly string[];
   /** The URL a person opens to grant access; `redirectUri` is Reelcast's loopback listener. */
-  authorizeUrl(request: {
-    redirectUri: string;
-    state: string;
-    scopes: string[];
-    codeChallenge: string;
-  }): string;
+  authorizeUrl(request: AuthorizeRequest): string;
   exchangeCode(request: { code: string; redirectUri: string; codeVerifier: string }): Promise<TokenGrant>;
   /**
    * Throws ChannelAuthError when the refresh token is revoked or expired (a person must

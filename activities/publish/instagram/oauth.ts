@@ -1,4 +1,10 @@
-import { reconnectCommand, type AccountTokens, type OAuthProvider, type TokenGrant } from '../accounts';
+import {
+  reconnectCommand,
+  type AccountTokens,
+  type AuthorizeRequest,
+  type OAuthProvider,
+  type TokenGrant,
+} from '../accounts';
 import { ChannelAuthError } from '../errors';
 import { INSTAGRAM_DEFAULTS } from './channel';
 import { GraphError, GraphNoAnswerError, requestJson, withTimeout } from './graph';
@@ -56,12 +62,7 @@ export class InstagramOAuth implements OAuthProvider {
   }
 
   /** Instagram documents no PKCE parameters for this flow; `state` protects the redirect. */
-  authorizeUrl(request: {
-    redirectUri: string;
-    state: string;
-    scopes: string[];
-    codeChallenge: string;
-  }): string {
+  authorizeUrl(request: AuthorizeRequest): string {
     const url = new URL('/oauth/authorize', this.#o.authorizeBaseUrl);
     url.searchParams.set('client_id', this.#o.appId);
     url.searchParams.set('redirect_uri', request.redirectUri);

@@ -1,4 +1,10 @@
-import { reconnectCommand, type AccountTokens, type OAuthProvider, type TokenGrant } from '../accounts';
+import {
+  reconnectCommand,
+  type AccountTokens,
+  type AuthorizeRequest,
+  type OAuthProvider,
+  type TokenGrant,
+} from '../accounts';
 import { ChannelAuthError, ChannelUnavailableError } from '../errors';
 import { TIKTOK_API_BASE_URL } from './api';
 
@@ -48,12 +54,7 @@ export class TikTokOAuth implements OAuthProvider {
     };
   }
 
-  authorizeUrl(request: {
-    redirectUri: string;
-    state: string;
-    scopes: string[];
-    codeChallenge: string;
-  }): string {
+  authorizeUrl(request: AuthorizeRequest): string {
     const url = new URL(`${this.#options.authBaseUrl}/v2/auth/authorize/`);
     url.search = new URLSearchParams({
       client_key: this.#options.clientKey,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   reconnectCommand,
   type AccountTokens,
+  type AuthorizeRequest,
   type OAuthProvider,
   type Platform,
   type TokenGrant,
@@ -46,12 +47,7 @@ export class StandardOAuth2Provider implements OAuthProvider {
     this.#o = options;
   }
 
-  authorizeUrl(request: {
-    redirectUri: string;
-    state: string;
-    scopes: string[];
-    codeChallenge: string;
-  }): string {
+  authorizeUrl(request: AuthorizeRequest): string {
     const url = new URL(this.#o.authorizeUrl);
     const params = {
       response_type: 'code',

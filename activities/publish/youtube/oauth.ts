@@ -1,5 +1,11 @@
 import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
-import { reconnectCommand, type AccountTokens, type OAuthProvider, type TokenGrant } from '../accounts';
+import {
+  reconnectCommand,
+  type AccountTokens,
+  type AuthorizeRequest,
+  type OAuthProvider,
+  type TokenGrant,
+} from '../accounts';
 import { ChannelAuthError, ChannelUnavailableError } from '../errors';
 import { YOUTUBE_API_BASE_URL } from './channel';
 
@@ -39,12 +45,7 @@ export class YouTubeOAuth implements OAuthProvider {
     this.#options = { ...options, oauthBaseUrl: options.oauthBaseUrl?.replace(/\/+$/, '') };
   }
 
-  authorizeUrl(request: {
-    redirectUri: string;
-    state: string;
-    scopes: string[];
-    codeChallenge: string;
-  }): string {
+  authorizeUrl(request: AuthorizeRequest): string {
     return this.#client().generateAuthUrl({
       access_type: 'offline',
       prompt: 'consent',
