@@ -76,7 +76,7 @@ function liveChannels(
       oauthProviderFor(platform, config);
     } catch (err) {
       if (err instanceof ChannelNotConfiguredError)
-        return new ChannelNotConfiguredError(channel, err.reason.replace(/^not configured: set /, ''));
+        return new ChannelNotConfiguredError(channel, err.missing);
       throw err;
     }
     return make(accountTokenSources(platform, config, storage, channel));

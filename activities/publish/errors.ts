@@ -140,7 +140,11 @@ export class ChannelNotConfiguredError extends PublishError {
   override readonly name = 'ChannelNotConfiguredError';
   readonly retryable = false;
   readonly notPosted = true;
-  constructor(channel: string, missing: string) {
+  constructor(
+    channel: string,
+    /** What to set, as a person reads it: `TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET`. */
+    readonly missing: string,
+  ) {
     super(
       channel,
       `channel ${channel} is not configured: set ${missing} (see \`reelcast config --reference\`), then replay.`,

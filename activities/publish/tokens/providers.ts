@@ -19,9 +19,8 @@ export const DEFAULT_SCOPES: Record<Exclude<Platform, 'x'>, readonly string[]> =
 };
 
 /**
- * Each OAuth platform's provider, built from the config. The platform adapters' own providers
- * (activities/publish/<platform>/oauth.ts) replace the stand-ins here as they land; until then
- * YouTube is served by the standard OAuth 2 provider, which Google speaks as is.
+ * Each OAuth platform's provider (its adapter's, in activities/publish/<platform>/oauth.ts), built
+ * from the config; throws ChannelNotConfiguredError naming the app settings it lacks.
  */
 export function oauthProviderFor(platform: Platform, config: ReelcastConfig): OAuthProvider {
   switch (platform) {
