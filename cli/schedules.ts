@@ -142,7 +142,7 @@ export async function syncSchedules(
   const wanted = calendarSchedules(config);
   const changes: ScheduleChange[] = [];
   for (const s of wanted) {
-    const options_ = scheduleOptions(s, config);
+    const desired = scheduleOptions(s, config);
     const now = `${describeRunTime(s)} (first slot ${s.firstSlot})`;
     const handle = client.schedule.getHandle(s.id);
     let existing: ScheduleDescription | undefined;
@@ -152,7 +152,7 @@ export async function syncSchedules(
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
     if (!existing) {
-      if (!options.dryRun) await client.schedule.create(options_);
+      if (!options.dryRun) await client.schedule.create(desired);
       changes.push({ id: s.id, calendar: s.calendar, change: 'created', detail: now });
       continue;
     }
@@ -172,9 +172,9 @@ export async function syncSchedules(
     if (!options.dryRun)
       await handle.update((prev) => ({
         ...prev,
-        spec: options_.spec,
-        action: options_.action,
-        policies: options_.policies,
+        spec: desired.spec,
+        action: desired.action,
+        policies: desired.policies,
       }));
     changes.push({
       id: s.id,

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { TASK_QUEUE_ROLES, type QueueRole, type ReelcastConfig } from '../../config';
 import { S3Storage } from '../../activities/storage';
@@ -5,7 +6,7 @@ import { ensureSearchAttributes } from '../../services/search-attributes';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { taskQueues } from '../../workflows/queues';
-import { commandConfig, say, withClient } from '../context';
+import { commandConfig, say } from '../context';
 import { syncSchedules } from '../schedules';
 
 export function parseQueues(text: string): QueueRole[] {
@@ -34,10 +35,13 @@ async function prepareServices(config: ReelcastConfig): Promise<void> {
     await storage.ensureBucket().finally(() => storage.client.destroy());
   }
   const client = await connectClient(config);
-  const notAdded = await ensureSearchAttributes(client, config.temporal.namespace).finally(() =>
-    client.connection.close(),
-  );
-  await checkSchedules(config);
+  let notAdded: string[];
+  try {
+    notAdded = await ensureSearchAttributes(client, config.temporal.namespace);
+    await checkSchedules(client, config);
+  } finally {
+    await client.connection.close();
+  }
   if (notAdded.length > 0) {
     say(
       `warning: could not register search attributes ${notAdded.join(', ')}; ask a namespace admin to add them (Keyword/Text), or \`reelcast failures\` cannot filter.`,
@@ -51,9 +55,9 @@ async function prepareServices(config: ReelcastConfig): Promise<void> {
  * whatever calendars it was deployed with, and one started from an old checkout must not move
  * every calendar's schedule back. Syncing is one explicit step after a calendar change.
  */
-async function checkSchedules(config: ReelcastConfig): Promise<void> {
+async function checkSchedules(client: Client, config: ReelcastConfig): Promise<void> {
   try {
-    const changes = await withClient((client) => syncSchedules(client, config, { dryRun: true }), config);
+    const changes = await syncSchedules(client, config, { dryRun: true });
     const stale = changes.filter((c) => c.change !== 'unchanged');
     if (stale.length > 0)
       say(
