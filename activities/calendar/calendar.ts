@@ -20,7 +20,7 @@ import type { Channel, OnApprovalDeadline, VideoParams } from './types';
  * Internal to activities (it holds YAML documents for error positions); workflows get PostSpecs.
  */
 
-/** Wan2.2 TI2V-5B defaults (DESIGN.md, the model contract): 121 frames at 24 fps, 704x1280. */
+/** Wan2.2 TI2V-5B defaults (docs/ARCHITECTURE.md, "The model contract"): 121 frames at 24 fps, 704x1280. */
 export const DEFAULT_VIDEO: Omit<VideoParams, 'seed'> = {
   frames: 121,
   fps: 24,

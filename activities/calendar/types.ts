@@ -10,7 +10,7 @@ import type { ChannelName } from '../publish/channel-table';
 /** A channel a post is published to: one of the channel table's (activities/publish/channel-table.ts). */
 export type Channel = ChannelName;
 
-/** Text-to-video parameters, following the model contract (see DESIGN.md, Wan2.2 TI2V-5B). */
+/** Text-to-video parameters, following the model contract (docs/ARCHITECTURE.md, "The model contract": Wan2.2 TI2V-5B). */
 export interface VideoParams {
   /** 4n+1 (the VAE compresses time 4x); Wan2.2 default 121. */
   frames: number;

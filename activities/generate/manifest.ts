@@ -5,7 +5,7 @@ import type { ReelcastConfig } from '../../config';
 import { ManifestMismatchError, ModelFileMissingError } from './errors';
 
 /**
- * manifest.json of a model directory (see models/README.md and DESIGN.md "The model contract").
+ * manifest.json of a model directory (see models/README.md and docs/ARCHITECTURE.md, "The model contract").
  * Parsed once at the boundary; everything downstream trusts the typed value.
  */
 

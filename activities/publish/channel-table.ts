@@ -4,7 +4,8 @@ import type { PresetName } from '../media/presets';
 
 /**
  * The channel table: everything Reelcast knows about each channel, in one place. The plan and
- * `validate`, the post workflow, the adapters, the transcode presets and the CLI all read it.
+ * `validate`, the post workflow, the adapters, the transcode presets and the CLI all read it
+ * (docs/ARCHITECTURE.md, "The channel table").
  * Pure data and pure functions (no Node APIs, no libraries): workflow code imports it.
  *
  * Sources, checked 2026-11 (../shared/PLATFORMS.md keeps the notes):

@@ -3,7 +3,7 @@ import type { ChannelPostOptions } from './channel';
 
 /**
  * The publish ledger: one entry per (post, channel) in storage, so publishing is at most once
- * across retries, crashes, timeouts and replays.
+ * across retries, crashes, timeouts and replays (docs/ARCHITECTURE.md, "The publish ledger").
  *
  *   absent ──claim (create-if-absent)──► claimed ──remote call ok──► published (remote id)
  *                                          │ certainly not posted: released (deleted) + failure record
