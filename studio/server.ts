@@ -82,6 +82,7 @@ const STAGES = [
   'skipped',
   'cancelled',
   'awaiting-replay',
+  'expired',
 ];
 const POST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)*$/;
 
