@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { connectClient } from '../../worker/connection';
 import {
@@ -39,8 +39,7 @@ export async function approvePost(
   by: string | undefined,
 ): Promise<Approval | undefined> {
   const handle = client.workflow.getHandle(postWorkflowId(postId));
-  await handle.signal(approveSignal, { by });
-  return recordedDecision(handle);
+  return decide(postId, handle, () => handle.signal(approveSignal, { by }));
 }
 
 /** Rejects a post that waits for approval: it is skipped with the reason. Returns as approvePost. */
@@ -51,7 +50,26 @@ export async function rejectPost(
   reason: string,
 ): Promise<Approval | undefined> {
   const handle = client.workflow.getHandle(postWorkflowId(postId));
-  await handle.signal(rejectSignal, { by, reason });
+  return decide(postId, handle, () => handle.signal(rejectSignal, { by, reason }));
+}
+
+/** Sends a decision; returns the one the post recorded, even when it ended before this arrived. */
+async function decide(
+  postId: string,
+  handle: WorkflowHandle,
+  send: () => Promise<void>,
+): Promise<Approval | undefined> {
+  try {
+    await send();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // Ended meanwhile (a reject a moment earlier ends it at once): tell what it recorded.
+    const state = await handle.query(postStateQuery).catch(() => undefined);
+    if (state?.approval) return state.approval;
+    throw new Error(
+      `${postId} is not open (${state ? `it ended ${state.stage}` : 'no such post'}); there is nothing to decide. Check it with \`reelcast status\`.`,
+    );
+  }
   return recordedDecision(handle);
 }
 

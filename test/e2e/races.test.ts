@@ -1,17 +1,13 @@
 import { PublishLedger } from '../../activities/publish';
 import { openStorage, PREFIXES } from '../../activities/storage';
-import { startFakeX, type FakeX } from '../fakes/x/server';
 import {
   connectClient,
   e2eConfig,
-  e2eEnv,
-  liveX,
   plannedPosts,
   quick,
   startPost,
-  startWorker,
   waitForStage,
-  type RunningWorker,
+  withLiveXWorker,
   reelcast as runCli,
 } from './support';
 
@@ -20,36 +16,24 @@ import {
  * a real worker: one outcome, recorded once.
  */
 describe('concurrent actions on one post', () => {
-  let fake: FakeX;
-  let env: Record<string, string>;
-  let worker: RunningWorker;
-  const reelcast = (...args: string[]) => runCli(env, args);
-
-  beforeAll(async () => {
-    fake = await startFakeX();
-    env = e2eEnv('races', liveX(fake.url));
-    worker = await startWorker(e2eConfig(env));
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await fake?.close();
-  });
+  const stack = withLiveXWorker('races');
+  const reelcast = (...args: string[]) => runCli(stack.env, args);
 
   it('two `reelcast replay` of one post at once publish it once; the other is told a replay runs', async () => {
-    const config = e2eConfig(env);
+    const config = e2eConfig(stack.env);
     const [planned] = await plannedPosts(config, '2026-11-27');
     const spec = quick(planned, 5, { channels: ['x', 'outbox'] });
     const client = await connectClient(config);
-    fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
+    stack.fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
     await startPost(client, config, { spec });
     const failed = await waitForStage(client, spec.postId, ['awaiting-replay', 'published']);
     expect(failed.stage).toBe('awaiting-replay');
     expect(failed.publishes.outbox?.status).toBe('published');
 
-    fake.reset();
+    stack.fake.reset();
     // X keeps the upload processing for 4 s: the first replay is still running when the second comes.
-    fake.inject({ endpoint: 'finalize', kind: 'slow-processing', processingMs: 4000, times: 1 });
-    const before = fake.posts.length;
+    stack.fake.inject({ endpoint: 'finalize', kind: 'slow-processing', processingMs: 4000, times: 1 });
+    const before = stack.fake.posts.length;
     const both = await Promise.all([
       reelcast('replay', spec.postId, '--channel', 'x'),
       reelcast('replay', spec.postId, '--channel', 'x'),
@@ -65,7 +49,7 @@ describe('concurrent actions on one post', () => {
     expect(refused[0].stderr).toMatch(
       /replay of .* refused: a replay of this post is running already; wait for it and check `reelcast status`/,
     );
-    expect(fake.posts.length).toBe(before + 1);
+    expect(stack.fake.posts.length).toBe(before + 1);
     expect((await waitForStage(client, spec.postId, ['published'])).stage).toBe('published');
 
     // Recorded once: one ledger entry per channel, each published, and one outbox post.
@@ -75,7 +59,9 @@ describe('concurrent actions on one post', () => {
       ['outbox', 'published'],
       ['x', 'published'],
     ]);
-    expect(entries.find((e) => e.channel === 'x')?.remoteId).toBe(fake.posts[fake.posts.length - 1].id);
+    expect(entries.find((e) => e.channel === 'x')?.remoteId).toBe(
+      stack.fake.posts[stack.fake.posts.length - 1].id,
+    );
     const outbox: string[] = [];
     for await (const obj of storage.list(`${PREFIXES.outbox}${spec.postId}/`)) outbox.push(obj.key);
     expect(outbox.filter((k) => k.endsWith('/post.json'))).toEqual([
@@ -85,7 +71,7 @@ describe('concurrent actions on one post', () => {
   });
 
   it('approve and reject at once: one decision, recorded once; the other person is told', async () => {
-    const config = e2eConfig(env);
+    const config = e2eConfig(stack.env);
     const [planned] = await plannedPosts(config, '2026-11-27');
     const spec = quick(planned, 20, { channels: ['outbox'] });
     spec.approval = {
@@ -99,8 +85,8 @@ describe('concurrent actions on one post', () => {
     await waitForStage(client, spec.postId, ['awaiting-approval']);
 
     const [approve, reject] = await Promise.all([
-      runCli({ ...env, USER: 'ana' }, ['approve', spec.postId]),
-      runCli({ ...env, USER: 'ben' }, ['reject', spec.postId, '--reason', 'wrong product shot']),
+      runCli({ ...stack.env, USER: 'ana' }, ['approve', spec.postId]),
+      runCli({ ...stack.env, USER: 'ben' }, ['reject', spec.postId, '--reason', 'wrong product shot']),
     ]);
     const done = await waitForStage(client, spec.postId, ['published', 'skipped', 'awaiting-replay']);
     if (done.approval?.decision === 'approved') {

@@ -178,6 +178,29 @@ describe('post workflow timing (time-skipping test server)', () => {
     throw new Error(`${handle.workflowId} never reached ${stages.join(' or ')}`);
   }
 
+  /** A post on x whose publish failed (a revoked token): it awaits a replay. */
+  async function failedPost(): Promise<WorkflowHandle<typeof post>> {
+    script.publishFails = true;
+    const handle = await start({ spec: await spec(5) });
+    await env.sleep('6 minutes');
+    await reach(handle, ['awaiting-replay']);
+    script.publishFails = false;
+    return handle;
+  }
+
+  /** A replay the workflow accepted, whose publish is running until `release()`. */
+  async function replayHeld(handle: WorkflowHandle<typeof post>) {
+    let release!: () => void;
+    script.publishGate = new Promise((r) => (release = r));
+    const started = new Promise<void>((r) => (script.publishStarted = r));
+    const update = await handle.startUpdate(replayUpdate, {
+      args: [{}],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await started;
+    return { update, release };
+  }
+
   async function at(minutes: number): Promise<string> {
     return new Date((await env.currentTimeMs()) + minutes * MINUTE).toISOString();
   }
@@ -274,12 +297,8 @@ describe('post workflow timing (time-skipping test server)', () => {
   });
 
   it('a replay on day 29 still publishes the post', async () => {
-    script.publishFails = true;
-    const handle = await start({ spec: await spec(5) });
-    await env.sleep('6 minutes');
-    await reach(handle, ['awaiting-replay']);
+    const handle = await failedPost();
     await env.sleep('29 days');
-    script.publishFails = false;
     const outcome = await handle.executeUpdate(replayUpdate, { args: [{}] });
     expect(outcome.x?.status).toBe('published');
     expect((await handle.result()).stage).toBe('published');
@@ -287,10 +306,7 @@ describe('post workflow timing (time-skipping test server)', () => {
   });
 
   it('refuses a second replay while one runs, and bad requests, before they enter history', async () => {
-    script.publishFails = true;
-    const handle = await start({ spec: await spec(5) });
-    await env.sleep('6 minutes');
-    await reach(handle, ['awaiting-replay']);
+    const handle = await failedPost();
 
     const refusal = (request: { channel?: 'tiktok'; force?: boolean }) =>
       handle.executeUpdate(replayUpdate, { args: [request] }).then(
@@ -301,15 +317,7 @@ describe('post workflow timing (time-skipping test server)', () => {
       'this post is not for channel tiktok; its channels are x',
     );
 
-    let release!: () => void;
-    script.publishGate = new Promise((r) => (release = r));
-    const started = new Promise<void>((r) => (script.publishStarted = r));
-    script.publishFails = false;
-    const first = await handle.startUpdate(replayUpdate, {
-      args: [{}],
-      waitForStage: WorkflowUpdateStage.ACCEPTED,
-    });
-    await started;
+    const { update: first, release } = await replayHeld(handle);
     expect(await refusal({})).toBe(
       'a replay of this post is running already; wait for it and check `reelcast status`',
     );
@@ -325,19 +333,8 @@ describe('post workflow timing (time-skipping test server)', () => {
   });
 
   it('closing a post while its replay runs waits for the replay, which publishes it', async () => {
-    script.publishFails = true;
-    const handle = await start({ spec: await spec(5) });
-    await env.sleep('6 minutes');
-    await reach(handle, ['awaiting-replay']);
-    let release!: () => void;
-    script.publishGate = new Promise((r) => (release = r));
-    const started = new Promise<void>((r) => (script.publishStarted = r));
-    script.publishFails = false;
-    const replay = await handle.startUpdate(replayUpdate, {
-      args: [{}],
-      waitForStage: WorkflowUpdateStage.ACCEPTED,
-    });
-    await started;
+    const handle = await failedPost();
+    const { update: replay, release } = await replayHeld(handle);
     await handle.signal(closeSignal, { reason: 'campaign pulled' });
     release();
     expect((await replay.result()).x?.status).toBe('published');
