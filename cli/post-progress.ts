@@ -10,7 +10,7 @@ export interface PostProgress {
   closed: boolean;
 }
 
-const FINAL = new Set(['published', 'skipped', 'cancelled', 'awaiting-replay']);
+const FINAL = new Set(['published', 'skipped', 'cancelled', 'awaiting-replay', 'expired']);
 
 /** Reads a post's stage (query) and its running activity's last heartbeat (describe). */
 export async function readProgress(client: Client, workflowId: string): Promise<PostProgress> {

@@ -5,7 +5,8 @@
 #
 #   scripts/bootstrap.sh            what `make demo` needs
 #   scripts/bootstrap.sh --tests    also what `make test` needs (the S3 server, docker-compose for the config check,
-#                                   Chromium for Studio's browser tests)
+#                                   Chromium for Studio's browser tests, Java and Maven for the
+#                                   time-skipping test server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +64,10 @@ have ffmpeg && have ffprobe || missing+=(ffmpeg)
 if [ $for_tests = 1 ] && ! have docker-compose; then missing+=(docker-compose); fi
 # Studio's browser tests drive Debian's Chromium (test/e2e/studio.test.ts).
 if [ $for_tests = 1 ] && ! have chromium; then missing+=(chromium); fi
+# The workflow timing tests run Temporal's time-skipping test server, a Java program that Maven
+# fetches from Maven Central (services/tools.ts).
+if [ $for_tests = 1 ] && ! have java; then missing+=(default-jre-headless); fi
+if [ $for_tests = 1 ] && ! have mvn; then missing+=(maven); fi
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing ${missing[*]} from Debian"
   apt_install "${missing[@]}" || die "please install: ${missing[*]} (Debian/Ubuntu package names), then run again."
@@ -86,7 +91,7 @@ npm run --silent build >/dev/null
 
 # 5. The Temporal CLI (and, for tests, the S3 server) into the tool cache.
 if [ $for_tests = 1 ]; then
-  node bin/reelcast.js tools install --with-s3
+  node bin/reelcast.js tools install --with-s3 --with-test-server
 else
   node bin/reelcast.js tools install
 fi

@@ -8,6 +8,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -28,6 +29,8 @@ export const TOOL_VERSIONS = {
   versitygw: 'v1.8.0',
   /** SMTP server that keeps the mail it gets and shows it over an API (the notification tests). */
   mailpit: 'v1.27.11',
+  /** Temporal's time-skipping test server (Java) from Maven Central, for the workflow timing tests. */
+  temporalTestServer: '1.31.0',
 } as const;
 
 export type Log = (line: string) => void;
@@ -243,6 +246,85 @@ export async function resolveMailpit(options: { log?: Log; env?: NodeJS.ProcessE
     },
     options,
   );
+}
+
+/**
+ * Temporal's time-skipping test server, for the workflow timing tests (test/unit/workflows). The
+ * SDK would download a native build from outside at run time; this takes the Java build from
+ * Maven Central (io.temporal:temporal-test-server and its dependencies, fetched by Maven into the
+ * tool cache) and writes a wrapper that starts it the way the SDK starts its own,
+ * `temporal-test-server <port> [args]`, so the SDK can run it as an `existing-path` executable.
+ */
+export async function resolveTemporalTestServer(
+  options: { log?: Log; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  const env = options.env ?? process.env;
+  const version = TOOL_VERSIONS.temporalTestServer;
+  const dir = join(toolCacheDir(env), `temporal-test-server-${version}`);
+  const wrapper = join(dir, 'temporal-test-server');
+  if (isExecutable(wrapper)) return wrapper;
+  const service = 'Temporal test server';
+  const java = onPath('java', env);
+  const mvn = onPath('mvn', env);
+  if (!java || !mvn)
+    throw new ServiceError(
+      service,
+      `needs ${[!java && 'Java 11 or newer', !mvn && 'Maven'].filter(Boolean).join(' and ')} to install it. Install them (Debian/Ubuntu: \`apt-get install default-jre-headless maven\`, or run \`scripts/bootstrap.sh --tests\`) and run again.`,
+    );
+  options.log?.(`installing the Temporal test server ${version} from Maven Central into ${dir}`);
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(
+    join(staging, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>reelcast.tools</groupId>
+  <artifactId>temporal-test-server-install</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>${version}</version>
+    </dependency>
+  </dependencies>
+</project>
+`,
+  );
+  try {
+    await run(
+      mvn,
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(staging, 'pom.xml'),
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${join(staging, 'lib')}`,
+        '-DincludeScope=runtime',
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (err) {
+    throw new ServiceError(
+      service,
+      `Maven could not fetch io.temporal:temporal-test-server:${version}: ${firstLine(err)}`,
+    );
+  }
+  // A quick JIT and a small heap: the server starts in about a second and the SDK waits 5 s for it.
+  writeFileSync(
+    join(staging, 'temporal-test-server'),
+    `#!/bin/sh
+# Temporal's time-skipping test server ${version} (Java), installed by Reelcast (services/tools.ts).
+# Usage: temporal-test-server <port> [args]
+exec "${java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"
+`,
+    { mode: 0o755 },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return wrapper;
 }
 
 export interface FfmpegInfo {

@@ -42,6 +42,7 @@ button.danger{background:var(--bad)}
 .s-awaiting-approval{border-color:#7a5af8}.stage.s-awaiting-approval{background:#ebe9fe;color:#5925dc}
 .s-awaiting-replay{border-color:var(--bad)}.stage.s-awaiting-replay{background:#fee4e2;color:var(--bad)}
 .s-skipped,.s-cancelled{border-color:#98a2b3}.stage.s-skipped,.stage.s-cancelled{background:#f2f4f7;color:#475467}
+.s-expired{border-color:var(--bad)}.stage.s-expired{background:#f2f4f7;color:var(--bad)}
 .s-generating,.s-transcoding,.s-publishing{border-color:#2e90fa}.stage.s-generating,.stage.s-transcoding,.stage.s-publishing{background:#d1e9ff;color:#175cd3}
 .s-paused{border-color:var(--warn)}.stage.s-paused{background:#fef0c7;color:var(--warn)}
 .week{display:grid;grid-template-columns:repeat(7,minmax(0,1fr));gap:6px}

@@ -10,7 +10,7 @@ import type { Channel } from '../activities/calendar';
 import { CHANNEL_NAMES as CHANNELS } from '../activities/publish/channel-table';
 import { createPostActivities } from '../activities/posts';
 import type { ObjectStorage } from '../activities/storage';
-import { approvePost, rejectPost } from '../cli/commands/status';
+import { approvePost, otherDecision, rejectPost } from '../cli/commands/status';
 import { closePost, listFailures, replayFailedPost } from '../cli/commands/failures';
 import { setCampaignPaused } from '../cli/commands/campaign';
 import { runDay } from '../cli/commands/run';
@@ -82,6 +82,7 @@ const STAGES = [
   'skipped',
   'cancelled',
   'awaiting-replay',
+  'expired',
 ];
 const POST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)*$/;
 
@@ -475,14 +476,18 @@ export function createStudio(options: StudioOptions): Hono<Env> {
         if (action === 'approve')
           run = async () => {
             await requireStage('awaiting-approval', 'approved');
-            await approvePost(client, postId, session.user);
+            const recorded = await approvePost(client, postId, session.user);
+            const other = otherDecision(postId, { decision: 'approved', by: session.user }, recorded);
+            if (other) throw new Error(other);
             return `Approved ${postId}.`;
           };
         else if (action === 'reject') {
           detail = reason;
           run = async () => {
             await requireStage('awaiting-approval', 'rejected');
-            await rejectPost(client, postId, session.user, reason);
+            const recorded = await rejectPost(client, postId, session.user, reason);
+            const other = otherDecision(postId, { decision: 'rejected', by: session.user, reason }, recorded);
+            if (other) throw new Error(other);
             return `Rejected ${postId}: it will be skipped.`;
           };
         } else if (action === 'close') {

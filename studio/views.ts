@@ -18,7 +18,7 @@ export interface Viewer {
 }
 
 /** Stages after which a post has its renditions (and so a poster). */
-const HAS_VIDEO = new Set(['waiting', 'paused', 'publishing', 'published', 'awaiting-replay']);
+const HAS_VIDEO = new Set(['waiting', 'paused', 'publishing', 'published', 'awaiting-replay', 'expired']);
 
 export function page(title: string, viewer: Viewer | undefined, body: Html): Html {
   return html`<!doctype html>
@@ -346,7 +346,7 @@ export function postPage(
       </h1>
       <div class="card" id="progress" data-post="${d.running ? d.postId : ''}" data-stage="${stage}">
         <p>${stageBadge(stage)} <span class="muted">${d.postId}</span></p>
-        ${state?.reason ? html`<p class="${stage === 'awaiting-replay' ? 'over' : ''}">${state.reason}</p>` : ''}
+        ${state?.reason ? html`<p class="${stage === 'awaiting-replay' || stage === 'expired' ? 'over' : ''}">${state.reason}</p>` : ''}
         ${d.running && (stage === 'generating' || stage === 'transcoding') ? html`<progress max="100" value="${Math.round(percent)}"></progress>` : ''}
         <div class="muted" data-detail>${d.progressDetail ?? ''}</div>
         ${actions.length ? html`<div class="actions">${actions}</div>` : ''}

@@ -1,5 +1,8 @@
 import {
+  ApplicationFailure,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -12,7 +15,8 @@ import type { PostSpec } from '../activities/calendar/types';
 import type { PostActivities } from '../activities/posts';
 import { NON_RETRYABLE_CALENDAR_ERRORS } from '../activities/calendar/errors';
 import { demoPostId } from '../activities/calendar/post-id';
-import { post, postWorkflowId } from './post';
+import { PATCHES } from './patches';
+import { post, postWorkflowId, unplannedSignal } from './post';
 
 const { planDay } = proxyActivities<CalendarActivities>({
   startToCloseTimeout: '2 minutes',
@@ -94,15 +98,41 @@ export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult>
     const stale = running.filter((p) => !plannedIds.has(p.workflowId));
     if (stale.length > 0) {
       const reason = `the calendar no longer plans this post (re-planned ${date})`;
-      await signalPosts({
-        workflowIds: stale.map((p) => p.workflowId),
-        signal: 'unplanned',
-        args: [{ reason }],
-      });
+      if (patched(PATCHES.unplannedTypedSignal)) {
+        await Promise.all(stale.map((p) => tellUnplanned(p.workflowId, reason)));
+      } else {
+        await signalPosts({
+          workflowIds: stale.map((p) => p.workflowId),
+          signal: 'unplanned',
+          args: [{ reason }],
+        });
+      }
       result.unplanned = stale.map((p) => p.postId);
     }
   }
   return result;
+}
+
+/**
+ * Tells a post the calendar no longer plans it. A post that ended meanwhile (or never existed)
+ * needs nothing; any other failure fails the plan, so a post is never left running unnoticed.
+ */
+async function tellUnplanned(workflowId: string, reason: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(unplannedSignal, { reason });
+  } catch (err) {
+    if (!isGone(err)) throw err;
+  }
+}
+
+/**
+ * The server's "external workflow not found", which it also answers for a workflow that has ended
+ * (the SDK's core names the cause in the failure's type: ExternalWorkflowExecutionNotFound).
+ */
+function isGone(err: unknown): boolean {
+  return (
+    err instanceof ApplicationFailure && /external_?workflow_?execution_?not_?found/i.test(err.type ?? '')
+  );
 }
 
 /** The schedule's scheduled time (not "now"), so catch-up and backfill plan the right day. */

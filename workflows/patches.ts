@@ -9,4 +9,11 @@ export const PATCHES = {
   skipLateBeforeGenerate: 'skip-late-before-generate',
   /** post: awaiting approval and failing (awaiting replay) notify the calendar's people. */
   notifyPeople: 'notify-people',
+  /**
+   * post: replay requests checked by a validator (refusals never enter history), one replay at a
+   * time, completion waits for running handlers, and a post nobody replays ends `expired`.
+   */
+  replayHandlers: 'replay-handlers',
+  /** dailyPlan: `unplanned` sent from the workflow with the typed signal; only "gone" is ignored. */
+  unplannedTypedSignal: 'unplanned-typed-signal',
 } as const;

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
+  allHandlersFinished,
   condition,
   defineQuery,
   defineSignal,
@@ -124,7 +125,9 @@ export type PostStage =
   | 'published'
   | 'skipped'
   | 'cancelled'
-  | 'awaiting-replay';
+  | 'awaiting-replay'
+  /** Ended: it failed and nobody replayed (or closed) it within the replay window. */
+  | 'expired';
 
 export interface ChannelPublish {
   status: 'pending' | 'published' | 'failed' | 'late';
@@ -142,7 +145,7 @@ export interface PostState {
   master?: { key: string; cached: boolean; provider: string };
   renditions: Partial<Record<Channel, { renditionKey: string; posterKey: string; previewKey: string }>>;
   publishes: Partial<Record<Channel, ChannelPublish>>;
-  /** Why the post was skipped, cancelled or is awaiting replay. */
+  /** Why the post was skipped, cancelled, is awaiting replay or expired. */
   reason?: string;
   approval?: {
     decision: 'approved' | 'rejected' | 'auto-approved' | 'deadline-skip';
@@ -175,7 +178,7 @@ export const replayUpdate = defineUpdate<PostState['publishes'], [ReplayRequest]
 /** Ends a post that awaits replay (a person gave up on it). */
 export const closeSignal = defineSignal<[{ reason: string }]>('close');
 
-/** How long a failed post waits for a person to replay it before it closes as failed. */
+/** How long a failed post waits for a person to replay it before it ends `expired`. */
 const REPLAY_WINDOW = '30 days';
 
 /**
@@ -198,14 +201,22 @@ export async function post(input: PostInput): Promise<PostState> {
   let closed: string | undefined;
 
   setHandler(postStateQuery, () => state);
-  setHandler(approveSignal, ({ by }) => {
-    decision ??= 'approved';
-    state.approval ??= { decision: 'approved', by };
-  });
-  setHandler(rejectSignal, ({ by, reason }) => {
-    decision ??= 'rejected';
-    state.approval ??= { decision: 'rejected', by, reason };
-  });
+  // Approve and reject may race (two people, CLI and Studio): the first decision to arrive wins and
+  // is the one recorded; a later one, or one after the deadline decided, changes nothing.
+  const decide = (approval: { decision: 'approved' | 'rejected'; by?: string; reason?: string }) => {
+    if (decision !== undefined || state.approval !== undefined) {
+      log.info('approval decision ignored: the post is decided already', {
+        postId: spec.postId,
+        ignored: approval.decision,
+        decided: state.approval?.decision,
+      });
+      return;
+    }
+    decision = approval.decision;
+    state.approval = approval;
+  };
+  setHandler(approveSignal, ({ by }) => decide({ decision: 'approved', by }));
+  setHandler(rejectSignal, ({ by, reason }) => decide({ decision: 'rejected', by, reason }));
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(unplannedSignal, ({ reason }) => void (unplanned ??= reason));
@@ -421,7 +432,8 @@ async function publishChannels(
 
 /**
  * The post keeps its renditions and waits for a person: `reelcast replay` sends the replay update
- * (publishing again from the stored renditions, no GPU), `reelcast close` ends it.
+ * (publishing again from the stored renditions, no GPU), `reelcast close` ends it. Nobody within
+ * REPLAY_WINDOW: it ends `expired`.
  */
 async function awaitReplay(
   state: PostState,
@@ -431,38 +443,125 @@ async function awaitReplay(
   spec?: PostSpec,
 ): Promise<PostState> {
   setStage('awaiting-replay', reason);
+  if (!patched(PATCHES.replayHandlers)) return awaitReplayV1(state, setStage, closedReason, spec);
+
+  // Message handling after temporalio/samples-typescript message-passing/safe-message-handlers:
+  // the validator refuses bad requests before they enter history, the lock runs one replay at a
+  // time, and the workflow returns only once every handler has finished.
+  const lock = new WorkflowLock();
+  let replays = 0; // accepted and not finished
+  let phase: 'open' | 'closed' | 'expired' = 'open';
+  const refusal = (request: ReplayRequest): ApplicationFailure | undefined =>
+    phase !== 'open'
+      ? ApplicationFailure.nonRetryable(
+          phase === 'closed'
+            ? 'this post is closed; nothing to replay'
+            : `this post expired (nobody replayed it within ${REPLAY_WINDOW}); nothing to replay here`,
+          'PostEnded',
+        )
+      : replays > 0
+        ? ApplicationFailure.nonRetryable(
+            'a replay of this post is running already; wait for it and check `reelcast status`',
+            'ReplayRunning',
+          )
+        : replayRefusal(state, request, spec);
+  setHandler(
+    replayUpdate,
+    async (request) => {
+      replays += 1;
+      try {
+        return await lock.run(async () => {
+          // Checked again under the lock: the post may have changed while this waited.
+          const refused = replayRefusal(state, request, spec);
+          if (refused) throw refused;
+          return await replay(state, setStage, spec!, request);
+        });
+      } finally {
+        replays -= 1;
+      }
+    },
+    {
+      validator: (request) => {
+        const refused = refusal(request);
+        if (refused) throw refused;
+      },
+    },
+  );
+  const settled = await condition(
+    () => state.stage === 'published' || closedReason() !== undefined,
+    REPLAY_WINDOW,
+  );
+  phase = settled ? 'closed' : 'expired';
+  await condition(allHandlersFinished);
+  if (state.stage === 'published') return state;
+  if (closedReason() !== undefined) setStage('skipped', `closed: ${closedReason()}`);
+  // The reason stays the failed channels' lines (`reelcast failures --expired` splits them).
+  else setStage('expired');
+  return state;
+}
+
+/** Why a replay request cannot run, in words; undefined when it can. */
+function replayRefusal(
+  state: PostState,
+  { channel, force }: ReplayRequest,
+  spec: PostSpec | undefined,
+): ApplicationFailure | undefined {
+  if (!spec)
+    return ApplicationFailure.nonRetryable(
+      'this post has no video to publish (its generation or transcode failed); fix the cause and start the post again',
+      'NothingToReplay',
+    );
+  const channels = channel ? [channel] : spec.channels;
+  const unknown = channels.filter((c) => !spec.channels.includes(c));
+  if (unknown.length)
+    return ApplicationFailure.nonRetryable(
+      `this post is not for channel ${unknown.join(', ')}; its channels are ${spec.channels.join(', ')}`,
+      'UnknownChannel',
+    );
+  const already = channels.filter((c) => state.publishes[c]?.status === 'published');
+  if (already.length && !force)
+    return ApplicationFailure.nonRetryable(
+      `already published on ${already.join(', ')}; add --force to publish again`,
+      'AlreadyPublished',
+    );
+  return undefined;
+}
+
+/** Publishes the request's channels again; the post is `published` once every channel is. */
+async function replay(
+  state: PostState,
+  setStage: (stage: PostStage, reason?: string) => void,
+  spec: PostSpec,
+  { channel, force }: ReplayRequest,
+): Promise<PostState['publishes']> {
+  setStage('publishing');
+  await publishChannels(spec, state, channel ? [channel] : spec.channels, Boolean(force));
+  const stillFailed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
+  if (stillFailed.length === 0) setStage('published', '');
+  else setStage('awaiting-replay', channelReasons(state, stillFailed));
+  return state.publishes;
+}
+
+/**
+ * Before PATCHES.replayHandlers: checks inside the handler, one boolean for both "a replay runs"
+ * and completion, and a post nobody replays ends still reading `awaiting-replay`.
+ */
+async function awaitReplayV1(
+  state: PostState,
+  setStage: (stage: PostStage, reason?: string) => void,
+  closedReason: () => string | undefined,
+  spec?: PostSpec,
+): Promise<PostState> {
   let replaying = false;
-  setHandler(replayUpdate, async ({ channel, force }) => {
-    if (!spec)
-      throw ApplicationFailure.nonRetryable(
-        'this post has no video to publish (its generation or transcode failed); fix the cause and start the post again',
-        'NothingToReplay',
-      );
-    const channels = channel ? [channel] : spec.channels;
-    const unknown = channels.filter((c) => !spec.channels.includes(c));
-    if (unknown.length)
-      throw ApplicationFailure.nonRetryable(
-        `this post is not for channel ${unknown.join(', ')}; its channels are ${spec.channels.join(', ')}`,
-        'UnknownChannel',
-      );
-    const already = channels.filter((c) => state.publishes[c]?.status === 'published');
-    if (already.length && !force) {
-      throw ApplicationFailure.nonRetryable(
-        `already published on ${already.join(', ')}; add --force to publish again`,
-        'AlreadyPublished',
-      );
-    }
+  setHandler(replayUpdate, async (request) => {
+    const refused = replayRefusal(state, request, spec);
+    if (refused) throw refused;
     replaying = true;
     try {
-      setStage('publishing');
-      await publishChannels(spec, state, channels, Boolean(force));
+      return await replay(state, setStage, spec!, request);
     } finally {
       replaying = false;
     }
-    const stillFailed = spec.channels.filter((c) => state.publishes[c]?.status !== 'published');
-    if (stillFailed.length === 0) setStage('published', '');
-    else setStage('awaiting-replay', channelReasons(state, stillFailed));
-    return state.publishes;
   });
   const done = await condition(
     () => !replaying && (state.stage === 'published' || closedReason() !== undefined),
@@ -473,6 +572,21 @@ async function awaitReplay(
   else if (closedReason() !== undefined && state.stage !== 'published')
     setStage('skipped', `closed: ${closedReason()}`);
   return state;
+}
+
+/** One holder at a time, in arrival order; workflow-safe (a condition, no timers). */
+class WorkflowLock {
+  private held = false;
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await condition(() => !this.held);
+    this.held = true;
+    try {
+      return await fn();
+    } finally {
+      this.held = false;
+    }
+  }
 }
 
 /** One line per failed channel, `<channel>: <why>`: `reelcast failures` splits on the lines. */

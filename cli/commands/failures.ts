@@ -69,15 +69,21 @@ export interface FailureRow {
   reason: string;
   since?: Date;
   age: string;
+  /** The post ended `expired`: nobody replayed it within the replay window. */
+  expired?: boolean;
 }
 
-/** Posts awaiting replay, one row per failed channel (`reelcast failures`, Studio's Failures). */
-export async function listFailures(client: Client, opts: { campaign?: string }): Promise<FailureRow[]> {
-  const filters = [
-    `WorkflowType = 'post'`,
-    `ExecutionStatus = 'Running'`,
-    `ReelcastStatus = 'awaiting-replay'`,
-  ];
+/**
+ * Posts awaiting replay, one row per failed channel (`reelcast failures`, Studio's Failures);
+ * with `expired`, the posts that ended unreplayed instead.
+ */
+export async function listFailures(
+  client: Client,
+  opts: { campaign?: string; expired?: boolean },
+): Promise<FailureRow[]> {
+  const filters = opts.expired
+    ? [`WorkflowType = 'post'`, `ReelcastStatus = 'expired'`]
+    : [`WorkflowType = 'post'`, `ExecutionStatus = 'Running'`, `ReelcastStatus = 'awaiting-replay'`];
   if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
   // Read from the search attributes, not a query: the list works even while no worker runs.
   const rows: FailureRow[] = [];
@@ -86,7 +92,8 @@ export async function listFailures(client: Client, opts: { campaign?: string }):
     const reason = String(attrs.ReelcastFailureReason?.[0] ?? '');
     const postId = wf.workflowId.replace(/^post\//, '');
     const since = wf.executionTime ?? wf.startTime;
-    for (const part of splitReasons(reason)) rows.push({ postId, ...part, since, age: age(since) });
+    for (const part of splitReasons(reason))
+      rows.push({ postId, ...part, since, age: age(since), ...(opts.expired ? { expired: true } : {}) });
   }
   return rows;
 }
@@ -124,15 +131,16 @@ export function register(program: Command): void {
     .command('failures')
     .description('posts awaiting replay, with the reason, channel and age')
     .option('--campaign <id>', 'only this campaign')
+    .option('--expired', 'the failed posts nobody replayed within 30 days (ended `expired`)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { campaign?: string; json?: boolean }) => {
+    .action(async (opts: { campaign?: string; expired?: boolean; json?: boolean }) => {
       await withClient(async (client) => {
         const rows = await listFailures(client, opts);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
         }
-        if (rows.length === 0) say('no failed posts');
+        if (rows.length === 0) say(opts.expired ? 'no expired posts' : 'no failed posts');
         for (const r of rows)
           process.stdout.write(
             `${r.postId.padEnd(44)} ${r.channel.padEnd(8)} ${r.age.padStart(7)}  ${r.reason}\n`,

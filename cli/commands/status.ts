@@ -1,7 +1,13 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { connectClient } from '../../worker/connection';
-import { approveSignal, postWorkflowId, rejectSignal } from '../../workflows/post';
+import {
+  approveSignal,
+  postStateQuery,
+  postWorkflowId,
+  rejectSignal,
+  type PostState,
+} from '../../workflows/post';
 import { commandConfig, say, withClient } from '../context';
 import { progressLine, readProgress, type PostProgress } from '../post-progress';
 import { checkDate } from './run';
@@ -20,19 +26,78 @@ export async function listPosts(
   return Promise.all(ids.sort().map((id) => readProgress(client, id)));
 }
 
-/** Approves a post that waits for approval (`reelcast approve`, Studio's Approve). */
-export async function approvePost(client: Client, postId: string, by: string | undefined): Promise<void> {
-  await client.workflow.getHandle(postWorkflowId(postId)).signal(approveSignal, { by });
+type Approval = NonNullable<PostState['approval']>;
+
+/**
+ * Approves a post that waits for approval (`reelcast approve`, Studio's Approve). Returns the
+ * decision the post recorded: the first to arrive wins, so it may be someone else's (a reject sent
+ * a moment earlier) or the deadline's; undefined when the post did not answer in time.
+ */
+export async function approvePost(
+  client: Client,
+  postId: string,
+  by: string | undefined,
+): Promise<Approval | undefined> {
+  const handle = client.workflow.getHandle(postWorkflowId(postId));
+  return decide(postId, handle, () => handle.signal(approveSignal, { by }));
 }
 
-/** Rejects a post that waits for approval: it is skipped with the reason. */
+/** Rejects a post that waits for approval: it is skipped with the reason. Returns as approvePost. */
 export async function rejectPost(
   client: Client,
   postId: string,
   by: string | undefined,
   reason: string,
-): Promise<void> {
-  await client.workflow.getHandle(postWorkflowId(postId)).signal(rejectSignal, { by, reason });
+): Promise<Approval | undefined> {
+  const handle = client.workflow.getHandle(postWorkflowId(postId));
+  return decide(postId, handle, () => handle.signal(rejectSignal, { by, reason }));
+}
+
+/** Sends a decision; returns the one the post recorded, even when it ended before this arrived. */
+async function decide(
+  postId: string,
+  handle: WorkflowHandle,
+  send: () => Promise<void>,
+): Promise<Approval | undefined> {
+  try {
+    await send();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // Ended meanwhile (a reject a moment earlier ends it at once): tell what it recorded.
+    const state = await handle.query(postStateQuery).catch(() => undefined);
+    if (state?.approval) return state.approval;
+    throw new Error(
+      `${postId} is not open (${state ? `it ended ${state.stage}` : 'no such post'}); there is nothing to decide. Check it with \`reelcast status\`.`,
+    );
+  }
+  return recordedDecision(handle);
+}
+
+/** The post's recorded decision, once its worker has taken the signal in (a few seconds at most). */
+async function recordedDecision(handle: WorkflowHandle): Promise<Approval | undefined> {
+  for (let i = 0; i < 40; i++) {
+    const state = await handle.query(postStateQuery).catch(() => undefined);
+    if (state?.approval) return state.approval;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+/** What a person reads when their decision was not the one recorded; undefined when it was. */
+export function otherDecision(
+  postId: string,
+  mine: Approval,
+  recorded: Approval | undefined,
+): string | undefined {
+  if (!recorded || (recorded.decision === mine.decision && recorded.by === mine.by)) return undefined;
+  const who = recorded.by ? ` by ${recorded.by}` : '';
+  const what =
+    recorded.decision === 'auto-approved'
+      ? 'approved at its deadline'
+      : recorded.decision === 'deadline-skip'
+        ? 'skipped at its deadline'
+        : `${recorded.decision}${who}${recorded.reason ? ` (${recorded.reason})` : ''}`;
+  return `${postId} was already ${what}; yours changed nothing`;
 }
 
 export function register(program: Command): void {
@@ -75,8 +140,10 @@ export function register(program: Command): void {
     .description('approve a post that waits for approval')
     .action(async (postId: string) => {
       await withClient(async (client) => {
-        await approvePost(client, postId, process.env.USER);
-        say(`approved ${postId}`);
+        const recorded = await approvePost(client, postId, process.env.USER);
+        const other = otherDecision(postId, { decision: 'approved', by: process.env.USER }, recorded);
+        if (other) process.exitCode = 1;
+        say(other ?? `approved ${postId}`);
       });
     });
 
@@ -87,8 +154,11 @@ export function register(program: Command): void {
     .description('reject a post that waits for approval: it is skipped')
     .action(async (postId: string, opts: { reason: string }) => {
       await withClient(async (client) => {
-        await rejectPost(client, postId, process.env.USER, opts.reason);
-        say(`rejected ${postId}`);
+        const mine = { decision: 'rejected' as const, by: process.env.USER, reason: opts.reason };
+        const recorded = await rejectPost(client, postId, process.env.USER, opts.reason);
+        const other = otherDecision(postId, mine, recorded);
+        if (other) process.exitCode = 1;
+        say(other ?? `rejected ${postId}`);
       });
     });
 }

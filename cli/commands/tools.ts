@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { checkFfmpeg, resolveTemporalCli, resolveVersitygw, toolCacheDir } from '../../services/tools';
+import {
+  checkFfmpeg,
+  resolveTemporalCli,
+  resolveTemporalTestServer,
+  resolveVersitygw,
+  toolCacheDir,
+} from '../../services/tools';
 import { say } from '../context';
 
 export function register(program: Command): void {
@@ -12,7 +18,8 @@ export function register(program: Command): void {
       `find or install the pinned Temporal CLI (and S3 server) into the tool cache (${toolCacheDir()})`,
     )
     .option('--with-s3', 'also the embedded S3 server (versitygw)')
-    .action(async (opts: { withS3?: boolean }) => {
+    .option('--with-test-server', "also Temporal's time-skipping test server (Java; the workflow tests)")
+    .action(async (opts: { withS3?: boolean; withTestServer?: boolean }) => {
       const config = loadConfig();
       const ff = await checkFfmpeg(config.ffmpeg);
       say(`ffmpeg      ${ff.version}`);
@@ -21,5 +28,6 @@ export function register(program: Command): void {
       );
       if (opts.withS3 || config.storage.kind === 's3')
         say(`versitygw   ${await resolveVersitygw({ log: say })}`);
+      if (opts.withTestServer) say(`test server ${await resolveTemporalTestServer({ log: say })}`);
     });
 }

@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCalendarActivities } from '../../activities/calendar/activities';
-import { FAKE_X_DEFAULTS } from '../fakes/x/server';
+import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../fakes/x/server';
 import type { PostSpec } from '../../activities/calendar/types';
 import { loadConfig, type QueueRole, type ReelcastConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
@@ -186,3 +186,22 @@ export async function terminatePosts(client: Client, postIds: string[]): Promise
 }
 
 export { connectClient };
+
+/**
+ * For a describe block: the fake X API, and a worker in this process that publishes to it for
+ * real, on task queues of their own. Read `fake` and `env` inside the tests (set in beforeAll).
+ */
+export function withLiveXWorker(name: string): { fake: FakeX; env: Record<string, string> } {
+  const stack = {} as { fake: FakeX; env: Record<string, string> };
+  let worker: RunningWorker | undefined;
+  beforeAll(async () => {
+    stack.fake = await startFakeX();
+    stack.env = e2eEnv(name, liveX(stack.fake.url));
+    worker = await startWorker(e2eConfig(stack.env));
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await stack.fake?.close();
+  });
+  return stack;
+}

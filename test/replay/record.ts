@@ -1,7 +1,9 @@
 /**
  * Records workflow histories for the replay-determinism test (test/unit/replay.test.ts):
  * runs a small demo day, an approval that times out, and a failed publish that is replayed,
- * on a real dev server, then saves each history as the Temporal CLI prints it.
+ * on a real dev server, then saves each history as the Temporal CLI prints it. A post that waits
+ * out its 30-day replay window runs on the time-skipping test server instead (the real workers,
+ * connected to it), and is saved as the SDK's JSON of the same history.
  *
  *   node -r ./test/fakes/register.js test/replay/record.ts [name ...]
  *
@@ -9,6 +11,7 @@
  * patched() workflow change, add a scenario that takes the new path and keep the old files, which
  * are what proves that workflows started before the change still replay.
  */
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +23,7 @@ import { dailyPlan } from '../../workflows/daily-plan';
 import { approveSignal, post, postWorkflowId, replayUpdate } from '../../workflows/post';
 import { startTestStack } from '../harness/stack';
 import { FAKE_X_DEFAULTS, startFakeX } from '../fakes/x/server';
+import { startTimeSkipping } from '../unit/workflows/time-skipping';
 
 const SCENARIOS = [
   'daily-plan',
@@ -28,6 +32,9 @@ const SCENARIOS = [
   'post-replayed',
   'post-skipped-late',
   'post-notified',
+  'post-replay-handlers',
+  'post-expired',
+  'daily-plan-unplanned',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -73,7 +80,7 @@ async function main(): Promise<void> {
     while ((await statusOf(handle)) !== stage) await new Promise((r) => setTimeout(r, 500));
   };
   /** A post on X that fails (revoked token), then a person's replay publishes it. */
-  const failThenReplay = async (tag: string, approval: boolean): Promise<string> => {
+  const failThenReplay = async (tag: string, approval: boolean, refusedFirst = false): Promise<string> => {
     const [planned] = await createCalendarActivities({
       calendarsDir: config.calendarsDir,
       templatesDir: config.templatesDir,
@@ -100,6 +107,9 @@ async function main(): Promise<void> {
       await handle.signal(approveSignal, { by: 'recorder' });
     }
     await until(handle, 'awaiting-replay');
+    // A request the validator refuses (since the replay-handlers patch) leaves no trace in history.
+    if (refusedFirst)
+      await handle.executeUpdate(replayUpdate, { args: [{ channel: 'tiktok' }] }).catch(() => {});
     fake.reset();
     await handle.executeUpdate(replayUpdate, { args: [{}] });
     await handle.result();
@@ -164,6 +174,86 @@ async function main(): Promise<void> {
     // people (the example calendars name nobody, so the activity sends nothing).
     if (want.has('post-notified')) {
       ids['post-notified'] = await failThenReplay('recnotify', true);
+    }
+
+    // After the replay-handlers patch: a refused request, then a replay under the lock.
+    if (want.has('post-replay-handlers')) {
+      ids['post-replay-handlers'] = await failThenReplay('rechandlers', false, true);
+    }
+
+    // After the unplanned-typed-signal patch: a plan that no longer has a running post tells it.
+    if (want.has('daily-plan-unplanned')) {
+      const stale = {
+        ...planned,
+        postId: `${planned.postId}-recunplanned`,
+        publishAt: at(120),
+        video,
+        approval: { ...planned.approval, required: true, deadlineAt: at(60), onDeadline: 'skip' as const },
+      };
+      const handle = await client.workflow.start(post, {
+        taskQueue: 'record',
+        workflowId: postWorkflowId(stale.postId),
+        args: [{ spec: stale }],
+      });
+      await until(handle, 'awaiting-approval');
+      // The plan finds running posts through visibility, which indexes the stage shortly after.
+      await new Promise((r) => setTimeout(r, 2000));
+      const plan = await client.workflow.execute(dailyPlan, {
+        taskQueue: 'record',
+        workflowId: 'record/daily-plan-unplanned',
+        args: [{ date: '2026-11-27' }],
+      });
+      if (!plan.unplanned.includes(stale.postId)) throw new Error('the plan did not tell the stale post');
+      await handle.result();
+      ids['daily-plan-unplanned'] = 'record/daily-plan-unplanned';
+    }
+
+    const histories: Record<string, string> = {};
+    // After the replay-handlers patch: nobody replays a failed post for 30 days; it ends expired.
+    if (want.has('post-expired')) {
+      const ts = await startTimeSkipping();
+      const onTs = loadConfig({
+        cwd: join(__dirname, '..', '..'),
+        env: {
+          ...process.env,
+          REELCAST_DELIVERY: 'live',
+          REELCAST_TASK_QUEUE: 'record-expired',
+          TEMPORAL_ADDRESS: ts.address,
+        },
+      });
+      const set = await createWorkers(onTs, ts.nativeConnection);
+      const runningTs = set.run();
+      try {
+        fake.inject({ endpoint: '*', kind: 'unauthorized', times: 1000 });
+        const publishAt = new Date((await ts.currentTimeMs()) + 5000).toISOString();
+        const failing = {
+          ...planned,
+          postId: `${planned.postId}-recexpired`,
+          channels: ['x' as const],
+          publishing: undefined,
+          publishAt,
+          video,
+          approval: { ...planned.approval, required: false, deadlineAt: publishAt },
+        };
+        const handle = await ts.client.workflow.start(post, {
+          taskQueue: 'record-expired',
+          workflowId: postWorkflowId(failing.postId),
+          args: [{ spec: failing }],
+        });
+        const result = await handle.result();
+        if (result.stage !== 'expired') throw new Error(`the post ended ${result.stage}, not expired`);
+        histories['post-expired'] = historyToJSON(await handle.fetchHistory());
+      } finally {
+        fake.reset();
+        set.shutdown();
+        await runningTs;
+        await ts.teardown();
+      }
+    }
+
+    for (const [name, json] of Object.entries(histories)) {
+      writeFileSync(join(__dirname, 'histories', `${name}.json`), json);
+      process.stdout.write(`recorded ${name}\n`);
     }
 
     for (const [name, id] of Object.entries(ids)) {

@@ -13,10 +13,13 @@ describe('workflow replay determinism', () => {
 
   it('has recorded histories of every workflow type', () => {
     expect(files.sort()).toEqual([
+      'daily-plan-unplanned.json',
       'daily-plan.json',
       'post-approval-skipped.json',
+      'post-expired.json',
       'post-notified.json',
       'post-published.json',
+      'post-replay-handlers.json',
       'post-replayed.json',
       'post-skipped-late.json',
     ]);
