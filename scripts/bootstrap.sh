@@ -91,5 +91,9 @@ else
   node bin/reelcast.js tools install
 fi
 
+# 6. The C2PA signer's Python packages (c2pa-python from PyPI) into a venv in the tool cache: every
+#    rendition is signed with Content Credentials (activities/provenance).
+models/python-env.sh activities/provenance/requirements.txt >/dev/null
+
 # For the Makefile: where the pinned Node lives.
 echo "$node_dir/bin" > node_modules/.reelcast-node-bin

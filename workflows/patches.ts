@@ -9,4 +9,6 @@ export const PATCHES = {
   skipLateBeforeGenerate: 'skip-late-before-generate',
   /** post: awaiting approval and failing (awaiting replay) notify the calendar's people. */
   notifyPeople: 'notify-people',
+  /** post: the transcode gets the campaign's AI disclosure for the renditions' Content Credentials. */
+  c2paDisclosure: 'c2pa-disclosure',
 } as const;
