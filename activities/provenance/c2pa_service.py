@@ -128,7 +128,7 @@ def make_ca(out, organization, days):
     )
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = (
-        x509.CertificateBuilder().subject_name(name(f"{organization} Reelcast signer"))
+        x509.CertificateBuilder().subject_name(name(f"{organization} C2PA signer"))
         .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(start).not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

@@ -70,7 +70,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the signing certificate, checked before the worker takes work', () => {
   test('a certificate from `provenance init` passes', () => {
     const summary = checkCredentials(credentials(teamA.chain, teamA.key));
-    expect(summary.subject).toContain('Team A Reelcast signer');
+    expect(summary.subject).toContain('Team A C2PA signer');
   });
 
   test('an expired certificate names the setting and says to renew it', () => {
