@@ -28,6 +28,7 @@ const SCENARIOS = [
   'post-replayed',
   'post-skipped-late',
   'post-notified',
+  'post-signed',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -164,6 +165,23 @@ async function main(): Promise<void> {
     // people (the example calendars name nobody, so the activity sends nothing).
     if (want.has('post-notified')) {
       ids['post-notified'] = await failThenReplay('recnotify', true);
+    }
+
+    // After the c2pa-disclosure patch: the transcode gets the campaign's disclosure for the
+    // renditions' Content Credentials (the US calendar discloses).
+    if (want.has('post-signed')) {
+      const all = await createCalendarActivities({
+        calendarsDir: config.calendarsDir,
+        templatesDir: config.templatesDir,
+      }).planDay({ date: '2026-11-27' });
+      const disclosed = all.find((p) => p.aiDisclosure !== undefined)!;
+      const signed = { ...disclosed, postId: `${disclosed.postId}-recsigned`, publishAt: at(5), video };
+      ids['post-signed'] = postWorkflowId(signed.postId);
+      await client.workflow.execute(post, {
+        taskQueue: 'record',
+        workflowId: ids['post-signed'],
+        args: [{ spec: { ...signed, approval: { ...signed.approval, required: false } } }],
+      });
     }
 
     for (const [name, id] of Object.entries(ids)) {

@@ -18,6 +18,7 @@ describe('workflow replay determinism', () => {
       'post-notified.json',
       'post-published.json',
       'post-replayed.json',
+      'post-signed.json',
       'post-skipped-late.json',
     ]);
   });
