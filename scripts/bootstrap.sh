@@ -63,6 +63,8 @@ have ffmpeg && have ffprobe || missing+=(ffmpeg)
 if [ $for_tests = 1 ] && ! have docker-compose; then missing+=(docker-compose); fi
 # Studio's browser tests drive Debian's Chromium (test/e2e/studio.test.ts).
 if [ $for_tests = 1 ] && ! have chromium; then missing+=(chromium); fi
+# The C2PA signer (activities/provenance) runs c2pa-python in a venv: python3 with venv and pip.
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing ${missing[*]} from Debian"
   apt_install "${missing[@]}" || die "please install: ${missing[*]} (Debian/Ubuntu package names), then run again."
@@ -93,7 +95,10 @@ fi
 
 # 6. The C2PA signer's Python packages (c2pa-python from PyPI) into a venv in the tool cache: every
 #    rendition is signed with Content Credentials (activities/provenance).
-models/python-env.sh activities/provenance/requirements.txt >/dev/null
+if ! models/python-env.sh activities/provenance/requirements.txt >/dev/null; then
+  [ $for_tests = 1 ] && die "could not install c2pa-python from PyPI (see above); the tests sign renditions with it."
+  step "warning: c2pa-python could not be installed (see above): renditions go out without Content Credentials"
+fi
 
 # For the Makefile: where the pinned Node lives.
 echo "$node_dir/bin" > node_modules/.reelcast-node-bin
