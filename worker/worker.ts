@@ -14,6 +14,8 @@ export const WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 
 export interface WorkerSet {
   workers: Worker[];
+  /** How this worker's renditions are signed (activities/provenance), for its start-up line. */
+  contentCredentials: string;
   /** Runs until every worker has shut down (SIGINT/SIGTERM or shutdown()). */
   run(): Promise<void>;
   shutdown(): void;
@@ -69,6 +71,7 @@ export async function createWorkers(
   }
   return {
     workers,
+    contentCredentials: signer.description,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
       if (client) await (await client).connection.close();

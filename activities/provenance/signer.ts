@@ -39,7 +39,7 @@ export interface RenditionSigner {
   readonly description: string;
   /**
    * What of the signing goes into the rendition's key (activities/media/rendition-keys.ts), so a
-   * rendition stored unsigned, or with another disclosure, is never reused for a signed one.
+   * rendition stored unsigned, by another signer or with another disclosure is never reused.
    */
   identity(aiDisclosure: string | undefined): string | undefined;
   /** Signs the MP4 at `path` in place. */
@@ -144,7 +144,10 @@ function signer(
   return {
     active: true,
     description: `Content Credentials: signed with the ${what} ${subjectName(summary.subject)} (${credentials.algorithm}), valid until ${summary.notAfter.toISOString().slice(0, 10)}`,
-    identity: (aiDisclosure) => JSON.stringify({ c2pa: 1, disclosure: aiDisclosure ?? null }),
+    // The signer is part of it: after a move from the development CA to the team's certificate, a
+    // retry or replay makes the rendition again rather than reuse one signed by the old signer.
+    identity: (aiDisclosure) =>
+      JSON.stringify({ c2pa: 1, signer: summary.fingerprint, disclosure: aiDisclosure ?? null }),
     async sign(path, facts) {
       // A worker runs for months: a certificate that expired since the start signs nothing.
       if (Date.now() > summary.notAfter.getTime()) checkCredentials(credentials);

@@ -209,6 +209,34 @@ describe('a signed rendition', () => {
     expect(keys).toEqual([]);
   });
 
+  test('a signer process that went away is started again, with its certificate, for the next rendition', async () => {
+    const first = await transcodeRendition(
+      { masterKey: 'masters/m1.mkv', preset: 'x' },
+      { storage, config: { ffmpeg }, signer },
+    );
+    signer.close(); // the process ends, as a crash would end it
+    const path = join(dir, 'again.mp4');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, await storage.getBuffer(first.renditionKey));
+    const again = join(dir, 'plain.mp4');
+    const { execFileSync } = await import('node:child_process');
+    // An unsigned copy of the same rendition (ffmpeg drops the manifest box), signed anew.
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path, '-c', 'copy', '-movflags', '+faststart', again]);
+    expect((await readContentCredentials(again)).manifest).toBeNull();
+    await signer.sign(again, { preset: 'x' });
+    expect((await readContentCredentials(again, teamA.ca)).state).toBe('Trusted');
+  });
+
+  test('a signer moved to another certificate makes its renditions again instead of reusing the old ones', async () => {
+    const other = await openRenditionSigner(provenance(teamB.chain, teamB.key));
+    try {
+      expect(other.identity('x')).not.toBe(signer.identity('x'));
+      expect(signer.identity('x')).not.toBe(signer.identity(undefined));
+    } finally {
+      other.close();
+    }
+  });
+
   test('a file the library cannot sign fails with ContentCredentialsError, not an unsigned file', async () => {
     const path = join(dir, 'not-an-mp4.mp4');
     const { writeFileSync } = await import('node:fs');
