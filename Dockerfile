@@ -19,12 +19,15 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM ${BASE_IMAGE}
-# ffmpeg for masters and renditions; a CJK font for burned-in captions.
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk ca-certificates \
+# ffmpeg for masters and renditions; a CJK font for burned-in captions; python3 for the C2PA signer.
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk ca-certificates python3 python3-venv \
   && rm -rf /var/lib/apt/lists/*
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=build /app /app
+# Content Credentials: c2pa-python (PyPI) in its pinned venv, made at build time (activities/provenance).
+ENV REELCAST_TOOL_CACHE=/opt/reelcast/tools
+RUN models/python-env.sh activities/provenance/requirements.txt >/dev/null
 ENV NODE_ENV=production REELCAST_DATA_DIR=/data
 USER 1000:1000
 ENTRYPOINT ["node", "/app/bin/reelcast.js"]

@@ -5,6 +5,7 @@ import { createGenerateActivities } from './generate/activities';
 import { createMediaActivities } from './media/activities';
 import { createNotifyActivities } from './notify';
 import { createPostActivities } from './posts';
+import type { RenditionSigner } from './provenance/signer';
 import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
@@ -14,10 +15,16 @@ export interface ActivityDeps {
   storage: ObjectStorage;
   /** A Temporal client for the activities that look at other workflows (dailyPlan, campaigns). */
   client: () => Promise<Client>;
+  /** Content Credentials for the media queue's renditions (worker/worker.ts opens it). */
+  signer: RenditionSigner;
 }
 
-export function activityDeps(config: ReelcastConfig, client: () => Promise<Client>): ActivityDeps {
-  return { config, storage: openStorage(config), client };
+export function activityDeps(
+  config: ReelcastConfig,
+  client: () => Promise<Client>,
+  signer: RenditionSigner,
+): ActivityDeps {
+  return { config, storage: openStorage(config), client, signer };
 }
 
 /**
@@ -40,7 +47,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createLedgerActivities({ storage }),
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },
-    media: { ...selfCheck, ...createMediaActivities({ storage, config }) },
+    media: { ...selfCheck, ...createMediaActivities({ storage, config, signer: deps.signer }) },
     // Notifications talk to the outside (SMTP, webhooks) like publishing does.
     publish: {
       ...selfCheck,

@@ -533,6 +533,38 @@ export const SETTINGS = [
     default: 'false',
     doc: 'Connect with TLS from the start (port 465); otherwise STARTTLS is used when the server offers it.',
   },
+  {
+    key: 'provenance.signing',
+    env: 'REELCAST_C2PA_SIGNING',
+    type: { kind: 'enum', values: ['auto', 'required', 'off'] },
+    default: 'auto',
+    doc: 'Content Credentials (C2PA) on every rendition. `required`: nothing is published unsigned; a worker whose certificate or key is missing or bad refuses to start. `auto`: required when a certificate is configured; without one, signed with a development CA made in `<dataDir>/provenance/dev` on first use (viewers show it as untrusted), or unsigned with a warning when that cannot be done. `off`: renditions are not signed.',
+  },
+  {
+    key: 'provenance.certificateChain',
+    env: 'REELCAST_C2PA_CERT_CHAIN',
+    type: secret,
+    doc: 'The signing certificate chain, PEM: the signing certificate first, then its intermediates (`reelcast provenance init` makes one). Not a secret, but read like one: the PEM in REELCAST_C2PA_CERT_CHAIN, or its path in REELCAST_C2PA_CERT_CHAIN_FILE.',
+  },
+  {
+    key: 'provenance.privateKey',
+    env: 'REELCAST_C2PA_PRIVATE_KEY',
+    type: secret,
+    doc: "The signing certificate's private key, PEM (PKCS#8): in REELCAST_C2PA_PRIVATE_KEY, or its path in REELCAST_C2PA_PRIVATE_KEY_FILE.",
+  },
+  {
+    key: 'provenance.algorithm',
+    env: 'REELCAST_C2PA_ALGORITHM',
+    type: { kind: 'enum', values: ['es256', 'es384', 'es512', 'ps256', 'ps384', 'ps512', 'ed25519'] },
+    default: 'es256',
+    doc: 'Signature algorithm; it must fit the key (es256: an EC P-256 key, ps*: RSA, ed25519: Ed25519).',
+  },
+  {
+    key: 'provenance.tsaUrl',
+    env: 'REELCAST_C2PA_TSA_URL',
+    type: url,
+    doc: 'RFC 3161 time-stamp authority for the signatures, so they stay valid after the certificate expires (e.g. one on the C2PA TSA trust list). Unset: no time-stamp.',
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

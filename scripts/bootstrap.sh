@@ -68,6 +68,8 @@ if [ $for_tests = 1 ] && ! have chromium; then missing+=(chromium); fi
 # fetches from Maven Central (services/tools.ts).
 if [ $for_tests = 1 ] && ! have java; then missing+=(default-jre-headless); fi
 if [ $for_tests = 1 ] && ! have mvn; then missing+=(maven); fi
+# The C2PA signer (activities/provenance) runs c2pa-python in a venv: python3 with venv and pip.
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing ${missing[*]} from Debian"
   apt_install "${missing[@]}" || die "please install: ${missing[*]} (Debian/Ubuntu package names), then run again."
@@ -94,6 +96,13 @@ if [ $for_tests = 1 ]; then
   node bin/reelcast.js tools install --with-s3 --with-test-server
 else
   node bin/reelcast.js tools install
+fi
+
+# 6. The C2PA signer's Python packages (c2pa-python from PyPI) into a venv in the tool cache: every
+#    rendition is signed with Content Credentials (activities/provenance).
+if ! models/python-env.sh activities/provenance/requirements.txt >/dev/null; then
+  [ $for_tests = 1 ] && die "could not install c2pa-python from PyPI (see above); the tests sign renditions with it."
+  step "warning: c2pa-python could not be installed (see above): renditions go out without Content Credentials"
 fi
 
 # For the Makefile: where the pinned Node lives.

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   accessSync,
   constants,
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -361,4 +363,34 @@ function firstLine(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
   const text = (e.stderr?.trim() || e.message || String(err)).split('\n');
   return text.filter((l) => l.trim()).slice(-1)[0] ?? 'failed';
+}
+
+/**
+ * Python of the C2PA signer's pinned venv (activities/provenance/requirements.txt: c2pa-python,
+ * whose wheel carries the c2pa-rs C library, from PyPI). models/python-env.sh creates it once in
+ * the tool cache, keyed by the requirements' hash; later calls take a few milliseconds.
+ */
+export async function resolveC2paPython(
+  options: { root: string; log?: Log; env?: NodeJS.ProcessEnv } = { root: process.cwd() },
+): Promise<string> {
+  const requirements = join(options.root, 'activities', 'provenance', 'requirements.txt');
+  const venv = join(
+    toolCacheDir(options.env),
+    `python-${createHash('sha256').update(readFileSync(requirements)).digest('hex').slice(0, 12)}`,
+  );
+  if (isExecutable(join(venv, 'bin', 'python')) && existsSync(join(venv, '.complete')))
+    return join(venv, 'bin', 'python');
+  options.log?.(`installing c2pa-python (C2PA signing) from PyPI into ${venv} (once)`);
+  try {
+    const { stdout } = await run(join(options.root, 'models', 'python-env.sh'), [requirements], {
+      env: { ...process.env, ...options.env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return join(stdout.trim(), 'bin', 'python');
+  } catch (err) {
+    throw new ServiceError(
+      'C2PA signer (c2pa-python)',
+      `could not be installed: ${firstLine(err)}\nIt needs python3 (3.10 or newer) with venv, and PyPI.`,
+    );
+  }
 }

@@ -5,6 +5,7 @@ import type { QueueRole, ReelcastConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
 import { modelOptions, sharedInferenceThread } from '../activities/generate';
+import { NO_SIGNING, openRenditionSigner } from '../activities/provenance/signer';
 import { connectClient } from './connection';
 import { taskQueues } from '../workflows/queues';
 
@@ -13,6 +14,8 @@ export const WORKFLOW_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
 
 export interface WorkerSet {
   workers: Worker[];
+  /** How this worker's renditions are signed (activities/provenance), for its start-up line. */
+  contentCredentials: string;
   /** Runs until every worker has shut down (SIGINT/SIGTERM or shutdown()). */
   run(): Promise<void>;
   shutdown(): void;
@@ -29,8 +32,10 @@ export async function createWorkers(
 ): Promise<WorkerSet> {
   const queues = taskQueues(config.temporal.taskQueue);
   if (roles.includes('gpu')) await loadGpuModel(config);
+  // A media worker checks its signing certificate before it takes work: a bad one stops it here.
+  const signer = roles.includes('media') ? await openRenditionSigner(config) : NO_SIGNING;
   let client: Promise<Client> | undefined;
-  const activities = createActivities(activityDeps(config, () => (client ??= connectClient(config))));
+  const activities = createActivities(activityDeps(config, () => (client ??= connectClient(config)), signer));
   const common: Partial<WorkerOptions> = {
     connection,
     namespace: config.temporal.namespace,
@@ -66,6 +71,7 @@ export async function createWorkers(
   }
   return {
     workers,
+    contentCredentials: signer.description,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
       if (client) await (await client).connection.close();

@@ -16,4 +16,6 @@ export const PATCHES = {
   replayHandlers: 'replay-handlers',
   /** dailyPlan: `unplanned` sent from the workflow with the typed signal; only "gone" is ignored. */
   unplannedTypedSignal: 'unplanned-typed-signal',
+  /** post: the transcode gets the campaign's AI disclosure for the renditions' Content Credentials. */
+  c2paDisclosure: 'c2pa-disclosure',
 } as const;

@@ -314,6 +314,10 @@ export async function post(input: PostInput): Promise<PostState> {
           masterKey: clip.key,
           preset,
           postId: spec.postId,
+          // The renditions' Content Credentials carry the campaign's disclosure (activities/provenance).
+          ...(spec.aiDisclosure !== undefined && patched(PATCHES.c2paDisclosure)
+            ? { aiDisclosure: spec.aiDisclosure }
+            : {}),
         });
         for (const channel of channels) {
           state.renditions[channel] = {

@@ -4,6 +4,7 @@ import { platformOf } from '../publish/channel-table';
 import { captionProblems, titleFromCaption, titleProblems, type TextProblem } from '../publish/channel-text';
 import { campaignPosition, type Calendar, type Campaign, type Slot } from './calendar';
 import { withDisclosure } from './captions';
+import { disclosurePolicy } from '../provenance/disclosure';
 import { BlockedTerms } from './compliance';
 import { dayNumber, isoOf, weekdayOf } from './days';
 import {
@@ -412,7 +413,7 @@ class CampaignRenderer {
         if (!part.channel && !same) shared.set(part.file, part);
       }
     }
-    const aiGenerated = campaign.aiDisclosure !== undefined;
+    const aiGenerated = disclosurePolicy(campaign.aiDisclosure).platformLabel;
     const { accounts, options } = campaign.publishing;
     for (const channel of this.captions.keys()) {
       const platform = platformOf(channel);
@@ -575,6 +576,7 @@ function buildPost(
     negativePrompt,
     captions,
     publishing,
+    ...(campaign.aiDisclosure !== undefined ? { aiDisclosure: campaign.aiDisclosure } : {}),
     video: {
       frames: campaign.video.frames,
       fps: campaign.video.fps,

@@ -69,6 +69,11 @@ export interface PostSpec {
    * them). Absent in posts planned by versions before it: publish then uses the defaults.
    */
   publishing?: Partial<Record<Channel, ChannelPublishing>>;
+  /**
+   * The campaign's AI disclosure line (activities/provenance/disclosure.ts): the caption line,
+   * the platforms' AI labels and the rendition's C2PA disclosure follow it. Absent: not disclosed (or planned before it existed).
+   */
+  aiDisclosure?: string;
   video: VideoParams;
   approval: ApprovalSpec;
   /** How late (after publishAt) the post may still go out; later it is skipped. */

@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ReelcastConfig } from '../../config';
+import type { RenditionSigner } from '../provenance/signer';
 import type { ObjectStorage } from '../storage';
 import { checkMediaTools as checkTools, type MediaToolsInfo } from './ffmpeg';
 import {
@@ -19,6 +20,8 @@ export interface MediaActivityDeps {
   config: Pick<ReelcastConfig, 'ffmpeg'>;
   /** Parent of per-job temp folders; default the OS temp dir. */
   tmpRoot?: string;
+  /** Content Credentials on every rendition (NO_SIGNING: none); the worker opens it at start-up. */
+  signer: RenditionSigner;
 }
 
 export function createMediaActivities(deps: MediaActivityDeps) {
@@ -35,6 +38,7 @@ export function createMediaActivities(deps: MediaActivityDeps) {
         storage: deps.storage,
         config: deps.config,
         tmpRoot: deps.tmpRoot,
+        signer: deps.signer,
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
       });

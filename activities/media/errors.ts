@@ -92,4 +92,7 @@ export const NON_RETRYABLE_MEDIA_ERRORS = [
   'TruncatedMediaError',
   'RenditionValidationError',
   'InvalidMediaOptionsError',
+  // Content Credentials (activities/provenance/errors.ts): a person fixes the certificate first.
+  'SigningCertificateError',
+  'ContentCredentialsError',
 ] as const;

@@ -20,6 +20,8 @@ export interface RenditionIdentity {
   frameRate?: FrameRateMode;
   watermark?: { sha256: string; position: string; scale: number; opacity: number };
   caption?: string;
+  /** The Content Credentials' identity (RenditionSigner.identity); hashed only when signed. */
+  provenance?: string;
 }
 
 export interface RenditionKeys {
@@ -41,6 +43,7 @@ export function renditionKeys(identity: RenditionIdentity): RenditionKeys {
           : {}),
         watermark: identity.watermark ?? null,
         caption: identity.caption ?? null,
+        ...(identity.provenance ? { provenance: identity.provenance } : {}),
       }),
     )
     .digest('hex')

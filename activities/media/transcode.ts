@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ReelcastConfig } from '../../config';
+import { signRendition, type ProvenanceFacts, type RenditionSigner } from '../provenance/signer';
 import type { ObjectStorage } from '../storage';
 import { captionFontFile, cleanCaption, wrapCaption } from './caption';
 import {
@@ -79,6 +80,8 @@ export interface RenderRequest {
   /** Extra container tags the MP4 muxer knows (title, description...). */
   metadata?: Record<string, string>;
   outputs: { video: string; poster: string; preview: string };
+  /** What the Content Credentials say beyond the preset (model, disclosure); see RenderDeps.signer. */
+  provenance?: ProvenanceFacts;
 }
 
 export interface RenderDeps {
@@ -87,6 +90,8 @@ export interface RenderDeps {
   workDir: string;
   signal?: AbortSignal;
   onProgress?: (progress: TranscodeProgress) => void;
+  /** Signs the rendition with Content Credentials (activities/provenance); none: unsigned. */
+  signer?: RenditionSigner;
 }
 
 export interface RenderResult {
@@ -135,6 +140,9 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
         }),
       inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
     });
+
+    // Content Credentials (activities/provenance), before the checks: what is validated is the signed file.
+    await signRendition(request.outputs.video, { ...request.provenance, preset: preset.name }, deps.signer);
 
     const summary = await probeRendition(request.outputs.video, tools);
     // A source that ends early still encodes "fine": count the frames that came out.
@@ -291,6 +299,8 @@ export interface TranscodeRequest {
   caption?: string;
   /** Recorded in the rendition's metadata; not part of its key. */
   postId?: string;
+  /** The campaign's AI disclosure line, for the Content Credentials (activities/provenance/disclosure.ts). */
+  aiDisclosure?: string;
 }
 
 export interface TranscodeDeps {
@@ -300,6 +310,8 @@ export interface TranscodeDeps {
   signal?: AbortSignal;
   /** Parent of the per-job temp folder; default the OS temp dir. */
   tmpRoot?: string;
+  /** Signs every rendition with Content Credentials (activities/provenance); none: unsigned. */
+  signer?: RenditionSigner;
 }
 
 export interface TranscodeResult {
@@ -363,13 +375,15 @@ export async function transcodeRendition(
       frameRate,
       watermark: watermarkIdentity,
       caption,
+      provenance: deps.signer?.identity(request.aiDisclosure),
     });
 
     const existing = await findFinished(storage, keys);
     if (existing) return { ...keys, preset: preset.name, fit, reused: true, summary: existing };
 
     const masterPath = join(workDir, `master${extname(request.masterKey) || '.mkv'}`);
-    const masterSize = (await storage.head(request.masterKey))?.size ?? 0;
+    const master = await storage.head(request.masterKey);
+    const masterSize = master?.size ?? 0;
     await download(storage, request.masterKey, masterPath, signal, (bytes) =>
       deps.onProgress?.({
         stage: 'download',
@@ -392,8 +406,9 @@ export async function transcodeRendition(
         watermark,
         caption,
         outputs,
+        provenance: { modelId: master?.metadata['model-id'], aiDisclosure: request.aiDisclosure },
       },
-      { ffmpeg: deps.config.ffmpeg, workDir, signal, onProgress: deps.onProgress },
+      { ffmpeg: deps.config.ffmpeg, workDir, signal, onProgress: deps.onProgress, signer: deps.signer },
     );
 
     const metadata: Record<string, string> = {

@@ -28,4 +28,5 @@ export const COMMAND_FILES: Array<{ names: string[]; load: () => Promise<Registe
   { names: ['doctor'], load: async () => (await import('./doctor')).register },
   { names: ['config'], load: async () => (await import('./config')).register },
   { names: ['tools'], load: async () => (await import('./tools')).register },
+  { names: ['provenance'], load: async () => (await import('./provenance')).register },
 ];

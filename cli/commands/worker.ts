@@ -84,6 +84,7 @@ export function register(program: Command): void {
       say(
         `worker ${process.pid} on ${config.temporal.address} serving ${served.join(', ')} (gpu concurrency ${config.worker.gpuConcurrency}, shutdown grace ${config.worker.shutdownGraceSeconds} s)`,
       );
+      if (queues.includes('media')) say(set.contentCredentials);
       await set.run();
       await connection.close();
       say('worker stopped');

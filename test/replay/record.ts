@@ -35,6 +35,7 @@ const SCENARIOS = [
   'post-replay-handlers',
   'post-expired',
   'daily-plan-unplanned',
+  'post-signed',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -206,6 +207,23 @@ async function main(): Promise<void> {
       if (!plan.unplanned.includes(stale.postId)) throw new Error('the plan did not tell the stale post');
       await handle.result();
       ids['daily-plan-unplanned'] = 'record/daily-plan-unplanned';
+    }
+
+    // After the c2pa-disclosure patch: the transcode gets the campaign's disclosure for the
+    // renditions' Content Credentials (the US calendar discloses).
+    if (want.has('post-signed')) {
+      const all = await createCalendarActivities({
+        calendarsDir: config.calendarsDir,
+        templatesDir: config.templatesDir,
+      }).planDay({ date: '2026-11-27' });
+      const disclosed = all.find((p) => p.aiDisclosure !== undefined)!;
+      const signed = { ...disclosed, postId: `${disclosed.postId}-recsigned`, publishAt: at(5), video };
+      ids['post-signed'] = postWorkflowId(signed.postId);
+      await client.workflow.execute(post, {
+        taskQueue: 'record',
+        workflowId: ids['post-signed'],
+        args: [{ spec: { ...signed, approval: { ...signed.approval, required: false } } }],
+      });
     }
 
     const histories: Record<string, string> = {};

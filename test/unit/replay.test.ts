@@ -21,6 +21,7 @@ describe('workflow replay determinism', () => {
       'post-published.json',
       'post-replay-handlers.json',
       'post-replayed.json',
+      'post-signed.json',
       'post-skipped-late.json',
     ]);
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { FsStorage } from '../../../activities/storage';
+import { NO_SIGNING } from '../../../activities/provenance';
 import {
   createMediaActivities,
   transcodeRendition,
@@ -94,7 +95,7 @@ test('the activity heartbeats encode progress and a Temporal cancellation kills 
     heartbeats.push(details);
     if (details.stage === 'encode' && (details.frame ?? 0) > 0) env.cancel();
   });
-  const activities = createMediaActivities({ storage, config, tmpRoot });
+  const activities = createMediaActivities({ storage, config, tmpRoot, signer: NO_SIGNING });
   const run = env.run(activities.transcodeRendition, {
     masterKey: 'masters/long.mkv',
     preset: 'shorts' as const,
