@@ -6,6 +6,7 @@ import { createMediaActivities } from './media/activities';
 import { createNotifyActivities } from './notify';
 import { createPostActivities } from './posts';
 import { createLedgerActivities, createPublishActivities } from './publish';
+import { createSafetyActivities } from './safety';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
 
@@ -40,7 +41,11 @@ export function createActivities(deps: ActivityDeps) {
       ...createLedgerActivities({ storage }),
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },
-    media: { ...selfCheck, ...createMediaActivities({ storage, config }) },
+    media: {
+      ...selfCheck,
+      ...createMediaActivities({ storage, config }),
+      ...createSafetyActivities({ storage, config }),
+    },
     // Notifications talk to the outside (SMTP, webhooks) like publishing does.
     publish: {
       ...selfCheck,
