@@ -596,6 +596,7 @@ function buildPost(
     template: campaign.template,
     holidays,
     warnings,
+    safety: campaign.safety,
   };
 }
 
