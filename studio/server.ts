@@ -403,6 +403,16 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     return serveRange(c, storage, key, c.req.header('range'));
   });
 
+  // The frame that made the content gate hold a post (a JPEG beside the gate's stored scores).
+  app.get('/gate-frame', async (c) => {
+    const postId = c.req.query('post') ?? '';
+    if (!POST_ID.test(postId)) return c.text('not found', 404);
+    const key = (await stateOf(client, postId))?.safety?.trip?.frameKey;
+    if (!key) return c.text('not found', 404);
+    if (storage.kind === 's3' && !options.streamMedia) return c.redirect(await storage.urlFor(key, 900), 302);
+    return serveRange(c, storage, key, c.req.header('range'));
+  });
+
   // Live progress: the same heartbeats `reelcast status` reads, every second until settled.
   app.get('/events', (c) => {
     const postId = c.req.query('post') ?? '';
@@ -466,6 +476,7 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     switch (action) {
       case 'approve':
       case 'reject':
+      case 'release':
       case 'replay':
       case 'close': {
         if (!POST_ID.test(postId)) return c.text('no such post', 404);
@@ -478,10 +489,21 @@ export function createStudio(options: StudioOptions): Hono<Env> {
             await approvePost(client, postId, session.user);
             return `Approved ${postId}.`;
           };
-        else if (action === 'reject') {
+        else if (action === 'release') {
+          detail = 'over the content gate';
+          run = async () => {
+            await requireStage('held', 'released');
+            await approvePost(client, postId, session.user, { overrideSafety: true });
+            return `Released ${postId} over the content gate: it publishes at its time (recorded with your name).`;
+          };
+        } else if (action === 'reject') {
           detail = reason;
           run = async () => {
-            await requireStage('awaiting-approval', 'rejected');
+            // A held post is rejected like one awaiting approval.
+            await requireStage(
+              (await stageNow().catch(() => undefined)) === 'held' ? 'held' : 'awaiting-approval',
+              'rejected',
+            );
             await rejectPost(client, postId, session.user, reason);
             return `Rejected ${postId}: it will be skipped.`;
           };

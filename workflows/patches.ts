@@ -9,4 +9,6 @@ export const PATCHES = {
   skipLateBeforeGenerate: 'skip-late-before-generate',
   /** post: awaiting approval and failing (awaiting replay) notify the calendar's people. */
   notifyPeople: 'notify-people',
+  /** post: the content gate runs beside the transcode; a clip over a threshold is held for a person. */
+  contentGate: 'content-gate',
 } as const;

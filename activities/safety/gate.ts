@@ -24,6 +24,7 @@ import { MasterUnreadableError } from './errors';
 import { decodeFrames } from './frames';
 import { SAMPLED_FRAMES, sampleFrames } from './sampling';
 import {
+  heldReason,
   peakScores,
   resolveThresholds,
   tripOf,
@@ -73,6 +74,8 @@ export interface GateVerdict {
   /** True when a stored check was judged and nothing was classified. */
   reused: boolean;
   trip?: SafetyTrip;
+  /** What a person reads when the clip is held: class, score, threshold and the frame's key. */
+  heldReason?: string;
 }
 
 export interface GateDeps {
@@ -121,7 +124,7 @@ function judge(
     frames: check.frames.length,
     createdAt: check.createdAt,
     reused,
-    ...(trip ? { trip } : {}),
+    ...(trip ? { trip, heldReason: heldReason(trip) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { connectClient } from '../../worker/connection';
-import { approveSignal, postWorkflowId, rejectSignal } from '../../workflows/post';
+import { approveSignal, postStateQuery, postWorkflowId, rejectSignal } from '../../workflows/post';
 import { commandConfig, say, withClient } from '../context';
 import { progressLine, readProgress, type PostProgress } from '../post-progress';
 import { checkDate } from './run';
@@ -20,9 +20,31 @@ export async function listPosts(
   return Promise.all(ids.sort().map((id) => readProgress(client, id)));
 }
 
-/** Approves a post that waits for approval (`reelcast approve`, Studio's Approve). */
-export async function approvePost(client: Client, postId: string, by: string | undefined): Promise<void> {
-  await client.workflow.getHandle(postWorkflowId(postId)).signal(approveSignal, { by });
+/**
+ * Approves a post that waits for approval (`reelcast approve`, Studio's Approve), or releases one
+ * the content gate held (`--override-safety`, Studio's Release): only a deliberate override
+ * releases a held clip, and the post records who did it and when.
+ */
+export async function approvePost(
+  client: Client,
+  postId: string,
+  by: string | undefined,
+  opts: { overrideSafety?: boolean } = {},
+): Promise<void> {
+  const handle = client.workflow.getHandle(postWorkflowId(postId));
+  // Without a worker the query cannot answer; the signal then waits in the workflow's history.
+  const state = await handle.query(postStateQuery).catch(() => undefined);
+  if (state?.stage === 'held' && !opts.overrideSafety)
+    throw new Error(
+      `${postId} is ${state.reason ?? 'held by the content gate'}. A plain approve does not publish a held clip: ` +
+        `look at the frame first, then run \`reelcast approve ${postId} --override-safety\` to publish it anyway ` +
+        `(recorded with your name and the time), or \`reelcast reject ${postId} --reason <why>\``,
+    );
+  if (state && state.stage !== 'held' && opts.overrideSafety)
+    throw new Error(
+      `${postId} is not held by the content gate (it is ${state.stage}); approve it without --override-safety`,
+    );
+  await handle.signal(approveSignal, { by, ...(opts.overrideSafety ? { overrideSafety: true } : {}) });
 }
 
 /** Rejects a post that waits for approval: it is skipped with the reason. */
@@ -72,11 +94,15 @@ export function register(program: Command): void {
   program
     .command('approve')
     .argument('<postId>', 'e.g. spring-festival/2027-02-06/0900')
-    .description('approve a post that waits for approval')
-    .action(async (postId: string) => {
+    .description('approve a post that waits for approval, or release one the content gate held')
+    .option(
+      '--override-safety',
+      'publish a post the content gate held (recorded with your name and the time)',
+    )
+    .action(async (postId: string, opts: { overrideSafety?: boolean }) => {
       await withClient(async (client) => {
-        await approvePost(client, postId, process.env.USER);
-        say(`approved ${postId}`);
+        await approvePost(client, postId, process.env.USER, opts);
+        say(opts.overrideSafety ? `released ${postId} over the content gate` : `approved ${postId}`);
       });
     });
 
@@ -84,7 +110,7 @@ export function register(program: Command): void {
     .command('reject')
     .argument('<postId>', 'e.g. spring-festival/2027-02-06/0900')
     .requiredOption('--reason <text>', 'why (shown in status and failures)')
-    .description('reject a post that waits for approval: it is skipped')
+    .description('reject a post that waits for approval or is held by the content gate: it is skipped')
     .action(async (postId: string, opts: { reason: string }) => {
       await withClient(async (client) => {
         await rejectPost(client, postId, process.env.USER, opts.reason);
