@@ -15,6 +15,8 @@ describe('workflow replay determinism', () => {
     expect(files.sort()).toEqual([
       'daily-plan.json',
       'post-approval-skipped.json',
+      'post-held-rejected.json',
+      'post-held-released.json',
       'post-notified.json',
       'post-published.json',
       'post-replayed.json',
