@@ -447,27 +447,17 @@ function gateCard(postId: string, g: NonNullable<PostDetail['state']>['safety'] 
           ${g.createdAt}${g.reused ? ' (stored check reused)' : ''}</span
         >
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th>Class</th>
-            <th>Highest score</th>
-            <th>Threshold</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${GATE_CLASSES.map((c) => {
-            const threshold = g.thresholds[c.toLowerCase() as keyof typeof g.thresholds];
-            const score = g.peak[c] ?? 0;
-            const over = threshold < 1 && score >= threshold;
-            return html`<tr data-class="${c}">
-              <td>${c}</td>
-              <td class="${over ? 'over' : ''}">${score.toFixed(3)}</td>
-              <td>${threshold >= 1 ? 'off' : String(threshold)}</td>
-            </tr>`;
-          })}
-        </tbody>
-      </table>
+      <ul class="gate-scores">
+        ${GATE_CLASSES.map((c) => {
+          const threshold = g.thresholds[c.toLowerCase() as keyof typeof g.thresholds];
+          const score = g.peak[c] ?? 0;
+          const over = threshold < 1 && score >= threshold;
+          return html`<li data-class="${c}">
+            ${c}: highest score <span class="${over ? 'over' : ''}">${score.toFixed(3)}</span>, threshold
+            ${threshold >= 1 ? 'off' : String(threshold)}
+          </li>`;
+        })}
+      </ul>
       ${
         trip
           ? html`<p>
