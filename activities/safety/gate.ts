@@ -83,7 +83,7 @@ export interface GateDeps {
   ffmpeg: FfmpegPaths;
   signal?: AbortSignal;
   tmpRoot?: string;
-  onProgress?: (progress: { stage: 'download' | 'decode' | 'classify'; frame?: number; of?: number }) => void;
+  onProgress?: (progress: { stage: 'download' | 'decode' | 'classify'; of?: number }) => void;
 }
 
 const WORK_DIR_PREFIX = 'reelcast-gate-';
@@ -174,18 +174,15 @@ async function classifyMaster(
 
     const classifier = await loadClassifier();
     const started = performance.now();
-    const frames: FrameScores[] = [];
-    for (const [k, sample] of samples.entries()) {
-      deps.onProgress?.({ stage: 'classify', frame: k + 1, of: samples.length });
-      const scores = await classifier.classify(decoded.rgb[k]);
-      frames.push({
-        index: sample.index,
-        atSeconds: Number((sample.index / source.fps).toFixed(3)),
-        poster: sample.poster,
-        frameKey: keys.frame(sample.index),
-        scores,
-      });
-    }
+    deps.onProgress?.({ stage: 'classify', of: samples.length });
+    const scores = await classifier.classify(decoded.rgb);
+    const frames: FrameScores[] = samples.map((sample, k) => ({
+      index: sample.index,
+      atSeconds: Number((sample.index / source.fps).toFixed(3)),
+      poster: sample.poster,
+      frameKey: keys.frame(sample.index),
+      scores: scores[k],
+    }));
     const classifyMs = performance.now() - started;
     await Promise.all(
       frames.map((f, k) => storage.putFile(f.frameKey, decoded.jpegs[k], { contentType: 'image/jpeg' })),
