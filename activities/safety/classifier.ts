@@ -27,8 +27,8 @@ export interface ClassifierInfo {
 export interface Classifier {
   info: ClassifierInfo;
   /**
-   * Probabilities of the five classes for each 224×224 RGB frame (224·224·3 bytes each), in one
-   * batch: one forward pass for all of a clip's frames costs less than one per frame.
+   * Probabilities of the five classes for each 224×224 RGB frame (224·224·3 bytes each), as one
+   * batch: one forward pass for a clip's frames.
    */
   classify(frames: Uint8Array[]): Promise<Array<Record<SafetyClass, number>>>;
 }

@@ -6,8 +6,13 @@
  */
 import { posterFrameIndex } from '../media/rendition-job';
 
-/** Frames the gate samples besides the poster frame. */
-export const SAMPLED_FRAMES = 8;
+/**
+ * Frames the gate samples besides the poster frame. A generated clip is one continuous shot from
+ * one prompt (5 s at most for Wan2.2: 121 frames at 24 fps), so four frames about a second
+ * apart, plus the poster, see what it shows; each more frame adds its classification to the
+ * media stage (bench/gate.bench.ts). Changing it changes the stored checks' key (gate.ts).
+ */
+export const SAMPLED_FRAMES = 4;
 
 export interface FrameSample {
   index: number;
