@@ -60,12 +60,7 @@ async function main(): Promise<void> {
     const loadMs = await timed(() => loadClassifier());
     const classifier = await loadClassifier();
     const decodeStarted = performance.now();
-    const decoded = await decodeFrames(
-      master,
-      sampleFrames(121).map((s) => s.index),
-      dir,
-      { ffmpeg: FFMPEG },
-    );
+    const decoded = await decodeFrames(master, sampleFrames(121), 24, dir, { ffmpeg: FFMPEG });
     const decodeMs = performance.now() - decodeStarted;
     // One frame at a time and the clip's frames in one batch (what the gate does).
     const rounds = quick ? 2 : 4;

@@ -165,12 +165,10 @@ async function classifyMaster(
     const source = await probeSource(clip, request.masterKey, tools).catch(unreadable(request.masterKey));
     const totalFrames = Math.max(1, Math.round(source.durationSeconds * source.fps));
     const samples = sampleFrames(totalFrames);
-    const decoded = await decodeFrames(
-      clip,
-      samples.map((s) => s.index),
-      workDir,
-      { ffmpeg: deps.ffmpeg, signal },
-    ).catch(unreadable(request.masterKey));
+    const decoded = await decodeFrames(clip, samples, source.fps, workDir, {
+      ffmpeg: deps.ffmpeg,
+      signal,
+    }).catch(unreadable(request.masterKey));
 
     const classifier = await loadClassifier();
     const started = performance.now();
