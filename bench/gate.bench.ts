@@ -22,7 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transcodeRendition, type PresetName } from '../activities/media';
-import { checkContent, loadClassifier, sampleFrames } from '../activities/safety';
+import { checkContent, classifierLoads, loadClassifier, sampleFrames } from '../activities/safety';
 import { decodeFrames } from '../activities/safety/frames';
 import { FsStorage } from '../activities/storage';
 import { median, timed } from './measure';
@@ -114,7 +114,8 @@ async function main(): Promise<void> {
         `   gate (download, decode, classify, store): ${(gateMs / 1000).toFixed(2)} s\n` +
         `   one after the other: gate / media stage = ${(gateMs / mediaMs).toFixed(3)} (${pct(gateMs / mediaMs)} added)\n` +
         `   side by side: media stage with gate ${(bothMs / 1000).toFixed(1)} s (medians of ${mediaRuns.length} alternated runs), ratio ${(bothMs / mediaMs).toFixed(3)} (${pct(bothMs / mediaMs - 1)} added)\n` +
-        `   stored check reused: ${reusedMs.toFixed(0)} ms (${pct(reusedMs / mediaMs)} of the media stage)\n`,
+        `   stored check reused: ${reusedMs.toFixed(0)} ms (${pct(reusedMs / mediaMs)} of the media stage)\n` +
+        `   model loads in this process over all of the above: ${classifierLoads()}\n`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
