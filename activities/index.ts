@@ -7,6 +7,7 @@ import { createNotifyActivities } from './notify';
 import { createPostActivities } from './posts';
 import type { RenditionSigner } from './provenance/signer';
 import { createLedgerActivities, createPublishActivities } from './publish';
+import { createSafetyActivities } from './safety';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
 
@@ -47,7 +48,11 @@ export function createActivities(deps: ActivityDeps) {
       ...createLedgerActivities({ storage }),
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },
-    media: { ...selfCheck, ...createMediaActivities({ storage, config, signer: deps.signer }) },
+    media: {
+      ...selfCheck,
+      ...createMediaActivities({ storage, config, signer: deps.signer }),
+      ...createSafetyActivities({ storage, config }),
+    },
     // Notifications talk to the outside (SMTP, webhooks) like publishing does.
     publish: {
       ...selfCheck,

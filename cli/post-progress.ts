@@ -10,7 +10,8 @@ export interface PostProgress {
   closed: boolean;
 }
 
-const FINAL = new Set(['published', 'skipped', 'cancelled', 'awaiting-replay', 'expired']);
+// Held posts wait for a person, like those awaiting replay: nothing more happens by itself.
+const FINAL = new Set(['published', 'skipped', 'cancelled', 'awaiting-replay', 'expired', 'held']);
 
 /** Reads a post's stage (query) and its running activity's last heartbeat (describe). */
 export async function readProgress(client: Client, workflowId: string): Promise<PostProgress> {

@@ -41,6 +41,8 @@ button.danger{background:var(--bad)}
 .s-published{border-color:var(--ok)}.stage.s-published{background:#dcfae6;color:var(--ok)}
 .s-awaiting-approval{border-color:#7a5af8}.stage.s-awaiting-approval{background:#ebe9fe;color:#5925dc}
 .s-awaiting-replay{border-color:var(--bad)}.stage.s-awaiting-replay{background:#fee4e2;color:var(--bad)}
+.s-held{border-color:#dc6803}.stage.s-held{background:#fef0c7;color:#b54708}
+.gate-frame{max-width:240px;border-radius:6px;display:block;margin:.5em 0}
 .s-skipped,.s-cancelled{border-color:#98a2b3}.stage.s-skipped,.stage.s-cancelled{background:#f2f4f7;color:#475467}
 .s-expired{border-color:var(--bad)}.stage.s-expired{background:#f2f4f7;color:var(--bad)}
 .s-generating,.s-transcoding,.s-publishing{border-color:#2e90fa}.stage.s-generating,.stage.s-transcoding,.stage.s-publishing{background:#d1e9ff;color:#175cd3}

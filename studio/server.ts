@@ -404,6 +404,16 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     return serveRange(c, storage, key, c.req.header('range'));
   });
 
+  // The frame that made the content gate hold a post (a JPEG beside the gate's stored scores).
+  app.get('/gate-frame', async (c) => {
+    const postId = c.req.query('post') ?? '';
+    if (!POST_ID.test(postId)) return c.text('not found', 404);
+    const key = (await stateOf(client, postId))?.safety?.trip?.frameKey;
+    if (!key) return c.text('not found', 404);
+    if (storage.kind === 's3' && !options.streamMedia) return c.redirect(await storage.urlFor(key, 900), 302);
+    return serveRange(c, storage, key, c.req.header('range'));
+  });
+
   // Live progress: the same heartbeats `reelcast status` reads, every second until settled.
   app.get('/events', (c) => {
     const postId = c.req.query('post') ?? '';
@@ -467,6 +477,7 @@ export function createStudio(options: StudioOptions): Hono<Env> {
     switch (action) {
       case 'approve':
       case 'reject':
+      case 'release':
       case 'replay':
       case 'close': {
         if (!POST_ID.test(postId)) return c.text('no such post', 404);
@@ -481,10 +492,19 @@ export function createStudio(options: StudioOptions): Hono<Env> {
             if (other) throw new Error(other);
             return `Approved ${postId}.`;
           };
-        else if (action === 'reject') {
+        else if (action === 'release') {
+          detail = 'over the content gate';
+          run = async () => {
+            await requireStage('held', 'released');
+            await approvePost(client, postId, session.user, { overrideSafety: true });
+            return `Released ${postId} over the content gate: it publishes at its time (recorded with your name).`;
+          };
+        } else if (action === 'reject') {
           detail = reason;
           run = async () => {
-            await requireStage('awaiting-approval', 'rejected');
+            // A held post is rejected like one awaiting approval.
+            const held = (await stageNow().catch(() => undefined)) === 'held';
+            await requireStage(held ? 'held' : 'awaiting-approval', 'rejected');
             const recorded = await rejectPost(client, postId, session.user, reason);
             const other = otherDecision(postId, { decision: 'rejected', by: session.user, reason }, recorded);
             if (other) throw new Error(other);

@@ -324,6 +324,14 @@ export function postPage(
       actionForm(viewer, 'reject', post, 'Reject', { reason: 'Reason for rejecting' }),
     );
   }
+  if (viewer.mayAct && d.running && stage === 'held') {
+    actions.push(
+      actionForm(viewer, 'release', post, 'Release over the content gate', {
+        confirm: 'Publish this clip although the content gate held it? Your name and the time are recorded.',
+      }),
+      actionForm(viewer, 'reject', post, 'Reject', { reason: 'Reason for rejecting' }),
+    );
+  }
   if (viewer.mayAct && d.running && stage === 'awaiting-replay') {
     const failed = channels.filter((c) => state?.publishes[c]?.status !== 'published');
     if (Object.keys(state?.renditions ?? {}).length > 0)
@@ -352,6 +360,7 @@ export function postPage(
         ${actions.length ? html`<div class="actions">${actions}</div>` : ''}
         ${state?.approval ? html`<p class="muted">Approval: ${state.approval.decision}${state.approval.by ? ` by ${state.approval.by}` : ''}${state.approval.reason ? `: ${state.approval.reason}` : ''}</p>` : ''}
       </div>
+      ${state?.safety ? gateCard(d.postId, state.safety) : ''}
       <h2>Channels</h2>
       <div class="channels">
         ${channels.map((c) => {
@@ -422,6 +431,48 @@ export function postPage(
           : html`<p class="muted">nobody acted on this post in Studio yet</p>`
       }`,
   );
+}
+
+const GATE_CLASSES = ['Porn', 'Hentai', 'Sexy', 'Drawing', 'Neutral'] as const;
+
+/** The content gate's verdict: each class's highest score against its threshold, and the tripping frame. */
+function gateCard(postId: string, g: NonNullable<PostDetail['state']>['safety'] & object): Html {
+  const trip = g.trip;
+  return html`<h2>Content gate</h2>
+    <div class="card" id="gate" data-passed="${g.passed ? 'yes' : 'no'}">
+      <p>
+        ${g.passed ? 'Passed' : html`<span class="over">Held</span>`}
+        <span class="muted"
+          >${g.classifier}, ${g.frames} sampled frames, checked
+          ${g.createdAt}${g.reused ? ' (stored check reused)' : ''}</span
+        >
+      </p>
+      <ul class="gate-scores">
+        ${GATE_CLASSES.map((c) => {
+          const threshold = g.thresholds[c.toLowerCase() as keyof typeof g.thresholds];
+          const score = g.peak[c] ?? 0;
+          const over = threshold < 1 && score >= threshold;
+          return html`<li data-class="${c}">
+            ${c}: highest score <span class="${over ? 'over' : ''}">${score.toFixed(3)}</span>, threshold
+            ${threshold >= 1 ? 'off' : String(threshold)}
+          </li>`;
+        })}
+      </ul>
+      ${
+        trip
+          ? html`<p>
+                Tripped by ${trip.className} ${trip.score.toFixed(3)} (threshold ${String(trip.threshold)}) at
+                ${trip.atSeconds.toFixed(2)} s <span class="muted">${trip.frameKey}</span>
+              </p>
+              <img
+                class="gate-frame"
+                src="/gate-frame?post=${encodeURIComponent(postId)}"
+                alt="the frame that tripped the content gate"
+              />`
+          : ''
+      }
+      ${g.override ? html`<p class="muted">Released over the content gate by ${g.override.by ?? 'someone'} at ${g.override.at}</p>` : ''}
+    </div>`;
 }
 
 /** A button that posts one action, with its hidden fields, the CSRF token and a reason if asked. */
@@ -497,11 +548,15 @@ export function failuresPage(viewer: Viewer, rows: FailureRow[]): Html {
                                     value="/failures"
                                   /><button>Replay ${r.channel}</button>
                                 </form>`
-                              : r.channel === '-'
-                                ? html`<span class="muted"
-                                    >no video to replay: fix the cause and run the day again</span
+                              : r.held
+                                ? html`<a href="${postHref(r.postId)}"
+                                    >look at the frame, then release or reject</a
                                   >`
-                                : ''
+                                : r.channel === '-'
+                                  ? html`<span class="muted"
+                                      >no video to replay: fix the cause and run the day again</span
+                                    >`
+                                  : ''
                           }
                         </td>
                       </tr>`,

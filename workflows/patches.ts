@@ -18,4 +18,6 @@ export const PATCHES = {
   unplannedTypedSignal: 'unplanned-typed-signal',
   /** post: the transcode gets the campaign's AI disclosure for the renditions' Content Credentials. */
   c2paDisclosure: 'c2pa-disclosure',
+  /** post: the content gate runs beside the transcode; a clip over a threshold is held for a person. */
+  contentGate: 'content-gate',
 } as const;

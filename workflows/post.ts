@@ -21,10 +21,12 @@ import type { MediaActivities } from '../activities/media/activities';
 import type { PresetName } from '../activities/media/presets';
 import type { createNotifyActivities, NotifyEvent } from '../activities/notify';
 import type { createPublishActivities, PublishOutcome } from '../activities/publish';
+import type { GateVerdict, SafetyActivities } from '../activities/safety';
 import { NON_RETRYABLE_GENERATE_ERRORS } from '../activities/generate/errors';
 import { NON_RETRYABLE_MEDIA_ERRORS } from '../activities/media/errors';
 import { NON_RETRYABLE_NOTIFY_ERRORS } from '../activities/notify/errors';
 import { NON_RETRYABLE_PUBLISH_ERRORS } from '../activities/publish/errors';
+import { NON_RETRYABLE_SAFETY_ERRORS } from '../activities/safety/errors';
 import { presetFor } from '../activities/publish/channel-table';
 import { PATCHES } from './patches';
 import { taskQueues } from './queues';
@@ -127,7 +129,9 @@ export type PostStage =
   | 'cancelled'
   | 'awaiting-replay'
   /** Ended: it failed and nobody replayed (or closed) it within the replay window. */
-  | 'expired';
+  | 'expired'
+  /** The content gate found a score over a threshold; a person releases or rejects it. */
+  | 'held';
 
 export interface ChannelPublish {
   status: 'pending' | 'published' | 'failed' | 'late';
@@ -152,6 +156,8 @@ export interface PostState {
     by?: string;
     reason?: string;
   };
+  /** The content gate's verdict; `override` when a person released a held clip. */
+  safety?: GateVerdict & { override?: { by?: string; at: string } };
   errors: string[];
 }
 
@@ -167,7 +173,8 @@ export interface ReplayRequest {
 }
 
 export const postStateQuery = defineQuery<PostState>('postState');
-export const approveSignal = defineSignal<[{ by?: string }]>('approve');
+/** overrideSafety releases a post the content gate held (a plain approve does not). */
+export const approveSignal = defineSignal<[{ by?: string; overrideSafety?: boolean }]>('approve');
 export const rejectSignal = defineSignal<[{ by?: string; reason: string }]>('reject');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
@@ -199,6 +206,7 @@ export async function post(input: PostInput): Promise<PostState> {
   let decision: 'approved' | 'rejected' | undefined;
   let unplanned: string | undefined;
   let closed: string | undefined;
+  let held: { release: boolean; by?: string; reason?: string; at: string } | undefined;
 
   setHandler(postStateQuery, () => state);
   // Approve and reject may race (two people, CLI and Studio): the first decision to arrive wins and
@@ -215,8 +223,21 @@ export async function post(input: PostInput): Promise<PostState> {
     decision = approval.decision;
     state.approval = approval;
   };
-  setHandler(approveSignal, ({ by }) => decide({ decision: 'approved', by }));
-  setHandler(rejectSignal, ({ by, reason }) => decide({ decision: 'rejected', by, reason }));
+  setHandler(approveSignal, ({ by, overrideSafety }) => {
+    if (state.stage === 'held') {
+      // Only a deliberate override releases a held clip (the CLI and Studio say why).
+      if (overrideSafety) held ??= { release: true, by, at: new Date().toISOString() };
+      return;
+    }
+    decide({ decision: 'approved', by });
+  });
+  setHandler(rejectSignal, ({ by, reason }) => {
+    if (state.stage === 'held') {
+      held ??= { release: false, by, reason, at: new Date().toISOString() };
+      return;
+    }
+    decide({ decision: 'rejected', by, reason });
+  });
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(unplannedSignal, ({ reason }) => void (unplanned ??= reason));
@@ -301,6 +322,14 @@ export async function post(input: PostInput): Promise<PostState> {
     state.master = { key: clip.key, cached: clip.cached, provider: clip.provider };
     if (stopped()) return state;
 
+    // 2b. The content gate looks at the master while the renditions are made; nothing publishes
+    //     before its verdict (awaited below). A stored check of this master is reused.
+    const gate = patched(PATCHES.contentGate)
+      ? gating().checkContent({ masterKey: clip.key, thresholds: spec.safety, postId: spec.postId })
+      : undefined;
+    // Awaited after the transcode; a transcode failure must not leave its rejection unhandled.
+    gate?.catch(() => undefined);
+
     // 3. One rendition per channel preset, each validated before it may be published.
     setStage('transcoding');
     const byPreset = new Map<PresetName, Channel[]>();
@@ -328,6 +357,7 @@ export async function post(input: PostInput): Promise<PostState> {
         }
       }),
     );
+    if (gate) state.safety = await gate;
   } catch (err) {
     if (isCancellation(err)) throw err;
     const reason = failureReason(err);
@@ -336,6 +366,28 @@ export async function post(input: PostInput): Promise<PostState> {
     return awaitReplay(state, setStage, `could not make the video: ${reason}`, () => closed);
   }
   if (stopped()) return state;
+
+  // 3b. Held by the content gate: nothing reaches any channel until a person releases it
+  //     (`reelcast approve --override-safety`) or rejects it. A release after the lateness
+  //     window skips below, like any late post.
+  if (state.safety && !state.safety.passed) {
+    const reason = state.safety.heldReason ?? 'held by the content gate';
+    setStage('held', reason);
+    tellPeople(spec, 'held', reason);
+    const decided = await condition(() => held !== undefined || unplanned !== undefined, HELD_WINDOW);
+    if (stopped()) return state;
+    if (!decided || !held) {
+      setStage('skipped', `${reason} (nobody released or rejected it within ${HELD_WINDOW})`);
+      return state;
+    }
+    const who = held.by ? ` by ${held.by}` : '';
+    if (!held.release) {
+      setStage('skipped', `rejected${who} while held by the content gate: ${held.reason ?? ''}`.trim());
+      return state;
+    }
+    state.safety.override = { by: held.by, at: held.at };
+    state.reason = `released${who} at ${held.at} over the content gate`;
+  }
 
   // 4. Wait for the planned minute (a durable timer), then check lateness and pause.
   setStage('waiting');
@@ -380,6 +432,22 @@ export async function post(input: PostInput): Promise<PostState> {
   tellPeople(spec, 'failed', channelReasons(state, failed));
   return awaitReplay(state, setStage, channelReasons(state, failed), () => closed, spec);
 }
+
+/** How long a held post waits for a person before it is skipped. */
+const HELD_WINDOW = '30 days';
+
+const gating = () =>
+  proxyActivities<SafetyActivities>({
+    // Beside the transcode on the media queue: it needs ffmpeg and the master, not the GPU.
+    taskQueue: queues().media,
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '5 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_SAFETY_ERRORS],
+    },
+  });
 
 async function publishChannels(
   spec: PostSpec,

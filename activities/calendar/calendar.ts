@@ -13,6 +13,7 @@ import {
   type TikTokPostOptions,
   type YouTubePostOptions,
 } from '../publish/channel-table';
+import { resolveThresholds, type SafetyThresholds } from '../safety/thresholds';
 import type { Channel, OnApprovalDeadline, VideoParams } from './types';
 
 /**
@@ -75,6 +76,8 @@ export interface Campaign {
   /** The caption line; set, it also turns on each platform's AI-generated label (one policy). */
   aiDisclosure?: string;
   publishing: CampaignPublishing;
+  /** The content gate's thresholds: the campaign's `safety:` over the calendar's over the defaults. */
+  safety: SafetyThresholds;
   /** Position in the calendar (includes expanded in place): breaks priority ties. */
   order: number;
   source: SourceFile;
@@ -344,7 +347,7 @@ function buildCampaign(
   order: number,
   defaults: RawDefaults,
   calendarSource: SourceFile,
-  calendar: RawPublishing & { aiDisclosure?: string },
+  calendar: RawPublishing & { aiDisclosure?: string; safety?: Partial<SafetyThresholds> },
   problems: CalendarError[],
 ): Campaign | undefined {
   const before = problems.length;
@@ -429,6 +432,7 @@ function buildCampaign(
     priority: raw.priority ?? defaults.priority ?? 0,
     aiDisclosure,
     publishing,
+    safety: resolveThresholds(calendar.safety, raw.safety),
     order,
     source,
     path,
@@ -599,6 +603,7 @@ interface RawCalendar {
   blockedTerms?: string[];
   aiDisclosure?: string;
   notify?: { email?: string[]; slackWebhook?: string };
+  safety?: Partial<SafetyThresholds>;
   defaults?: RawDefaults;
   accounts?: RawPublishing['accounts'];
   tiktok?: RawPublishing['tiktok'];
@@ -660,4 +665,5 @@ interface RawCampaign extends RawPublishing {
   latenessMinutes?: number;
   priority?: number;
   aiDisclosure?: string | boolean;
+  safety?: Partial<SafetyThresholds>;
 }

@@ -598,6 +598,7 @@ function buildPost(
     template: campaign.template,
     holidays,
     warnings,
+    safety: campaign.safety,
   };
 }
 

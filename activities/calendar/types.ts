@@ -6,6 +6,7 @@
 
 import type { ChannelPostOptions } from '../publish/channel';
 import type { ChannelName } from '../publish/channel-table';
+import type { SafetyThresholds } from '../safety/thresholds';
 
 /** A channel a post is published to: one of the channel table's (activities/publish/channel-table.ts). */
 export type Channel = ChannelName;
@@ -85,6 +86,12 @@ export interface PostSpec {
   holidays: string[];
   /** Prompt lint warnings (missing subject/action/scene/style, too short, abstract). */
   warnings: string[];
+  /**
+   * The content gate's thresholds per class (the calendar's and campaign's `safety:` over the
+   * defaults, activities/safety/thresholds.ts). Absent in posts planned by older versions: the
+   * gate then uses the defaults.
+   */
+  safety?: SafetyThresholds;
 }
 
 /** One channel's way of publishing a post, from the calendar (accounts:, tiktok:, youtube:, instagram:). */

@@ -52,6 +52,14 @@ export const PREVIEW = { seconds: 3, fps: 10, width: 270 } as const;
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
 
+/**
+ * The poster frame of a clip of `frames` frames: 30 % in, past an opening fade. The content gate
+ * (activities/safety) samples the master's frame at the same place.
+ */
+export function posterFrameIndex(frames: number): number {
+  return Math.min(frames - 1, Math.floor(frames * 0.3));
+}
+
 /** Frames in the rendition: the source duration at the preset's constant rate. */
 export function outputFrameCount(source: SourceInfo, preset: ChannelPreset): number {
   return Math.max(1, Math.round(source.durationSeconds * preset.fps));
@@ -133,7 +141,7 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
   // neighbours; tpad clones the last frame once so the final output frame exists, and trim makes
   // the count exact.
   const toRate = spec.frameRate === 'blend' ? `framerate=fps=${preset.fps}` : `fps=${preset.fps}`;
-  const posterFrame = Math.min(frames - 1, Math.floor(frames * 0.3));
+  const posterFrame = posterFrameIndex(frames);
   const previewFrames = Math.min(frames, PREVIEW.seconds * preset.fps);
   const previewH = even((PREVIEW.width * H) / W);
   graph.push(

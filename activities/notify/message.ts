@@ -49,7 +49,9 @@ const HEADLINES: Record<NotifyEvent, (n: NotificationInput) => string> = {
 const WHAT_TO_DO: Record<NotifyEvent, (n: NotificationInput) => string> = {
   'awaiting-approval': (n) =>
     `Open it to watch the video and approve or reject it${n.deadlineAt ? ` before ${n.deadlineAt}` : ''}.`,
-  held: () => 'Open it to see why it was held, then approve it or close it.',
+  held: (n) =>
+    'Open it to see the scores and the frame that tripped the content gate, then release it ' +
+    `(\`reelcast approve ${n.postId} --override-safety\`) or reject it (\`reelcast reject ${n.postId}\`).`,
   failed: () => 'Fix the cause, then open it and press Replay (or run `reelcast replay`).',
 };
 

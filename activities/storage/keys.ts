@@ -18,6 +18,8 @@
  *   account-posts/<platform>/<account>/<yyyy-mm-dd>/<at>-<n>  one marker per post that UTC day
  *   notifications/<postId>/<event>/<medium>.json  a notification sent (once per post, event and
  *                                           medium: email or webhook)
+ *   safety/<hash>/<classifier>.json         the content gate's scores of that master's sampled frames
+ *   safety/<hash>/<classifier>/frame-<n>.jpg  each sampled frame, for a person to look at
  *
  * `<hash>` is the content hash of what made the clip (prompt + seed + model + params), so a retry
  * or a replay finds the clip instead of running the GPU again. `<postId>` is
@@ -36,6 +38,7 @@ export const PREFIXES = {
   tokens: 'tokens/',
   accountPosts: 'account-posts/',
   notifications: 'notifications/',
+  safety: 'safety/',
 } as const;
 
 export function masterKey(hash: string): string {
@@ -156,5 +159,22 @@ export function accountPostKeys(
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new InvalidKeyError(`${day} (day: expected yyyy-mm-dd)`);
       return `${base}/${day}/`;
     },
+  };
+}
+
+/**
+ * The content gate's stored check of a master (activities/safety): `safety/<master name>/<classifier>.json`,
+ * and the sampled frames as JPEGs beside it, `safety/<master name>/<classifier>/frame-<n>.jpg`.
+ * `<classifier>` names the classifier, its version and the sampling, so a new classifier checks
+ * again while the same one reuses the result.
+ */
+export function safetyKeys(
+  masterKey: string,
+  classifier: string,
+): { result: string; frame: (index: number) => string } {
+  const base = `${PREFIXES.safety}${masterName(masterKey)}/${checkName(classifier, 'classifier')}`;
+  return {
+    result: checkKey(`${base}.json`),
+    frame: (index) => checkKey(`${base}/frame-${String(Math.floor(index)).padStart(4, '0')}.jpg`),
   };
 }

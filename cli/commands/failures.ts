@@ -71,11 +71,14 @@ export interface FailureRow {
   age: string;
   /** The post ended `expired`: nobody replayed it within the replay window. */
   expired?: boolean;
+  /** Held by the content gate (the reason has the class, score and frame key): release or reject it. */
+  held?: boolean;
 }
 
 /**
- * Posts awaiting replay, one row per failed channel (`reelcast failures`, Studio's Failures);
- * with `expired`, the posts that ended unreplayed instead.
+ * Posts awaiting replay, one row per failed channel, and posts the content gate held, one row
+ * each (`reelcast failures`, Studio's Failures); with `expired`, the posts that ended unreplayed
+ * instead.
  */
 export async function listFailures(
   client: Client,
@@ -83,7 +86,11 @@ export async function listFailures(
 ): Promise<FailureRow[]> {
   const filters = opts.expired
     ? [`WorkflowType = 'post'`, `ReelcastStatus = 'expired'`]
-    : [`WorkflowType = 'post'`, `ExecutionStatus = 'Running'`, `ReelcastStatus = 'awaiting-replay'`];
+    : [
+        `WorkflowType = 'post'`,
+        `ExecutionStatus = 'Running'`,
+        `ReelcastStatus IN ('awaiting-replay', 'held')`,
+      ];
   if (opts.campaign) filters.push(`ReelcastCampaign = '${opts.campaign}'`);
   // Read from the search attributes, not a query: the list works even while no worker runs.
   const rows: FailureRow[] = [];
@@ -92,6 +99,10 @@ export async function listFailures(
     const reason = String(attrs.ReelcastFailureReason?.[0] ?? '');
     const postId = wf.workflowId.replace(/^post\//, '');
     const since = wf.executionTime ?? wf.startTime;
+    if (attrs.ReelcastStatus?.[0] === 'held') {
+      rows.push({ postId, channel: '-', reason, since, age: age(since), held: true });
+      continue;
+    }
     for (const part of splitReasons(reason))
       rows.push({ postId, ...part, since, age: age(since), ...(opts.expired ? { expired: true } : {}) });
   }
@@ -129,7 +140,7 @@ export async function closePost(client: Client, postId: string, reason: string):
 export function register(program: Command): void {
   program
     .command('failures')
-    .description('posts awaiting replay, with the reason, channel and age')
+    .description('posts awaiting replay or held by the content gate, with the reason, channel and age')
     .option('--campaign <id>', 'only this campaign')
     .option('--expired', 'the failed posts nobody replayed within 30 days (ended `expired`)')
     .option('--json', 'machine-readable output')
@@ -145,7 +156,12 @@ export function register(program: Command): void {
           process.stdout.write(
             `${r.postId.padEnd(44)} ${r.channel.padEnd(8)} ${r.age.padStart(7)}  ${r.reason}\n`,
           );
-        if (rows.length > 0) say('Replay one with `reelcast replay <postId> [--channel <channel>]`.');
+        if (rows.some((r) => !r.held))
+          say('Replay one with `reelcast replay <postId> [--channel <channel>]`.');
+        if (rows.some((r) => r.held))
+          say(
+            'A held post publishes only when released: `reelcast approve <postId> --override-safety`, or `reelcast reject <postId> --reason <why>`.',
+          );
       });
     });
 

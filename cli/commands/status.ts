@@ -29,16 +29,35 @@ export async function listPosts(
 type Approval = NonNullable<PostState['approval']>;
 
 /**
- * Approves a post that waits for approval (`reelcast approve`, Studio's Approve). Returns the
- * decision the post recorded: the first to arrive wins, so it may be someone else's (a reject sent
- * a moment earlier) or the deadline's; undefined when the post did not answer in time.
+ * Approves a post that waits for approval (`reelcast approve`, Studio's Approve), or releases one
+ * the content gate held (`--override-safety`, Studio's Release): only a deliberate override
+ * releases a held clip, and the post records who did it and when. Returns the approval decision
+ * the post recorded: the first to arrive wins, so it may be someone else's (a reject sent a moment
+ * earlier) or the deadline's; undefined for a release, or when the post did not answer in time.
  */
 export async function approvePost(
   client: Client,
   postId: string,
   by: string | undefined,
+  opts: { overrideSafety?: boolean } = {},
 ): Promise<Approval | undefined> {
   const handle = client.workflow.getHandle(postWorkflowId(postId));
+  // Without a worker the query cannot answer; the signal then waits in the workflow's history.
+  const state = await handle.query(postStateQuery).catch(() => undefined);
+  if (state?.stage === 'held' && !opts.overrideSafety)
+    throw new Error(
+      `${postId} is ${state.reason ?? 'held by the content gate'}. A plain approve does not publish a held clip: ` +
+        `look at the frame first, then run \`reelcast approve ${postId} --override-safety\` to publish it anyway ` +
+        `(recorded with your name and the time), or \`reelcast reject ${postId} --reason <why>\``,
+    );
+  if (state && state.stage !== 'held' && opts.overrideSafety)
+    throw new Error(
+      `${postId} is not held by the content gate (it is ${state.stage}); approve it without --override-safety`,
+    );
+  if (opts.overrideSafety) {
+    await handle.signal(approveSignal, { by, overrideSafety: true });
+    return undefined;
+  }
   return decide(postId, handle, () => handle.signal(approveSignal, { by }));
 }
 
@@ -50,6 +69,12 @@ export async function rejectPost(
   reason: string,
 ): Promise<Approval | undefined> {
   const handle = client.workflow.getHandle(postWorkflowId(postId));
+  const state = await handle.query(postStateQuery).catch(() => undefined);
+  if (state?.stage === 'held') {
+    // A held clip's rejection is not an approval decision: the post records it and skips.
+    await handle.signal(rejectSignal, { by, reason });
+    return undefined;
+  }
   return decide(postId, handle, () => handle.signal(rejectSignal, { by, reason }));
 }
 
@@ -137,10 +162,15 @@ export function register(program: Command): void {
   program
     .command('approve')
     .argument('<postId>', 'e.g. spring-festival/2027-02-06/0900')
-    .description('approve a post that waits for approval')
-    .action(async (postId: string) => {
+    .description('approve a post that waits for approval, or release one the content gate held')
+    .option(
+      '--override-safety',
+      'publish a post the content gate held (recorded with your name and the time)',
+    )
+    .action(async (postId: string, opts: { overrideSafety?: boolean }) => {
       await withClient(async (client) => {
-        const recorded = await approvePost(client, postId, process.env.USER);
+        const recorded = await approvePost(client, postId, process.env.USER, opts);
+        if (opts.overrideSafety) return say(`released ${postId} over the content gate`);
         const other = otherDecision(postId, { decision: 'approved', by: process.env.USER }, recorded);
         if (other) process.exitCode = 1;
         say(other ?? `approved ${postId}`);
@@ -151,7 +181,7 @@ export function register(program: Command): void {
     .command('reject')
     .argument('<postId>', 'e.g. spring-festival/2027-02-06/0900')
     .requiredOption('--reason <text>', 'why (shown in status and failures)')
-    .description('reject a post that waits for approval: it is skipped')
+    .description('reject a post that waits for approval or is held by the content gate: it is skipped')
     .action(async (postId: string, opts: { reason: string }) => {
       await withClient(async (client) => {
         const mine = { decision: 'rejected' as const, by: process.env.USER, reason: opts.reason };

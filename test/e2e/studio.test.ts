@@ -308,4 +308,50 @@ describe('reelcast studio in a browser', () => {
     expect(await page.$eval('.flash', (e) => e.textContent)).toContain('Too many failed sign-ins');
     expect(studioLog).not.toContain('wrong-');
   });
+
+  it('a held post shows its gate scores and tripping frame; an editor releases one and rejects another', async () => {
+    const config = e2eConfig(env);
+    const client = await connectClient(config);
+    const [planned] = await plannedPosts(config, '2026-11-27');
+    const heldSpec = () => {
+      const spec = quick(planned, 60, { channels: ['outbox'] });
+      spec.safety = { drawing: 0, hentai: 0.5, neutral: 1, porn: 0.5, sexy: 0.8 };
+      return spec;
+    };
+    const [released, rejected] = [heldSpec(), heldSpec()];
+    for (const spec of [released, rejected]) await startPost(client, config, { spec });
+    for (const spec of [released, rejected]) await waitForStage(client, spec.postId, ['held']);
+
+    const page = await newPage();
+    await signIn(page, 'mei', 'mei-password-1');
+    await page.goto(`${url}/post?id=${encodeURIComponent(released.postId)}`);
+    expect(await page.$eval('#progress .stage', (e) => e.textContent)).toBe('held');
+    expect(await page.$eval('#gate', (e) => e.getAttribute('data-passed'))).toBe('no');
+    expect(await page.$eval('#gate li[data-class="Drawing"] .over', (e) => e.textContent)).toMatch(
+      /^\d\.\d{3}$/,
+    );
+    expect(await page.$eval('#gate', (e) => e.textContent)).toMatch(/Tripped by Drawing .* safety\/.+\.jpg/s);
+    // The tripping frame is shown: the image loads.
+    await page.waitForFunction(
+      () => (document.querySelector('img.gate-frame') as { naturalWidth: number } | null)?.naturalWidth,
+      { timeout: 30_000 },
+    );
+    expect(await page.$('form[action="/actions/approve"]')).toBeNull();
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/actions/release"] button')]);
+    expect(await page.$eval('.flash', (e) => e.textContent)).toContain(`Released ${released.postId}`);
+    const done = await waitForStage(client, released.postId, ['published', 'skipped', 'awaiting-replay']);
+    expect(done.stage).toBe('published');
+    expect(done.safety?.override?.by).toBe('mei');
+    await page.goto(`${url}/post?id=${encodeURIComponent(released.postId)}`);
+    expect(await page.$eval('#gate', (e) => e.textContent)).toContain(
+      'Released over the content gate by mei',
+    );
+
+    await page.goto(`${url}/post?id=${encodeURIComponent(rejected.postId)}`);
+    await page.type('form[action="/actions/reject"] input[name=reason]', 'not on brand');
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/actions/reject"] button')]);
+    const skipped = await waitForStage(client, rejected.postId, ['skipped', 'published']);
+    expect(skipped.reason).toBe('rejected by mei while held by the content gate: not on brand');
+    await client.connection.close();
+  });
 });

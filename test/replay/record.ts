@@ -20,7 +20,7 @@ import { loadConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { approveSignal, post, postWorkflowId, replayUpdate } from '../../workflows/post';
+import { approveSignal, post, postWorkflowId, rejectSignal, replayUpdate } from '../../workflows/post';
 import { startTestStack } from '../harness/stack';
 import { FAKE_X_DEFAULTS, startFakeX } from '../fakes/x/server';
 import { startTimeSkipping } from '../unit/workflows/time-skipping';
@@ -36,6 +36,8 @@ const SCENARIOS = [
   'post-expired',
   'daily-plan-unplanned',
   'post-signed',
+  'post-held-released',
+  'post-held-rejected',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -224,6 +226,33 @@ async function main(): Promise<void> {
         workflowId: ids['post-signed'],
         args: [{ spec: { ...signed, approval: { ...signed.approval, required: false } } }],
       });
+    }
+
+    // After the content-gate patch: a threshold of 0 holds the clip; a person releases one post
+    // over the gate and rejects the other.
+    for (const [name, release] of [
+      ['post-held-released', true],
+      ['post-held-rejected', false],
+    ] as const) {
+      if (!want.has(name)) continue;
+      const spec = {
+        ...planned,
+        postId: `${planned.postId}-${release ? 'recheld' : 'recheldno'}`,
+        channels: ['outbox' as const],
+        publishAt: at(20),
+        video,
+        safety: { drawing: 0, hentai: 0.5, neutral: 1, porn: 0.5, sexy: 0.8 },
+      };
+      const handle = await client.workflow.start(post, {
+        taskQueue: 'record',
+        workflowId: postWorkflowId(spec.postId),
+        args: [{ spec }],
+      });
+      await until(handle, 'held');
+      if (release) await handle.signal(approveSignal, { by: 'recorder', overrideSafety: true });
+      else await handle.signal(rejectSignal, { by: 'recorder', reason: 'not on brand' });
+      await handle.result();
+      ids[name] = handle.workflowId;
     }
 
     const histories: Record<string, string> = {};

@@ -17,6 +17,8 @@ describe('workflow replay determinism', () => {
       'daily-plan.json',
       'post-approval-skipped.json',
       'post-expired.json',
+      'post-held-rejected.json',
+      'post-held-released.json',
       'post-notified.json',
       'post-published.json',
       'post-replay-handlers.json',

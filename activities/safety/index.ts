@@ -1,0 +1,15 @@
+/** The content gate: sampled frames of a master, classified, judged against per-class thresholds. */
+export { createSafetyActivities, type SafetyActivities, type SafetyActivityDeps } from './activities';
+export { classifierLoads, loadClassifier, type Classifier, type ClassifierInfo } from './classifier';
+export * from './errors';
+export {
+  checkContent,
+  classifierId,
+  readCheck,
+  type GateDeps,
+  type GateRequest,
+  type GateVerdict,
+  type StoredGateCheck,
+} from './gate';
+export { SAMPLED_FRAMES, sampleFrames, type FrameSample } from './sampling';
+export * from './thresholds';

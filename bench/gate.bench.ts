@@ -1,0 +1,128 @@
+/**
+ * Content gate benchmark. Prints numbers and ratios against a baseline measured in the same run;
+ * asserts nothing.
+ *
+ *   scripts/bench.sh gate [--quick]   (--quick: fewer rounds)
+ *
+ * The master is what the model makes (Wan2.2 TI2V-5B: 121 frames of 1280x704 at 24 fps, as bench/transcode.bench.ts), FFV1
+ * in Matroska; a post's media stage is its renditions (x and reels: two presets).
+ *
+ *  1. The classifier: load time (once per worker process) and the cost per sampled frame
+ *     (nsfwjs MobileNetV2 on the tfjs wasm backend), median over repeated frames.
+ *  2. The gate on a post's media stage, as a ratio against the media stage without it:
+ *     - gate alone / media stage: the added wall time when one media slot runs them one after
+ *       the other (worker.mediaConcurrency 1);
+ *     - (media stage with the gate beside it) / (media stage) − 1: the added wall time when they
+ *       run side by side, as the post workflow starts them;
+ *     - a stored check reused (a retry, a replay, a second post of the clip): its cost.
+ *     Target (issue #12): gate + signing < 5 % of the media stage; this prints the gate's part.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { transcodeRendition, type PresetName } from '../activities/media';
+import { checkContent, classifierLoads, loadClassifier, sampleFrames } from '../activities/safety';
+import { decodeFrames } from '../activities/safety/frames';
+import { FsStorage } from '../activities/storage';
+import { median, timed } from './measure';
+
+const FFMPEG = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
+const quick = process.argv.includes('--quick');
+const PRESETS: PresetName[] = ['x', 'reels'];
+const MASTER_KEY = `masters/${'beef'.repeat(8)}.mkv`;
+
+function makeMaster(path: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x704:rate=24', '-frames:v', '121'],
+        ...['-c:v', 'ffv1', '-level', '3', '-slices', '4', path],
+      ],
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'reelcast-gate-bench-'));
+  try {
+    const master = join(dir, 'master.mkv');
+    await makeMaster(master);
+    process.stdout.write(
+      `host: ${cpus().length} cores, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}; master 121 frames 1280x704 FFV1\n\n`,
+    );
+
+    // 1. The classifier.
+    const loadMs = await timed(() => loadClassifier());
+    const classifier = await loadClassifier();
+    const decodeStarted = performance.now();
+    const decoded = await decodeFrames(master, sampleFrames(121), 24, dir, { ffmpeg: FFMPEG });
+    const decodeMs = performance.now() - decodeStarted;
+    // One frame at a time and the clip's frames in one batch (what the gate does).
+    const rounds = quick ? 2 : 4;
+    const single: number[] = [];
+    const batch: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const rgb of decoded.rgb) single.push(await timed(() => classifier.classify([rgb])));
+      batch.push((await timed(() => classifier.classify(decoded.rgb))) / decoded.rgb.length);
+    }
+    const frameMs = median(batch);
+    process.stdout.write(
+      `1. classifier ${classifier.info.name} ${classifier.info.version} ${classifier.info.model} (${classifier.info.backend})\n` +
+        `   load once per worker process: ${(loadMs / 1000).toFixed(1)} s\n` +
+        `   per sampled frame (224x224), one at a time: median ${median(single).toFixed(0)} ms over ${single.length}\n` +
+        `   per sampled frame in the clip's batch of ${decoded.rgb.length}: median ${frameMs.toFixed(0)} ms over ${rounds} batches\n` +
+        `   decoding the clip's ${decoded.rgb.length} sampled frames (ffmpeg, 224x224 RGB + JPEG): ${decodeMs.toFixed(0)} ms\n` +
+        `   per clip (${decoded.rgb.length} sampled frames): ${((frameMs * decoded.rgb.length) / 1000).toFixed(2)} s of classification\n\n`,
+    );
+
+    // 2. The media stage, without and with the gate (fresh storage each: nothing is reused).
+    const fresh = async (name: string): Promise<FsStorage> => {
+      const storage = new FsStorage(join(dir, name));
+      await storage.putFile(MASTER_KEY, master);
+      return storage;
+    };
+    const media = (storage: FsStorage) =>
+      Promise.all(
+        PRESETS.map((preset) =>
+          transcodeRendition({ masterKey: MASTER_KEY, preset }, { storage, config: { ffmpeg: FFMPEG } }),
+        ),
+      );
+    const gate = (storage: FsStorage) => checkContent({ masterKey: MASTER_KEY }, { storage, ffmpeg: FFMPEG });
+
+    // Alternated, so a change in the machine's load falls on both sides alike; medians.
+    const mediaRuns: number[] = [];
+    const bothRuns: number[] = [];
+    for (let round = 0; round < (quick ? 1 : 3); round++) {
+      const alone = await fresh(`media-only-${round}`);
+      mediaRuns.push(await timed(() => media(alone)));
+      const both = await fresh(`side-by-side-${round}`);
+      bothRuns.push(await timed(() => Promise.all([media(both), gate(both)])));
+    }
+    const [mediaMs, bothMs] = [median(mediaRuns), median(bothRuns)];
+    const gateStorage = await fresh('gate-only');
+    const gateMs = await timed(() => gate(gateStorage));
+    const reusedMs = median(await Promise.all([1, 2, 3].map(() => timed(() => gate(gateStorage)))));
+
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    process.stdout.write(
+      `2. media stage (${PRESETS.join(' + ')} renditions): ${(mediaMs / 1000).toFixed(1)} s\n` +
+        `   gate (download, decode, classify, store): ${(gateMs / 1000).toFixed(2)} s\n` +
+        `   one after the other: gate / media stage = ${(gateMs / mediaMs).toFixed(3)} (${pct(gateMs / mediaMs)} added)\n` +
+        `   side by side: media stage with gate ${(bothMs / 1000).toFixed(1)} s (medians of ${mediaRuns.length} alternated runs), ratio ${(bothMs / mediaMs).toFixed(3)} (${pct(bothMs / mediaMs - 1)} added)\n` +
+        `   stored check reused: ${reusedMs.toFixed(0)} ms (${pct(reusedMs / mediaMs)} of the media stage)\n` +
+        `   model loads in this process over all of the above: ${classifierLoads()}\n`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
