@@ -4,9 +4,10 @@
  * the AbortSignal that kills ffmpeg.
  */
 import { Context } from '@temporalio/activity';
+import { tmpdir } from 'node:os';
 import type { ReelcastConfig } from '../../config';
-import type { ObjectStorage } from '../storage';
-import { checkMediaTools as checkTools, type MediaToolsInfo } from './ffmpeg';
+import { DiskFullError, isDiskFull, type ObjectStorage } from '../storage';
+import { checkMediaTools as checkTools, MEDIA_TMP_SETTING, type MediaToolsInfo } from './ffmpeg';
 import {
   sweepStaleWorkDirs,
   transcodeRendition as transcode,
@@ -31,13 +32,25 @@ export function createMediaActivities(deps: MediaActivityDeps) {
      */
     async transcodeRendition(request: TranscodeRequest): Promise<TranscodeResult> {
       const context = Context.current();
-      return transcode(request, {
-        storage: deps.storage,
-        config: deps.config,
-        tmpRoot: deps.tmpRoot,
-        signal: context.cancellationSignal,
-        onProgress: (progress) => context.heartbeat(progress),
-      });
+      try {
+        return await transcode(request, {
+          storage: deps.storage,
+          config: deps.config,
+          tmpRoot: deps.tmpRoot,
+          signal: context.cancellationSignal,
+          onProgress: (progress) => context.heartbeat(progress),
+        });
+      } catch (err) {
+        // Storage says its own place when full; a bare ENOSPC here is the job's temporary folder.
+        if (isDiskFull(err)) {
+          throw new DiskFullError(
+            deps.tmpRoot ?? tmpdir(),
+            "the media worker's temporary files (master copy, ffmpeg's output)",
+            MEDIA_TMP_SETTING,
+          );
+        }
+        throw err;
+      }
     },
 
     /** ffmpeg/ffprobe present, new enough, with the encoders and filters the presets use. */

@@ -9,9 +9,13 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
+import { DiskFullError } from '../storage/storage';
 import { FfmpegFailedError, MediaToolMissingError, TranscodeCancelledError } from './errors';
+
+/** What to change when the media worker's temporary folder is on a full volume. */
+export const MEDIA_TMP_SETTING = "TMPDIR (the worker process's temporary folder)";
 
 export interface FfmpegPaths {
   ffmpegPath: string;
@@ -144,6 +148,10 @@ export async function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Prom
             err.code === 'ENOENT' ? 'not found' : 'not executable',
           ),
         );
+      }
+      if (/No space left on device|Disk quota exceeded/i.test(stderr ?? '')) {
+        const dir = dirname(job.outputs[0]?.path ?? '.');
+        return reject(new DiskFullError(dir, "ffmpeg's output", MEDIA_TMP_SETTING));
       }
       reject(new FfmpegFailedError(err.message.split('\n')[0], tail(stderr)));
     });
