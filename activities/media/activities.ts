@@ -3,10 +3,11 @@
  * work is in transcode.ts; here progress becomes heartbeats and Temporal's cancellation becomes
  * the AbortSignal that kills ffmpeg.
  */
-import { Context } from '@temporalio/activity';
-import { tmpdir } from 'node:os';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { hostname, tmpdir } from 'node:os';
 import type { ReelcastConfig } from '../../config';
 import { DiskFullError, isDiskFull, type ObjectStorage } from '../storage';
+import { MediaToolMissingError } from './errors';
 import { checkMediaTools as checkTools, MEDIA_TMP_SETTING, type MediaToolsInfo } from './ffmpeg';
 import {
   sweepStaleWorkDirs,
@@ -49,6 +50,16 @@ export function createMediaActivities(deps: MediaActivityDeps) {
             MEDIA_TMP_SETTING,
           );
         }
+        // This worker cannot run ffmpeg: every retry that lands here fails the same way, so the
+        // post stops at once with the worker's name (a worker checks ffmpeg when it starts, so
+        // this is one whose ffmpeg went away while it ran; fix or restart it, then start the post again).
+        if (err instanceof MediaToolMissingError) {
+          throw ApplicationFailure.create({
+            type: err.name,
+            message: `media worker ${workerIdentity()}: ${err.message}`,
+            nonRetryable: true,
+          });
+        }
         throw err;
       }
     },
@@ -58,6 +69,11 @@ export function createMediaActivities(deps: MediaActivityDeps) {
       return checkTools(deps.config.ffmpeg);
     },
   };
+}
+
+/** The name Temporal gives this worker by default (pid@host): what `reelcast doctor` and the Web UI show. */
+export function workerIdentity(): string {
+  return `${process.pid}@${hostname()}`;
 }
 
 export type MediaActivities = ReturnType<typeof createMediaActivities>;

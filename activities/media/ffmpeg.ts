@@ -159,15 +159,14 @@ export async function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Prom
   });
 }
 
-const executables = new Set<string>();
-
 /**
  * fluent-ffmpeg 2.1.3 throws an uncaught TypeError when spawning a missing binary after its
- * capability cache is warm (its spawn 'error' handler reads output buffers that do not exist), so
- * the binary is looked up here first, the way the shell would: a path as is, a bare name on PATH.
+ * capability cache is warm (its spawn 'error' handler reads output buffers that do not exist),
+ * which would kill the whole worker, so the binary is looked up here first, the way the shell
+ * would: a path as is, a bare name on PATH. Every run looks again (a few stat calls): a binary
+ * removed while the worker runs (a package upgrade) must fail the job, not the process.
  */
 async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Promise<void> {
-  if (executables.has(command)) return;
   const candidates = command.includes('/')
     ? [command]
     : (process.env.PATH ?? '')
@@ -177,7 +176,6 @@ async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Pr
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
-      executables.add(command);
       return;
     } catch {
       // Not this one.
