@@ -121,10 +121,10 @@ export class S3Storage implements ObjectStorage {
         leavePartsOnError: false,
       });
       await this.#storing(key, () => upload.done());
-    } else {
-      await this.#storing(key, () => this.#putObject(key, body, options));
+      return this.#stored(key);
     }
-    return this.#stored(key);
+    await this.#storing(key, () => this.#putObject(key, body, options));
+    return (await this.head(key))!;
   }
 
   /**
@@ -143,7 +143,7 @@ export class S3Storage implements ObjectStorage {
   }
 
   /**
-   * After `key` was stored whole: aborts the multipart uploads of that key begun before it was
+   * After `key` was stored whole by a multipart-capable upload: aborts the multipart uploads of that key begun before it was
    * written (a worker killed mid-upload, or an upload whose abort could not reach the server), so
    * no orphan parts stay behind to fill the bucket. A concurrent upload of the same key writes the
    * same bytes (keys are content hashes or per post), and accepts the object it finds.
@@ -207,9 +207,9 @@ export class S3Storage implements ObjectStorage {
         const bytes = Buffer.allocUnsafe(size);
         await readFully(file, bytes, size, 0);
         await this.#storing(key, () => this.#putObject(key, bytes, options));
-      } else {
-        await this.#storing(key, () => this.#multipartFromFile(key, file, size, options));
+        return (await this.head(key))!;
       }
+      await this.#storing(key, () => this.#multipartFromFile(key, file, size, options));
     } finally {
       await file.close();
     }
