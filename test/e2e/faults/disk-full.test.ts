@@ -6,6 +6,7 @@ import { PublishLedger } from '../../../activities/publish';
 import { openStorage } from '../../../activities/storage';
 import { postWorkflowId } from '../../../workflows/post';
 import type { Client } from '@temporalio/client';
+import type { ReelcastConfig } from '../../../config';
 import {
   connectClient,
   e2eConfig,
@@ -64,6 +65,15 @@ async function lastFailure(client: Client, postId: string): Promise<string | und
   );
 }
 
+/** Once space is freed: the post published, recorded once in the ledger, with no failure left. */
+async function expectPublishedOnce(client: Client, config: ReelcastConfig, postId: string): Promise<void> {
+  const state = await waitForStage(client, postId, ['published', 'awaiting-replay', 'skipped'], 120_000);
+  expect({ stage: state.stage, reason: state.reason }).toEqual({ stage: 'published', reason: undefined });
+  const ledger = await new PublishLedger(openStorage(config)).list({ postId });
+  expect(ledger.entries.map((e) => [e.channel, e.state])).toEqual([['outbox', 'published']]);
+  expect(ledger.failures).toEqual([]);
+}
+
 const root = mkdtempSync(join(tmpdir(), 'reelcast-disk-full-'));
 const probe = join(root, 'probe');
 const cannotMount = mountTmpfs(probe, '1m');
@@ -108,19 +118,7 @@ describe('a full disk', () => {
         });
 
         rmSync(filler);
-        const state = await waitForStage(
-          client,
-          spec.postId,
-          ['published', 'awaiting-replay', 'skipped'],
-          120_000,
-        );
-        expect({ stage: state.stage, reason: state.reason }).toEqual({
-          stage: 'published',
-          reason: undefined,
-        });
-        const ledger = await new PublishLedger(openStorage(config)).list({ postId: spec.postId });
-        expect(ledger.entries.map((e) => [e.channel, e.state])).toEqual([['outbox', 'published']]);
-        expect(ledger.failures).toEqual([]);
+        await expectPublishedOnce(client, config, spec.postId);
         expect(
           existsSync(join(volume, 'storage', 'outbox', ...spec.postId.split('/'), 'outbox', 'post.json')),
         ).toBe(true);
@@ -161,18 +159,7 @@ describe('a full disk', () => {
         expect(message).toContain('TMPDIR');
 
         rmSync(filler);
-        const state = await waitForStage(
-          client,
-          spec.postId,
-          ['published', 'awaiting-replay', 'skipped'],
-          120_000,
-        );
-        expect({ stage: state.stage, reason: state.reason }).toEqual({
-          stage: 'published',
-          reason: undefined,
-        });
-        const ledger = await new PublishLedger(openStorage(config)).list({ postId: spec.postId });
-        expect(ledger.entries.map((e) => [e.channel, e.state])).toEqual([['outbox', 'published']]);
+        await expectPublishedOnce(client, config, spec.postId);
       } finally {
         media.kill('SIGTERM');
         if (media.exitCode === null) await new Promise((r) => media.once('exit', r));
