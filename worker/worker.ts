@@ -6,6 +6,8 @@ import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
 import { modelOptions, sharedInferenceThread } from '../activities/generate';
 import { NO_SIGNING, openRenditionSigner } from '../activities/provenance/signer';
+import { checkMediaTools } from '../activities/media';
+import { workerIdentity } from '../activities/media/activities';
 import { connectClient } from './connection';
 import { taskQueues } from '../workflows/queues';
 
@@ -32,6 +34,7 @@ export async function createWorkers(
 ): Promise<WorkerSet> {
   const queues = taskQueues(config.temporal.taskQueue);
   if (roles.includes('gpu')) await loadGpuModel(config);
+  if (roles.includes('media')) await checkMediaWorker(config, roles);
   // A media worker checks its signing certificate before it takes work: a bad one stops it here.
   const signer = roles.includes('media') ? await openRenditionSigner(config) : NO_SIGNING;
   let client: Promise<Client> | undefined;
@@ -97,6 +100,21 @@ export async function loadGpuModel(config: ReelcastConfig): Promise<void> {
     await inference.close();
     const e = err as Error;
     e.message = `the GPU worker cannot load its model ${options.dir}: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * A media worker checks ffmpeg and ffprobe before it takes work: one that cannot run them would
+ * fail every transcode it picks up, so it refuses to start, naming itself and the binary.
+ */
+export async function checkMediaWorker(config: ReelcastConfig, roles: QueueRole[]): Promise<void> {
+  try {
+    await checkMediaTools(config.ffmpeg);
+  } catch (err) {
+    const e = err as Error;
+    const others = roles.filter((r) => r !== 'media');
+    e.message = `this worker (${workerIdentity()}) cannot serve the media queue: ${e.message}${others.length ? ` Or run it without the media role: \`reelcast worker --queues ${others.join(',')}\`.` : ''}`;
     throw e;
   }
 }

@@ -3,11 +3,13 @@
  * work is in transcode.ts; here progress becomes heartbeats and Temporal's cancellation becomes
  * the AbortSignal that kills ffmpeg.
  */
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { hostname, tmpdir } from 'node:os';
 import type { ReelcastConfig } from '../../config';
 import type { RenditionSigner } from '../provenance/signer';
-import type { ObjectStorage } from '../storage';
-import { checkMediaTools as checkTools, type MediaToolsInfo } from './ffmpeg';
+import { DiskFullError, isDiskFull, type ObjectStorage } from '../storage';
+import { MediaToolMissingError } from './errors';
+import { checkMediaTools as checkTools, MEDIA_TMP_SETTING, type MediaToolsInfo } from './ffmpeg';
 import {
   sweepStaleWorkDirs,
   transcodeRendition as transcode,
@@ -34,14 +36,36 @@ export function createMediaActivities(deps: MediaActivityDeps) {
      */
     async transcodeRendition(request: TranscodeRequest): Promise<TranscodeResult> {
       const context = Context.current();
-      return transcode(request, {
-        storage: deps.storage,
-        config: deps.config,
-        tmpRoot: deps.tmpRoot,
-        signer: deps.signer,
-        signal: context.cancellationSignal,
-        onProgress: (progress) => context.heartbeat(progress),
-      });
+      try {
+        return await transcode(request, {
+          storage: deps.storage,
+          config: deps.config,
+          tmpRoot: deps.tmpRoot,
+          signer: deps.signer,
+          signal: context.cancellationSignal,
+          onProgress: (progress) => context.heartbeat(progress),
+        });
+      } catch (err) {
+        // Storage says its own place when full; a bare ENOSPC here is the job's temporary folder.
+        if (isDiskFull(err)) {
+          throw new DiskFullError(
+            deps.tmpRoot ?? tmpdir(),
+            "the media worker's temporary files (master copy, ffmpeg's output)",
+            MEDIA_TMP_SETTING,
+          );
+        }
+        // This worker cannot run ffmpeg: every retry that lands here fails the same way, so the
+        // post stops at once with the worker's name (a worker checks ffmpeg when it starts, so
+        // this is one whose ffmpeg went away while it ran; fix or restart it, then start the post again).
+        if (err instanceof MediaToolMissingError) {
+          throw ApplicationFailure.create({
+            type: err.name,
+            message: `media worker ${workerIdentity()}: ${err.message}`,
+            nonRetryable: true,
+          });
+        }
+        throw err;
+      }
     },
 
     /** ffmpeg/ffprobe present, new enough, with the encoders and filters the presets use. */
@@ -49,6 +73,11 @@ export function createMediaActivities(deps: MediaActivityDeps) {
       return checkTools(deps.config.ffmpeg);
     },
   };
+}
+
+/** The name Temporal gives this worker by default (pid@host): what `reelcast doctor` and the Web UI show. */
+export function workerIdentity(): string {
+  return `${process.pid}@${hostname()}`;
 }
 
 export type MediaActivities = ReturnType<typeof createMediaActivities>;

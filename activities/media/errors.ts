@@ -3,7 +3,12 @@
  * policies on it) and the data a caller needs to act. Messages say what, where and what to do.
  */
 
-/** ffmpeg or ffprobe cannot be run on this worker. Retryable: another worker may have them. */
+/**
+ * ffmpeg or ffprobe cannot be run on this worker. A media worker checks at start and refuses the
+ * media role without them (worker/worker.ts); one whose binary went away while it ran fails the
+ * transcode as non-retryable, naming itself (activities/media/activities.ts), since its retries
+ * would land on it again.
+ */
 export class MediaToolMissingError extends Error {
   override readonly name = 'MediaToolMissingError';
   constructor(

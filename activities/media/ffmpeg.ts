@@ -9,9 +9,13 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
+import { DiskFullError } from '../storage/storage';
 import { FfmpegFailedError, MediaToolMissingError, TranscodeCancelledError } from './errors';
+
+/** What to change when the media worker's temporary folder is on a full volume. */
+export const MEDIA_TMP_SETTING = "TMPDIR (the worker process's temporary folder)";
 
 export interface FfmpegPaths {
   ffmpegPath: string;
@@ -145,21 +149,24 @@ export async function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Prom
           ),
         );
       }
+      if (/No space left on device|Disk quota exceeded/i.test(stderr ?? '')) {
+        const dir = dirname(job.outputs[0]?.path ?? '.');
+        return reject(new DiskFullError(dir, "ffmpeg's output", MEDIA_TMP_SETTING));
+      }
       reject(new FfmpegFailedError(err.message.split('\n')[0], tail(stderr)));
     });
     command.run();
   });
 }
 
-const executables = new Set<string>();
-
 /**
  * fluent-ffmpeg 2.1.3 throws an uncaught TypeError when spawning a missing binary after its
- * capability cache is warm (its spawn 'error' handler reads output buffers that do not exist), so
- * the binary is looked up here first, the way the shell would: a path as is, a bare name on PATH.
+ * capability cache is warm (its spawn 'error' handler reads output buffers that do not exist),
+ * which would kill the whole worker, so the binary is looked up here first, the way the shell
+ * would: a path as is, a bare name on PATH. Every run looks again (a few stat calls): a binary
+ * removed while the worker runs (a package upgrade) must fail the job, not the process.
  */
 async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Promise<void> {
-  if (executables.has(command)) return;
   const candidates = command.includes('/')
     ? [command]
     : (process.env.PATH ?? '')
@@ -169,7 +176,6 @@ async function assertExecutable(tool: 'ffmpeg' | 'ffprobe', command: string): Pr
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
-      executables.add(command);
       return;
     } catch {
       // Not this one.

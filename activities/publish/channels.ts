@@ -48,7 +48,7 @@ export class ChannelSet {
 export function openChannels(config: ReelcastConfig, storage: ObjectStorage): ChannelSet {
   const outboxDir = config.channels.outbox.dir;
   const target = outboxDir
-    ? { storage, target: new FsStorage(outboxDir), prefix: '' }
+    ? { storage, target: new FsStorage(outboxDir, 'channels.outbox.dir (REELCAST_OUTBOX_DIR)'), prefix: '' }
     : { storage, target: storage };
   if (config.channels.delivery === 'outbox') {
     return new ChannelSet(CHANNEL_NAMES.map((name) => new OutboxChannel({ ...target, standsInFor: name })));

@@ -18,6 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
   checkKey,
+  DiskFullError,
+  isDiskFull,
   ObjectNotFoundError,
   type Body,
   type ByteRange,
@@ -33,9 +35,38 @@ const TMP_DIR = '.tmp';
 export class FsStorage implements ObjectStorage {
   readonly kind = 'fs' as const;
 
-  constructor(readonly root: string) {}
+  /**
+   * `setting` names what moves this folder to another volume, for the message when it is full
+   * (the default storage lives in `<dataDir>/storage`).
+   */
+  constructor(
+    readonly root: string,
+    readonly setting = 'dataDir (REELCAST_DATA_DIR; storage is its storage/ folder)',
+  ) {}
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<StoredObject> {
+    return this.#writing(() => this.#put(key, body, options));
+  }
+
+  async putFile(key: string, path: string, options: PutOptions = {}): Promise<StoredObject> {
+    return this.#writing(() => this.#putFile(key, path, options));
+  }
+
+  async createIfAbsent(key: string, body: Body, options: PutOptions = {}): Promise<boolean> {
+    return this.#writing(() => this.#createIfAbsent(key, body, options));
+  }
+
+  /** A full volume becomes DiskFullError, which says where and what to change. */
+  async #writing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (isDiskFull(err)) throw new DiskFullError(this.root, 'local storage', this.setting);
+      throw err;
+    }
+  }
+
+  async #put(key: string, body: Body, options: PutOptions): Promise<StoredObject> {
     const tmp = await this.#writeTemp(body);
     const target = this.#path(key);
     await mkdir(dirname(target), { recursive: true });
@@ -44,7 +75,7 @@ export class FsStorage implements ObjectStorage {
     return (await this.head(key))!;
   }
 
-  async putFile(key: string, path: string, options: PutOptions = {}): Promise<StoredObject> {
+  async #putFile(key: string, path: string, options: PutOptions): Promise<StoredObject> {
     const tmp = join(this.root, TMP_DIR, randomUUID());
     await mkdir(dirname(tmp), { recursive: true });
     try {
@@ -60,7 +91,7 @@ export class FsStorage implements ObjectStorage {
     return (await this.head(key))!;
   }
 
-  async createIfAbsent(key: string, body: Body, options: PutOptions = {}): Promise<boolean> {
+  async #createIfAbsent(key: string, body: Body, options: PutOptions): Promise<boolean> {
     const tmp = await this.#writeTemp(body);
     const target = this.#path(key);
     await mkdir(dirname(target), { recursive: true });

@@ -7,6 +7,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -23,6 +24,7 @@ import {
   checkKey,
   ConditionalWriteUnsupportedError,
   ObjectNotFoundError,
+  StorageUnavailableError,
   type Body,
   type ByteRange,
   type ObjectStorage,
@@ -118,11 +120,61 @@ export class S3Storage implements ObjectStorage {
         queueSize: this.#queueSize,
         leavePartsOnError: false,
       });
-      await upload.done();
-    } else {
-      await this.#putObject(key, body, options);
+      await this.#storing(key, () => upload.done());
+      return this.#stored(key);
     }
+    await this.#storing(key, () => this.#putObject(key, body, options));
     return (await this.head(key))!;
+  }
+
+  /**
+   * Runs one upload of `key`; a server that cannot be reached becomes StorageUnavailableError.
+   * Its upload may then be left behind (the abort could not reach the server either): the next
+   * successful upload of the key sweeps it (#stored).
+   */
+  async #storing<T>(key: string, upload: () => Promise<T>): Promise<T> {
+    try {
+      return await upload();
+    } catch (err) {
+      const cause = unreachable(err);
+      if (cause) throw new StorageUnavailableError(this.#endpoint, key, cause);
+      throw err;
+    }
+  }
+
+  /**
+   * After `key` was stored whole by a multipart-capable upload: aborts the multipart uploads of that key begun before it was
+   * written (a worker killed mid-upload, or an upload whose abort could not reach the server), so
+   * no orphan parts stay behind to fill the bucket. A concurrent upload of the same key writes the
+   * same bytes (keys are content hashes or per post), and accepts the object it finds.
+   */
+  async #stored(key: string): Promise<StoredObject> {
+    const object = (await this.head(key))!;
+    const writtenAt = object.modifiedAt?.getTime() ?? Date.now();
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key !== key || !upload.UploadId) continue;
+        if (upload.Initiated && upload.Initiated.getTime() > writtenAt) continue;
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.UploadId }))
+          .catch((err: unknown) => {
+            if (statusOf(err) !== 404) throw err;
+          });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return object;
   }
 
   /** One PUT of bytes already in memory; `ifNoneMatch` makes it a conditional create. */
@@ -154,14 +206,14 @@ export class S3Storage implements ObjectStorage {
       if (size <= this.#partSize) {
         const bytes = Buffer.allocUnsafe(size);
         await readFully(file, bytes, size, 0);
-        await this.#putObject(key, bytes, options);
-      } else {
-        await this.#multipartFromFile(key, file, size, options);
+        await this.#storing(key, () => this.#putObject(key, bytes, options));
+        return (await this.head(key))!;
       }
+      await this.#storing(key, () => this.#multipartFromFile(key, file, size, options));
     } finally {
       await file.close();
     }
-    return (await this.head(key))!;
+    return this.#stored(key);
   }
 
   /**
@@ -219,14 +271,21 @@ export class S3Storage implements ObjectStorage {
       const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
       parts.sort((a, b) => a.PartNumber! - b.PartNumber!);
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-      );
+      await this.client
+        .send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+        )
+        .catch(async (err: unknown) => {
+          // A concurrent upload of the same key finished first and swept this one: its object
+          // has the same bytes, so this upload is done too.
+          if (statusOf(err) === 404 && (await this.head(key))?.size === size) return;
+          throw err;
+        });
     } catch (err) {
       await this.client
         .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
@@ -318,6 +377,17 @@ export class S3Storage implements ObjectStorage {
       expiresIn: expiresInSeconds,
     });
   }
+}
+
+/**
+ * Why the server could not be talked to, or undefined when it answered. The SDK stamps
+ * `$metadata` on every error of a request; without an HTTP status no answer came at all.
+ */
+function unreachable(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e?.$metadata || e.$metadata.httpStatusCode !== undefined) return undefined;
+  // The SDK wraps errors from another realm (a test runner's sandbox) as "AWS SDK error wrapper for …".
+  return e.code ?? e.message?.replace(/^AWS SDK error wrapper for /, '') ?? 'no answer';
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -98,3 +98,44 @@ export function checkKey(key: string): string {
   }
   return key;
 }
+
+/**
+ * The S3 server could not be reached, or the connection broke, while storing or reading `key`.
+ * Retryable: nothing half-written is visible under the key (an interrupted multipart upload is
+ * aborted, or swept by the next upload of that key), so the activity's retry uploads it again.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+  constructor(
+    readonly endpoint: string,
+    readonly key: string,
+    readonly detail: string,
+  ) {
+    super(
+      `the S3 server at ${endpoint} is unreachable (${detail}) while storing ${key}; nothing partial was kept under that key and the upload is tried again. Check that the server runs and S3_ENDPOINT points at it.`,
+    );
+  }
+}
+
+/**
+ * The volume under `path` is full (ENOSPC) or over its quota (EDQUOT). Retryable: the post
+ * finishes once space is freed. `setting` names what moves the folder elsewhere.
+ */
+export class DiskFullError extends Error {
+  override readonly name = 'DiskFullError';
+  constructor(
+    readonly path: string,
+    readonly what: string,
+    readonly setting: string,
+  ) {
+    super(
+      `the disk is full: no space left for ${what} in ${path}. Free space there (the post is retried and finishes once there is room), or move it to a bigger volume with ${setting}.`,
+    );
+  }
+}
+
+/** Whether a Node file-system error means the volume is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}

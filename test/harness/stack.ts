@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type ReelcastConfig } from '../../config';
@@ -18,6 +18,21 @@ export interface TestStack {
  * data dir, through the same code path as `reelcast dev up`.
  */
 export async function startTestStack(log: (line: string) => void): Promise<TestStack> {
+  // Free ports are picked, then bound by the servers a moment later: on a busy machine another
+  // process can take one in between (the dev server also picks its HTTP API port itself). A
+  // start that fails that way is tried again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(log);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (attempt >= 3 || !/already in use|address already in use/.test(message)) throw err;
+      log(`a port was taken while starting (${message.split('\n')[0]}); trying again on other ports`);
+    }
+  }
+}
+
+async function startOnFreePorts(log: (line: string) => void): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'reelcast-test-'));
   const emptyConfig = join(dataDir, 'reelcast.config.yaml');
   writeFileSync(emptyConfig, '# tests use the environment only\n');
@@ -34,7 +49,10 @@ export async function startTestStack(log: (line: string) => void): Promise<TestS
   delete env.TEMPORAL_ADDRESS;
   delete env.S3_ENDPOINT;
   const config: ReelcastConfig = loadConfig({ env });
-  const stack = await startStack(config, { log });
+  const stack = await startStack(config, { log }).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   const resolved = stack.config;
   return {
     stack,
