@@ -51,8 +51,9 @@ export function createActivities(deps: ActivityDeps) {
     media: {
       ...selfCheck,
       ...createMediaActivities({ storage, config, signer: deps.signer }),
-      ...createSafetyActivities({ storage, config }),
     },
+    // The content gate, on media workers in a slot of its own (workflows/queues.ts).
+    gate: { ...createSafetyActivities({ storage, config }) },
     // Notifications talk to the outside (SMTP, webhooks) like publishing does.
     publish: {
       ...selfCheck,

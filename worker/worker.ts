@@ -72,6 +72,16 @@ export async function createWorkers(
       }),
     );
   }
+  if (roles.includes('media'))
+    // The content gate has a slot of its own beside the transcodes (workflows/queues.ts).
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: queues.gate,
+        activities: activities.gate,
+        maxConcurrentActivityTaskExecutions: 1,
+      }),
+    );
   return {
     workers,
     contentCredentials: signer.description,

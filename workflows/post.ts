@@ -438,8 +438,9 @@ const HELD_WINDOW = '30 days';
 
 const gating = () =>
   proxyActivities<SafetyActivities>({
-    // Beside the transcode on the media queue: it needs ffmpeg and the master, not the GPU.
-    taskQueue: queues().media,
+    // Beside the transcode on media workers (it needs ffmpeg and the master, not the GPU), in a
+    // slot of its own (queues.ts): a worker with one transcode slot still runs both at once.
+    taskQueue: queues().gate,
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '1 minute',
     retry: {

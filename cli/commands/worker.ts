@@ -80,7 +80,11 @@ export function register(program: Command): void {
       const connection = await connectWorker(config);
       const set = await createWorkers(config, connection, queues);
       const names = taskQueues(config.temporal.taskQueue);
-      const served = [names.workflows, ...queues.map((q) => names[q])];
+      const served = [
+        names.workflows,
+        ...queues.map((q) => names[q]),
+        ...(queues.includes('media') ? [names.gate] : []),
+      ];
       say(
         `worker ${process.pid} on ${config.temporal.address} serving ${served.join(', ')} (gpu concurrency ${config.worker.gpuConcurrency}, shutdown grace ${config.worker.shutdownGraceSeconds} s)`,
       );
