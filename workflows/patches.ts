@@ -9,4 +9,6 @@ export const PATCHES = {
   skipLateBeforeGenerate: 'skip-late-before-generate',
   /** post: awaiting approval and failing (awaiting replay) notify the calendar's people. */
   notifyPeople: 'notify-people',
+  /** post: one media activity makes every preset from one decode; shared encodes stored once. */
+  oneDecodeMedia: 'one-decode-media',
 } as const;

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
 import { checkMediaTools as checkTools, type MediaToolsInfo } from './ffmpeg';
+import { transcodeRenditions as transcodeAll, type TranscodeRenditionsRequest } from './renditions';
 import {
   sweepStaleWorkDirs,
   transcodeRendition as transcode,
@@ -26,12 +27,28 @@ export function createMediaActivities(deps: MediaActivityDeps) {
   void sweepStaleWorkDirs(deps.tmpRoot).catch(() => undefined);
   return {
     /**
-     * Master clip → one validated rendition for one channel, plus poster and preview. Heartbeats
+     * Master clip → one validated rendition for one channel, plus poster and preview (workflows
+     * started before the one-decode-media patch; new ones call transcodeRenditions). Heartbeats
      * carry a TranscodeProgress; set a heartbeatTimeout so a dead worker is noticed.
      */
     async transcodeRendition(request: TranscodeRequest): Promise<TranscodeResult> {
       const context = Context.current();
       return transcode(request, {
+        storage: deps.storage,
+        config: deps.config,
+        tmpRoot: deps.tmpRoot,
+        signal: context.cancellationSignal,
+        onProgress: (progress) => context.heartbeat(progress),
+      });
+    },
+
+    /**
+     * Master clip → every preset a post needs, from one decode; presets that share an encode
+     * share one rendition. One result per preset, in the request's order. Heartbeats as above.
+     */
+    async transcodeRenditions(request: TranscodeRenditionsRequest): Promise<TranscodeResult[]> {
+      const context = Context.current();
+      return transcodeAll(request, {
         storage: deps.storage,
         config: deps.config,
         tmpRoot: deps.tmpRoot,

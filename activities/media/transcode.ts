@@ -45,8 +45,8 @@ import {
   type WatermarkLayout,
   type WatermarkPosition,
 } from './rendition-job';
-import { renditionKeys } from './rendition-keys';
-import { renditionProblems, sourceProblems } from './validate';
+import { renditionKeys, type RenditionKeys } from './rendition-keys';
+import { renditionProblems, sourceProblems, type RenditionFacts } from './validate';
 
 export interface WatermarkPlacement {
   /** Corner of the channel's safe area. Default top-right (the bottom belongs to the platform UI). */
@@ -136,22 +136,15 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
       inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
     });
 
-    const summary = await probeRendition(request.outputs.video, tools);
-    // A source that ends early still encodes "fine": count the frames that came out.
-    if (summary.video.frames < totalFrames * 0.98) {
-      throw new TruncatedMediaError(
-        label,
-        `${summary.video.frames} of ${totalFrames} frames could be decoded`,
-      );
-    }
-    const boxes = await topLevelBoxes(request.outputs.video);
-    const x264 = await readX264Settings(request.outputs.video, boxes);
-    const problems = renditionProblems({ summary, fastStart: isFastStart(boxes), x264 }, preset);
-    if (!(await startsWith(request.outputs.poster, JPEG_MAGIC, 0)))
-      problems.push('poster is missing or not a JPEG');
-    if (!(await startsWith(request.outputs.preview, WEBP_MAGIC, 8)))
-      problems.push('preview is missing or not a WebP');
+    const { facts, problems: fileProblems } = await renditionFacts(
+      request.outputs,
+      totalFrames,
+      label,
+      tools,
+    );
+    const problems = [...renditionProblems(facts, preset), ...fileProblems];
     if (problems.length > 0) throw new RenditionValidationError(preset.name, problems);
+    const { summary } = facts;
     deps.onProgress?.({ stage: 'encode', percent: 100, frame: totalFrames, totalFrames });
     return { summary, job };
   } catch (err) {
@@ -159,6 +152,30 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     await Promise.all(Object.values(request.outputs).map((p) => rm(p, { force: true })));
     throw err;
   }
+}
+
+/**
+ * What a finished encode is: its ffprobe summary, fast start and x264 settings, for
+ * renditionProblems against each preset that uses it, and the problems of the files themselves
+ * (too few frames is a truncated source, so it throws).
+ */
+export async function renditionFacts(
+  outputs: { video: string; poster: string; preview: string },
+  totalFrames: number,
+  label: string,
+  tools: { ffprobePath: string; signal?: AbortSignal },
+): Promise<{ facts: RenditionFacts; problems: string[] }> {
+  const summary = await probeRendition(outputs.video, tools);
+  // A source that ends early still encodes "fine": count the frames that came out.
+  if (summary.video.frames < totalFrames * 0.98) {
+    throw new TruncatedMediaError(label, `${summary.video.frames} of ${totalFrames} frames could be decoded`);
+  }
+  const boxes = await topLevelBoxes(outputs.video);
+  const x264 = await readX264Settings(outputs.video, boxes);
+  const problems: string[] = [];
+  if (!(await startsWith(outputs.poster, JPEG_MAGIC, 0))) problems.push('poster is missing or not a JPEG');
+  if (!(await startsWith(outputs.preview, WEBP_MAGIC, 8))) problems.push('preview is missing or not a WebP');
+  return { facts: { summary, fastStart: isFastStart(boxes), x264 }, problems };
 }
 
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
@@ -180,7 +197,7 @@ async function startsWith(path: string, magic: Buffer, offset: number): Promise<
  * Classifies an error line ffmpeg logged while reading the source. Lines from the source's
  * demuxer or decoders, and decoding failures, mean the input is damaged: stop now.
  */
-function inputProblem(line: string, source: SourceInfo, label: string): Error | undefined {
+export function inputProblem(line: string, source: SourceInfo, label: string): Error | undefined {
   const context = /^\[([^\]@]+?) @ 0x[0-9a-f]+\]/.exec(line)?.[1]?.trim();
   const fromInput =
     context !== undefined && (context === source.formatName || source.codecNames.includes(context));
@@ -204,13 +221,13 @@ async function planWatermark(
   return layoutWatermarkOrThrow(preset, { path: watermark.path, ...image }, placement);
 }
 
-function layoutWatermarkOrThrow(...args: Parameters<typeof layoutWatermark>): WatermarkLayout {
+export function layoutWatermarkOrThrow(...args: Parameters<typeof layoutWatermark>): WatermarkLayout {
   const layout = layoutWatermark(...args);
   if (typeof layout === 'string') throw new InvalidMediaOptionsError('watermark', layout);
   return layout;
 }
 
-async function planCaption(
+export async function planCaption(
   preset: ChannelPreset,
   text: string,
   workDir: string,
@@ -233,7 +250,7 @@ async function planCaption(
   return layoutCaption(preset, files, fontFile);
 }
 
-function presetOrThrow(name: string): ChannelPreset {
+export function presetOrThrow(name: string): ChannelPreset {
   if (!isPresetName(name))
     throw new InvalidMediaOptionsError(
       'preset',
@@ -242,7 +259,7 @@ function presetOrThrow(name: string): ChannelPreset {
   return PRESETS[name];
 }
 
-function fitOrThrow(fit: string | undefined): FitMode {
+export function fitOrThrow(fit: string | undefined): FitMode {
   if (fit === undefined) return 'blur';
   if (!isFitMode(fit))
     throw new InvalidMediaOptionsError(
@@ -252,7 +269,7 @@ function fitOrThrow(fit: string | undefined): FitMode {
   return fit;
 }
 
-function frameRateOrThrow(mode: string | undefined): FrameRateMode {
+export function frameRateOrThrow(mode: string | undefined): FrameRateMode {
   if (mode === undefined) return 'duplicate';
   if (!isFrameRateMode(mode))
     throw new InvalidMediaOptionsError(
@@ -262,7 +279,7 @@ function frameRateOrThrow(mode: string | undefined): FrameRateMode {
   return mode;
 }
 
-function placementOrThrow(w: WatermarkPlacement): Required<WatermarkPlacement> {
+export function placementOrThrow(w: WatermarkPlacement): Required<WatermarkPlacement> {
   const position = w.position ?? 'top-right';
   const scale = w.scale ?? 0.18;
   const opacity = w.opacity ?? 0.85;
@@ -314,7 +331,7 @@ export interface TranscodeResult {
 }
 
 const SUMMARY_META = 'reelcast-summary';
-const WORK_DIR_PREFIX = 'reelcast-media-';
+export const WORK_DIR_PREFIX = 'reelcast-media-';
 
 /**
  * Removes job folders a killed worker left behind (a SIGKILL skips every finally). Only folders
@@ -403,38 +420,53 @@ export async function transcodeRendition(
       'ai-generated': 'true',
       ...(request.postId ? { 'reelcast-post': encodeURIComponent(request.postId) } : {}),
     };
-    deps.onProgress?.({ stage: 'upload', percent: 0 });
-    await storage.put(keys.posterKey, createReadStream(outputs.poster), {
-      contentType: 'image/jpeg',
-      metadata,
-    });
-    await storage.put(keys.previewKey, createReadStream(outputs.preview), {
-      contentType: 'image/webp',
-      metadata,
-    });
-    checkAborted(signal);
-    // The video goes last: its presence (with the summary) tells a retry the whole set is stored.
-    // putFile: multipart from the file with one part buffer, so memory stays flat at any size.
-    // A heartbeat every few seconds while it uploads, so a slow link is not taken for a dead worker.
-    const stillUploading = setInterval(() => deps.onProgress?.({ stage: 'upload', percent: 0 }), 5000);
-    try {
-      await storage.putFile(keys.renditionKey, outputs.video, {
-        contentType: 'video/mp4',
-        metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(summary) },
-      });
-    } finally {
-      clearInterval(stillUploading);
-    }
-    deps.onProgress?.({ stage: 'upload', percent: 100 });
+    await storeRendition(storage, keys, outputs, { summary, metadata }, deps);
     return { ...keys, preset: preset.name, fit, reused: false, summary };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function findFinished(
+/**
+ * Stores one finished rendition: poster, preview, then the video with its summary. Every
+ * rendition file, whichever activity made it, is stored here.
+ */
+export async function storeRendition(
   storage: ObjectStorage,
-  keys: ReturnType<typeof renditionKeys>,
+  keys: RenditionKeys,
+  outputs: { video: string; poster: string; preview: string },
+  stored: { summary: RenditionSummary; metadata: Record<string, string> },
+  deps: Pick<TranscodeDeps, 'signal' | 'onProgress'>,
+): Promise<void> {
+  const { metadata } = stored;
+  deps.onProgress?.({ stage: 'upload', percent: 0 });
+  await storage.put(keys.posterKey, createReadStream(outputs.poster), {
+    contentType: 'image/jpeg',
+    metadata,
+  });
+  await storage.put(keys.previewKey, createReadStream(outputs.preview), {
+    contentType: 'image/webp',
+    metadata,
+  });
+  checkAborted(deps.signal);
+  // The video goes last: its presence (with the summary) tells a retry the whole set is stored.
+  // putFile: multipart from the file with one part buffer, so memory stays flat at any size.
+  // A heartbeat every few seconds while it uploads, so a slow link is not taken for a dead worker.
+  const stillUploading = setInterval(() => deps.onProgress?.({ stage: 'upload', percent: 0 }), 5000);
+  try {
+    await storage.putFile(keys.renditionKey, outputs.video, {
+      contentType: 'video/mp4',
+      metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(stored.summary) },
+    });
+  } finally {
+    clearInterval(stillUploading);
+  }
+  deps.onProgress?.({ stage: 'upload', percent: 100 });
+}
+
+export async function findFinished(
+  storage: ObjectStorage,
+  keys: RenditionKeys,
 ): Promise<RenditionSummary | undefined> {
   const video = await storage.head(keys.renditionKey);
   const summary = video?.metadata[SUMMARY_META];
@@ -448,7 +480,7 @@ async function findFinished(
   }
 }
 
-async function download(
+export async function download(
   storage: ObjectStorage,
   key: string,
   path: string,
@@ -475,13 +507,13 @@ async function download(
   onBytes?.(bytes);
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
 }
 
-function checkAborted(signal: AbortSignal | undefined): void {
+export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled(signal);
 }
 
