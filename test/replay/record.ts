@@ -28,6 +28,7 @@ const SCENARIOS = [
   'post-replayed',
   'post-skipped-late',
   'post-notified',
+  'post-one-decode',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -164,6 +165,18 @@ async function main(): Promise<void> {
     // people (the example calendars name nobody, so the activity sends nothing).
     if (want.has('post-notified')) {
       ids['post-notified'] = await failThenReplay('recnotify', true);
+    }
+
+    // After the one-decode-media patch: x + reels + tiktok from one transcodeRenditions activity,
+    // reels and tiktok sharing one rendition.
+    if (want.has('post-one-decode')) {
+      const oneDecode = { ...planned, postId: `${planned.postId}-reconedecode`, publishAt: at(10), video };
+      ids['post-one-decode'] = postWorkflowId(oneDecode.postId);
+      await client.workflow.execute(post, {
+        taskQueue: 'record',
+        workflowId: ids['post-one-decode'],
+        args: [{ spec: oneDecode }],
+      });
     }
 
     for (const [name, id] of Object.entries(ids)) {

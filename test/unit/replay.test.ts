@@ -16,6 +16,7 @@ describe('workflow replay determinism', () => {
       'daily-plan.json',
       'post-approval-skipped.json',
       'post-notified.json',
+      'post-one-decode.json',
       'post-published.json',
       'post-replayed.json',
       'post-skipped-late.json',

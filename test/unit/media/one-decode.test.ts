@@ -13,6 +13,7 @@ import {
   createMediaActivities,
   RenditionValidationError,
   transcodeRenditions,
+  type PresetName,
   type TranscodeProgress,
 } from '../../../activities/media';
 import { childFfmpegPids, ffprobe, makeClip } from './clips';
@@ -178,7 +179,7 @@ test('the activity heartbeats encode progress and a Temporal cancellation kills 
   const activities = createMediaActivities({ storage, config, tmpRoot });
   const run = env.run(activities.transcodeRenditions, {
     masterKey: 'masters/long.mkv',
-    presets: ['x', 'reels', 'tiktok'],
+    presets: ['x', 'reels', 'tiktok'] as PresetName[],
   });
   await expect(run).rejects.toBeInstanceOf(CancelledFailure);
   expect(pidsWhileEncoding).toHaveLength(1); // one ffmpeg for all three presets
