@@ -157,9 +157,11 @@ async function planEncode(
   const wm =
     watermark &&
     layoutWatermarkOrThrow(preset, { path: watermark.path, ...watermark.image }, watermark.placement);
+  // Each preset's caption lines in its own folder: the wrap width differs per safe area.
   const captionDir = join(workDir, `caption-${preset.name}`);
-  await mkdir(captionDir);
-  const drawn = caption ? await planCaption(preset, caption, captionDir) : undefined;
+  const drawn = caption
+    ? await mkdir(captionDir).then(() => planCaption(preset, caption, captionDir))
+    : undefined;
   const identity: SharedRenditionIdentity = {
     masterKey,
     encode: encodeSettings(preset),
