@@ -11,6 +11,7 @@ import { transcodeRenditions as transcodeAll, type TranscodeRenditionsRequest } 
 import {
   sweepStaleWorkDirs,
   transcodeRendition as transcode,
+  type TranscodeDeps,
   type TranscodeRequest,
   type TranscodeResult,
 } from './transcode';
@@ -25,6 +26,17 @@ export interface MediaActivityDeps {
 export function createMediaActivities(deps: MediaActivityDeps) {
   // A worker that was killed mid-transcode left its temp folder; the next start clears it.
   void sweepStaleWorkDirs(deps.tmpRoot).catch(() => undefined);
+  /** The running activity's heartbeat and cancellation, as the transcode core takes them. */
+  const inActivity = (): TranscodeDeps => {
+    const context = Context.current();
+    return {
+      storage: deps.storage,
+      config: deps.config,
+      tmpRoot: deps.tmpRoot,
+      signal: context.cancellationSignal,
+      onProgress: (progress) => context.heartbeat(progress),
+    };
+  };
   return {
     /**
      * Master clip → one validated rendition for one channel, plus poster and preview (workflows
@@ -32,14 +44,7 @@ export function createMediaActivities(deps: MediaActivityDeps) {
      * carry a TranscodeProgress; set a heartbeatTimeout so a dead worker is noticed.
      */
     async transcodeRendition(request: TranscodeRequest): Promise<TranscodeResult> {
-      const context = Context.current();
-      return transcode(request, {
-        storage: deps.storage,
-        config: deps.config,
-        tmpRoot: deps.tmpRoot,
-        signal: context.cancellationSignal,
-        onProgress: (progress) => context.heartbeat(progress),
-      });
+      return transcode(request, inActivity());
     },
 
     /**
@@ -47,14 +52,7 @@ export function createMediaActivities(deps: MediaActivityDeps) {
      * share one rendition. One result per preset, in the request's order. Heartbeats as above.
      */
     async transcodeRenditions(request: TranscodeRenditionsRequest): Promise<TranscodeResult[]> {
-      const context = Context.current();
-      return transcodeAll(request, {
-        storage: deps.storage,
-        config: deps.config,
-        tmpRoot: deps.tmpRoot,
-        signal: context.cancellationSignal,
-        onProgress: (progress) => context.heartbeat(progress),
-      });
+      return transcodeAll(request, inActivity());
     },
 
     /** ffmpeg/ffprobe present, new enough, with the encoders and filters the presets use. */

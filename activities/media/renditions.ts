@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { cleanCaption, wrapCaption } from './caption';
 import { InvalidMediaOptionsError, RenditionValidationError } from './errors';
-import { runFfmpeg } from './ffmpeg';
 import type { ChannelPreset, FitMode, FrameRateMode, PresetName } from './presets';
 import { probeImage, probeSource, type RenditionSummary } from './probe';
 import { buildRenditionsJob, captionLineEm, outputFrameCount, type RenditionBranch } from './rendition-job';
@@ -28,10 +27,11 @@ import {
 import {
   checkAborted,
   download,
+  downloadMaster,
+  encode,
   findFinished,
   fitOrThrow,
   frameRateOrThrow,
-  inputProblem,
   layoutWatermarkOrThrow,
   placementOrThrow,
   planCaption,
@@ -225,14 +225,7 @@ async function makeRenditions(
   const { storage, signal } = deps;
   const label = request.masterKey;
   const tools = { ffprobePath: deps.config.ffmpeg.ffprobePath, signal };
-  const masterPath = join(workDir, `master${extname(request.masterKey) || '.mkv'}`);
-  const masterSize = (await storage.head(request.masterKey))?.size ?? 0;
-  await download(storage, request.masterKey, masterPath, signal, (bytes) =>
-    deps.onProgress?.({
-      stage: 'download',
-      percent: masterSize ? Math.min(100, (100 * bytes) / masterSize) : 0,
-    }),
-  );
+  const masterPath = await downloadMaster(request.masterKey, workDir, deps);
 
   const source = await probeSource(masterPath, label, tools);
   for (const preset of encodes.flatMap((e) => e.presets)) {
@@ -246,27 +239,22 @@ async function makeRenditions(
   });
   // Every preset runs at the same frame rate, so every output has this many frames.
   const totalFrames = outputFrameCount(source, encodes[0].branch.preset);
-  await runFfmpeg(job, {
-    ffmpegPath: deps.config.ffmpeg.ffmpegPath,
+  await encode(job, {
+    ffmpeg: deps.config.ffmpeg,
     signal,
-    onStats: (s) =>
-      deps.onProgress?.({
-        stage: 'encode',
-        percent: Math.min(100, (100 * s.frame) / totalFrames),
-        frame: s.frame,
-        totalFrames,
-        speed: s.speed,
-      }),
-    inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
+    onProgress: deps.onProgress,
+    source,
+    label,
+    totalFrames,
   });
   deps.onProgress?.({ stage: 'encode', percent: 100, frame: totalFrames, totalFrames });
 
   const failed: RenditionValidationError[] = [];
-  for (const encode of encodes) {
-    const { outputs } = encode.branch;
+  for (const planned of encodes) {
+    const { outputs } = planned.branch;
     const { facts, problems: fileProblems } = await renditionFacts(outputs, totalFrames, label, tools);
     const valid: ChannelPreset[] = [];
-    for (const preset of encode.presets) {
+    for (const preset of planned.presets) {
       const problems = [...renditionProblems(facts, preset), ...fileProblems];
       if (problems.length > 0) failed.push(new RenditionValidationError(preset.name, problems));
       else valid.push(preset);
@@ -275,13 +263,13 @@ async function makeRenditions(
     checkAborted(signal);
     const metadata: Record<string, string> = {
       'reelcast-preset': valid.map((p) => p.name).join(','),
-      'reelcast-fit': encode.branch.fit,
+      'reelcast-fit': planned.branch.fit,
       'reelcast-master': encodeURIComponent(request.masterKey),
       'ai-generated': 'true',
       ...(request.postId ? { 'reelcast-post': encodeURIComponent(request.postId) } : {}),
     };
-    await storeRendition(storage, encode.keys, outputs, { summary: facts.summary, metadata }, deps);
-    encode.stored = facts.summary;
+    await storeRendition(storage, planned.keys, outputs, { summary: facts.summary, metadata }, deps);
+    planned.stored = facts.summary;
   }
   return failed;
 }

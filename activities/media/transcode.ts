@@ -122,19 +122,7 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
 
   const totalFrames = outputFrameCount(source, preset);
   try {
-    await runFfmpeg(job, {
-      ffmpegPath: deps.ffmpeg.ffmpegPath,
-      signal: deps.signal,
-      onStats: (s) =>
-        deps.onProgress?.({
-          stage: 'encode',
-          percent: Math.min(100, (100 * s.frame) / totalFrames),
-          frame: s.frame,
-          totalFrames,
-          speed: s.speed,
-        }),
-      inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
-    });
+    await encode(job, { ...deps, source, label, totalFrames });
 
     const { facts, problems: fileProblems } = await renditionFacts(
       request.outputs,
@@ -152,6 +140,34 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     await Promise.all(Object.values(request.outputs).map((p) => rm(p, { force: true })));
     throw err;
   }
+}
+
+/**
+ * Runs an encode job, reporting progress by frames of the (first) output; an error line about the
+ * source stops it at once as a CorruptMediaError or TruncatedMediaError.
+ */
+export async function encode(
+  job: FfmpegJob,
+  deps: Pick<RenderDeps, 'ffmpeg' | 'signal' | 'onProgress'> & {
+    source: SourceInfo;
+    label: string;
+    totalFrames: number;
+  },
+): Promise<void> {
+  const { source, label, totalFrames } = deps;
+  await runFfmpeg(job, {
+    ffmpegPath: deps.ffmpeg.ffmpegPath,
+    signal: deps.signal,
+    onStats: (s) =>
+      deps.onProgress?.({
+        stage: 'encode',
+        percent: Math.min(100, (100 * s.frame) / totalFrames),
+        frame: s.frame,
+        totalFrames,
+        speed: s.speed,
+      }),
+    inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
+  });
 }
 
 /**
@@ -197,7 +213,7 @@ async function startsWith(path: string, magic: Buffer, offset: number): Promise<
  * Classifies an error line ffmpeg logged while reading the source. Lines from the source's
  * demuxer or decoders, and decoding failures, mean the input is damaged: stop now.
  */
-export function inputProblem(line: string, source: SourceInfo, label: string): Error | undefined {
+function inputProblem(line: string, source: SourceInfo, label: string): Error | undefined {
   const context = /^\[([^\]@]+?) @ 0x[0-9a-f]+\]/.exec(line)?.[1]?.trim();
   const fromInput =
     context !== undefined && (context === source.formatName || source.codecNames.includes(context));
@@ -385,14 +401,7 @@ export async function transcodeRendition(
     const existing = await findFinished(storage, keys);
     if (existing) return { ...keys, preset: preset.name, fit, reused: true, summary: existing };
 
-    const masterPath = join(workDir, `master${extname(request.masterKey) || '.mkv'}`);
-    const masterSize = (await storage.head(request.masterKey))?.size ?? 0;
-    await download(storage, request.masterKey, masterPath, signal, (bytes) =>
-      deps.onProgress?.({
-        stage: 'download',
-        percent: masterSize ? Math.min(100, (100 * bytes) / masterSize) : 0,
-      }),
-    );
+    const masterPath = await downloadMaster(request.masterKey, workDir, deps);
 
     const outputs = {
       video: join(workDir, 'rendition.mp4'),
@@ -462,6 +471,23 @@ export async function storeRendition(
     clearInterval(stillUploading);
   }
   deps.onProgress?.({ stage: 'upload', percent: 100 });
+}
+
+/** Downloads the master into the job's folder, reporting download progress; returns its path. */
+export async function downloadMaster(
+  masterKey: string,
+  workDir: string,
+  deps: TranscodeDeps,
+): Promise<string> {
+  const masterPath = join(workDir, `master${extname(masterKey) || '.mkv'}`);
+  const masterSize = (await deps.storage.head(masterKey))?.size ?? 0;
+  await download(deps.storage, masterKey, masterPath, deps.signal, (bytes) =>
+    deps.onProgress?.({
+      stage: 'download',
+      percent: masterSize ? Math.min(100, (100 * bytes) / masterSize) : 0,
+    }),
+  );
+  return masterPath;
 }
 
 export async function findFinished(
