@@ -20,4 +20,6 @@ export const PATCHES = {
   c2paDisclosure: 'c2pa-disclosure',
   /** post: the content gate runs beside the transcode; a clip over a threshold is held for a person. */
   contentGate: 'content-gate',
+  /** post: one media activity makes every preset from one decode; shared encodes stored once. */
+  oneDecodeMedia: 'one-decode-media',
 } as const;

@@ -337,26 +337,43 @@ export async function post(input: PostInput): Promise<PostState> {
       const preset = presetFor(channel);
       byPreset.set(preset, [...(byPreset.get(preset) ?? []), channel]);
     }
-    await Promise.all(
-      [...byPreset].map(async ([preset, channels]) => {
-        const r = await transcoding().transcodeRendition({
-          masterKey: clip.key,
-          preset,
-          postId: spec.postId,
-          // The renditions' Content Credentials carry the campaign's disclosure (activities/provenance).
-          ...(spec.aiDisclosure !== undefined && patched(PATCHES.c2paDisclosure)
-            ? { aiDisclosure: spec.aiDisclosure }
-            : {}),
-        });
-        for (const channel of channels) {
-          state.renditions[channel] = {
-            renditionKey: r.renditionKey,
-            posterKey: r.posterKey,
-            previewKey: r.previewKey,
-          };
-        }
-      }),
-    );
+    const keep = (r: NonNullable<PostState['renditions'][Channel]>, channels: Channel[]): void => {
+      for (const channel of channels) {
+        state.renditions[channel] = {
+          renditionKey: r.renditionKey,
+          posterKey: r.posterKey,
+          previewKey: r.previewKey,
+        };
+      }
+    };
+    // The renditions' Content Credentials carry the campaign's disclosure (activities/provenance).
+    const disclosure = () =>
+      spec.aiDisclosure !== undefined && patched(PATCHES.c2paDisclosure)
+        ? { aiDisclosure: spec.aiDisclosure }
+        : {};
+    if (patched(PATCHES.oneDecodeMedia)) {
+      // One activity decodes the master once for every preset; presets that share an encode
+      // (reels, tiktok) share one rendition file.
+      const made = await transcoding().transcodeRenditions({
+        masterKey: clip.key,
+        presets: [...byPreset.keys()],
+        postId: spec.postId,
+        ...disclosure(),
+      });
+      for (const r of made) keep(r, byPreset.get(r.preset) ?? []);
+    } else {
+      await Promise.all(
+        [...byPreset].map(async ([preset, channels]) => {
+          const r = await transcoding().transcodeRendition({
+            masterKey: clip.key,
+            preset,
+            postId: spec.postId,
+            ...disclosure(),
+          });
+          keep(r, channels);
+        }),
+      );
+    }
     if (gate) state.safety = await gate;
   } catch (err) {
     if (isCancellation(err)) throw err;

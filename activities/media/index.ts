@@ -16,7 +16,8 @@ export {
 } from './presets';
 export type { RenditionSummary } from './probe';
 export { WATERMARK_POSITIONS, type WatermarkPosition } from './rendition-job';
-export { renditionKeys } from './rendition-keys';
+export { renditionKeys, sharedRenditionKeys } from './rendition-keys';
+export { transcodeRenditions, type TranscodeRenditionsRequest } from './renditions';
 export {
   renderRendition,
   sweepStaleWorkDirs,

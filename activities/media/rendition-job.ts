@@ -75,7 +75,63 @@ export function escapeFilterValue(value: string): string {
 }
 
 export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
-  const { source, preset, fit } = spec;
+  const { sourcePath, source, ...rendition } = spec;
+  return buildRenditionsJob({ sourcePath, source, renditions: [rendition] });
+}
+
+/** One output of a multi-rendition job: everything of RenditionJobSpec but the source. */
+export type RenditionBranch = Omit<RenditionJobSpec, 'sourcePath' | 'source'>;
+
+export interface RenditionsJobSpec {
+  sourcePath: string;
+  source: SourceInfo;
+  renditions: RenditionBranch[];
+}
+
+/**
+ * One ffmpeg job that decodes the source once and makes every rendition from the same frames:
+ * the decoded video (and audio) is split into one branch per rendition, each with its own fit,
+ * overlays, frame rate, poster and preview. With a single rendition the graph is exactly the one
+ * this builder has always made (no split, unprefixed labels).
+ */
+export function buildRenditionsJob(spec: RenditionsJobSpec): FfmpegJob {
+  const { source, renditions } = spec;
+  const single = renditions.length === 1;
+  const graph: string[] = [];
+  const inputs: FfmpegJob['inputs'] = [{ path: spec.sourcePath }];
+  const outputs: FfmpegJob['outputs'] = [];
+  if (!single) {
+    const n = renditions.length;
+    graph.push(`[0:v]split=${n}${renditions.map((_, i) => `[src${i}]`).join('')}`);
+    if (source.hasAudio) graph.push(`[0:a:0]asplit=${n}${renditions.map((_, i) => `[asrc${i}]`).join('')}`);
+  }
+  renditions.forEach((rendition, i) => {
+    const label = (name: string): string => (single ? name : `${name}${i}`);
+    const branch = renditionBranch(rendition, {
+      source,
+      video: single ? '0:v' : `src${i}`,
+      audio: single ? '0:a:0' : `asrc${i}`,
+      watermarkInput: rendition.watermark ? inputs.push({ path: rendition.watermark.path }) - 1 : -1,
+      label,
+    });
+    graph.push(...branch.graph);
+    outputs.push(...branch.outputs);
+  });
+  return { inputs, filterGraph: graph.join(';'), outputs };
+}
+
+function renditionBranch(
+  spec: RenditionBranch,
+  io: {
+    source: SourceInfo;
+    video: string;
+    audio: string;
+    watermarkInput: number;
+    label: (name: string) => string;
+  },
+): { graph: string[]; outputs: FfmpegJob['outputs'] } {
+  const { preset, fit } = spec;
+  const { source, label: l } = io;
   const W = preset.width;
   const H = preset.height;
   const frames = outputFrameCount(source, preset);
@@ -98,31 +154,31 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
     const bw = even(W / 8);
     const bh = even(H / 8);
     graph.push(
-      '[0:v]split=2[bgsrc][fgsrc]',
-      `[bgsrc]scale=${even(coverW / 8)}:${even(coverH / 8)}:${toBt709},crop=${bw}:${bh},boxblur=10:2,` +
-        `scale=${W}:${H}:flags=bilinear,setsar=1,format=yuv420p[bg]`,
-      `[fgsrc]scale=${fitW}:${fitH}:${toBt709},setsar=1,format=yuv420p[fg]`,
-      `[bg][fg]overlay=${(W - fitW) / 2}:${(H - fitH) / 2}:format=yuv420[base]`,
+      `[${io.video}]split=2[${l('bgsrc')}][${l('fgsrc')}]`,
+      `[${l('bgsrc')}]scale=${even(coverW / 8)}:${even(coverH / 8)}:${toBt709},crop=${bw}:${bh},boxblur=10:2,` +
+        `scale=${W}:${H}:flags=bilinear,setsar=1,format=yuv420p[${l('bg')}]`,
+      `[${l('fgsrc')}]scale=${fitW}:${fitH}:${toBt709},setsar=1,format=yuv420p[${l('fg')}]`,
+      `[${l('bg')}][${l('fg')}]overlay=${(W - fitW) / 2}:${(H - fitH) / 2}:format=yuv420[${l('base')}]`,
     );
   } else if (fit === 'crop') {
-    graph.push(`[0:v]scale=${coverW}:${coverH}:${toBt709},crop=${W}:${H},setsar=1,format=yuv420p[base]`);
+    graph.push(
+      `[${io.video}]scale=${coverW}:${coverH}:${toBt709},crop=${W}:${H},setsar=1,format=yuv420p[${l('base')}]`,
+    );
   } else {
     graph.push(
-      `[0:v]scale=${fitW}:${fitH}:${toBt709},setsar=1,format=yuv420p,` +
-        `pad=${W}:${H}:${(W - fitW) / 2}:${(H - fitH) / 2}:color=black[base]`,
+      `[${io.video}]scale=${fitW}:${fitH}:${toBt709},setsar=1,format=yuv420p,` +
+        `pad=${W}:${H}:${(W - fitW) / 2}:${(H - fitH) / 2}:color=black[${l('base')}]`,
     );
   }
 
-  let last = 'base';
-  const inputs: FfmpegJob['inputs'] = [{ path: spec.sourcePath }];
+  let last = l('base');
   if (spec.watermark) {
     const wm = spec.watermark;
-    inputs.push({ path: wm.path });
     graph.push(
-      `[1:v]scale=${wm.width}:${wm.height},format=rgba,colorchannelmixer=aa=${wm.opacity.toFixed(3)}[wm]`,
-      `[${last}][wm]overlay=${wm.x}:${wm.y}:format=yuv420[marked]`,
+      `[${io.watermarkInput}:v]scale=${wm.width}:${wm.height},format=rgba,colorchannelmixer=aa=${wm.opacity.toFixed(3)}[${l('wm')}]`,
+      `[${last}][${l('wm')}]overlay=${wm.x}:${wm.y}:format=yuv420[${l('marked')}]`,
     );
-    last = 'marked';
+    last = l('marked');
   }
   if (spec.caption) {
     const c = spec.caption;
@@ -133,8 +189,8 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
         `fontsize=${c.fontSize}:fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=${c.boxBorder}:` +
         `x=${c.x}+(${c.width}-text_w)/2:y=${line.y}`,
     );
-    graph.push(`[${last}]${draws.join(',')}[captioned]`);
-    last = 'captioned';
+    graph.push(`[${last}]${draws.join(',')}[${l('captioned')}]`);
+    last = l('captioned');
   }
 
   // Constant frame rate: fps repeats (or drops) frames to the preset rate, framerate blends
@@ -146,9 +202,9 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
   const previewH = even((PREVIEW.width * H) / W);
   graph.push(
     `[${last}]tpad=stop_mode=clone:stop=1,${toRate},trim=end_frame=${frames},setpts=PTS-STARTPTS,` +
-      `setsar=1,format=yuv420p,split=3[main][posterin][previewin]`,
-    `[posterin]trim=start_frame=${posterFrame}:end_frame=${posterFrame + 1},setpts=PTS-STARTPTS[poster]`,
-    `[previewin]trim=end_frame=${previewFrames},fps=${PREVIEW.fps},scale=${PREVIEW.width}:${previewH},setsar=1[preview]`,
+      `setsar=1,format=yuv420p,split=3[${l('main')}][${l('posterin')}][${l('previewin')}]`,
+    `[${l('posterin')}]trim=start_frame=${posterFrame}:end_frame=${posterFrame + 1},setpts=PTS-STARTPTS[${l('poster')}]`,
+    `[${l('previewin')}]trim=end_frame=${previewFrames},fps=${PREVIEW.fps},scale=${PREVIEW.width}:${previewH},setsar=1[${l('preview')}]`,
   );
 
   // Audio: the source's first track resampled to 48 kHz stereo, or silence; padded or cut to the
@@ -156,21 +212,20 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
   const samples = Math.round(seconds * preset.audio.sampleRate);
   graph.push(
     source.hasAudio
-      ? `[0:a:0]aresample=${preset.audio.sampleRate},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,` +
-          `atrim=end_sample=${samples},asetpts=PTS-STARTPTS[aout]`
-      : `anullsrc=r=${preset.audio.sampleRate}:cl=stereo,atrim=end_sample=${samples}[aout]`,
+      ? `[${io.audio}]aresample=${preset.audio.sampleRate},aformat=sample_fmts=fltp:channel_layouts=stereo,apad,` +
+          `atrim=end_sample=${samples},asetpts=PTS-STARTPTS[${l('aout')}]`
+      : `anullsrc=r=${preset.audio.sampleRate}:cl=stereo,atrim=end_sample=${samples}[${l('aout')}]`,
   );
 
   const v = preset.video;
   const metadata = { comment: AI_DISCLOSURE, ...spec.metadata };
   return {
-    inputs,
-    filterGraph: graph.join(';'),
+    graph,
     outputs: [
       {
         path: spec.outputs.video,
         options: [
-          ...['-map', '[main]', '-map', '[aout]'],
+          ...['-map', `[${l('main')}]`, '-map', `[${l('aout')}]`],
           ...['-c:v', 'libx264', '-preset', v.x264Preset, '-crf', String(v.crf)],
           ...['-profile:v', 'high', '-level:v', `${Math.floor(v.level / 10)}.${v.level % 10}`],
           ...['-maxrate', String(v.maxBitrate), '-bufsize', String(v.bufferSize)],
@@ -196,7 +251,7 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
         path: spec.outputs.poster,
         options: [
           '-map',
-          '[poster]',
+          `[${l('poster')}]`,
           '-frames:v',
           '1',
           '-c:v',
@@ -213,7 +268,7 @@ export function buildRenditionJob(spec: RenditionJobSpec): FfmpegJob {
         path: spec.outputs.preview,
         options: [
           '-map',
-          '[preview]',
+          `[${l('preview')}]`,
           '-c:v',
           'libwebp_anim',
           '-q:v',

@@ -48,11 +48,50 @@ export function renditionKeys(identity: RenditionIdentity): RenditionKeys {
     )
     .digest('hex')
     .slice(0, 16);
-  const master = masterName(identity.masterKey);
-  const name = `${identity.preset.name}-${identity.fit}-${digest}`;
+  return keysOf(identity.masterKey, `${identity.preset.name}-${identity.fit}-${digest}`);
+}
+
+/** A master's renditions sit together under its name. */
+function keysOf(masterKey: string, name: string): RenditionKeys {
+  const master = masterName(masterKey);
   return {
     renditionKey: renditionKey(master, name),
     posterKey: posterKey(master, name),
     previewKey: previewKey(master, name),
   };
+}
+
+/**
+ * What decides the bytes of an encode besides the master: the frame, encoder and audio settings
+ * of a preset. Not its name, limits or safe area: presets that share these (reels, tiktok) share
+ * one file. The safe area only matters through the overlays, whose laid-out pixels are hashed.
+ */
+export type EncodeSettings = Pick<ChannelPreset, 'width' | 'height' | 'fps' | 'video' | 'audio'>;
+
+export function encodeSettings(preset: ChannelPreset): EncodeSettings {
+  const { width, height, fps, video, audio } = preset;
+  return { width, height, fps, video, audio };
+}
+
+export interface SharedRenditionIdentity {
+  masterKey: string;
+  encode: EncodeSettings;
+  fit: FitMode;
+  frameRate: FrameRateMode;
+  /** The brand image's content and where it lands, in pixels. */
+  watermark?: { sha256: string; x: number; y: number; width: number; height: number; opacity: number };
+  /** The caption as drawn: its lines, font and where they land. */
+  caption?: { lines: string[]; font: string; fontSize: number; x: number; width: number; y: number[] };
+  /** The Content Credentials' identity (RenditionSigner.identity); hashed only when signed. */
+  provenance?: string;
+}
+
+/** Keys of a rendition shared by every preset with the same encode: `<w>x<h>-<fit>-<hash>`. */
+export function sharedRenditionKeys(identity: SharedRenditionIdentity): RenditionKeys {
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ v: RENDITION_FORMAT_VERSION, ...identity }))
+    .digest('hex')
+    .slice(0, 16);
+  const { width, height } = identity.encode;
+  return keysOf(identity.masterKey, `${width}x${height}-${identity.fit}-${digest}`);
 }

@@ -46,8 +46,8 @@ import {
   type WatermarkLayout,
   type WatermarkPosition,
 } from './rendition-job';
-import { renditionKeys } from './rendition-keys';
-import { renditionProblems, sourceProblems } from './validate';
+import { renditionKeys, type RenditionKeys } from './rendition-keys';
+import { renditionProblems, sourceProblems, type RenditionFacts } from './validate';
 
 export interface WatermarkPlacement {
   /** Corner of the channel's safe area. Default top-right (the bottom belongs to the platform UI). */
@@ -127,39 +127,19 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
 
   const totalFrames = outputFrameCount(source, preset);
   try {
-    await runFfmpeg(job, {
-      ffmpegPath: deps.ffmpeg.ffmpegPath,
-      signal: deps.signal,
-      onStats: (s) =>
-        deps.onProgress?.({
-          stage: 'encode',
-          percent: Math.min(100, (100 * s.frame) / totalFrames),
-          frame: s.frame,
-          totalFrames,
-          speed: s.speed,
-        }),
-      inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
-    });
-
+    await encode(job, { ...deps, source, label, totalFrames });
     // Content Credentials (activities/provenance), before the checks: what is validated is the signed file.
     await signRendition(request.outputs.video, { ...request.provenance, preset: preset.name }, deps.signer);
 
-    const summary = await probeRendition(request.outputs.video, tools);
-    // A source that ends early still encodes "fine": count the frames that came out.
-    if (summary.video.frames < totalFrames * 0.98) {
-      throw new TruncatedMediaError(
-        label,
-        `${summary.video.frames} of ${totalFrames} frames could be decoded`,
-      );
-    }
-    const boxes = await topLevelBoxes(request.outputs.video);
-    const x264 = await readX264Settings(request.outputs.video, boxes);
-    const problems = renditionProblems({ summary, fastStart: isFastStart(boxes), x264 }, preset);
-    if (!(await startsWith(request.outputs.poster, JPEG_MAGIC, 0)))
-      problems.push('poster is missing or not a JPEG');
-    if (!(await startsWith(request.outputs.preview, WEBP_MAGIC, 8)))
-      problems.push('preview is missing or not a WebP');
+    const { facts, problems: fileProblems } = await renditionFacts(
+      request.outputs,
+      totalFrames,
+      label,
+      tools,
+    );
+    const problems = [...renditionProblems(facts, preset), ...fileProblems];
     if (problems.length > 0) throw new RenditionValidationError(preset.name, problems);
+    const { summary } = facts;
     deps.onProgress?.({ stage: 'encode', percent: 100, frame: totalFrames, totalFrames });
     return { summary, job };
   } catch (err) {
@@ -167,6 +147,58 @@ export async function renderRendition(request: RenderRequest, deps: RenderDeps):
     await Promise.all(Object.values(request.outputs).map((p) => rm(p, { force: true })));
     throw err;
   }
+}
+
+/**
+ * Runs an encode job, reporting progress by frames of the (first) output; an error line about the
+ * source stops it at once as a CorruptMediaError or TruncatedMediaError.
+ */
+export async function encode(
+  job: FfmpegJob,
+  deps: Pick<RenderDeps, 'ffmpeg' | 'signal' | 'onProgress'> & {
+    source: SourceInfo;
+    label: string;
+    totalFrames: number;
+  },
+): Promise<void> {
+  const { source, label, totalFrames } = deps;
+  await runFfmpeg(job, {
+    ffmpegPath: deps.ffmpeg.ffmpegPath,
+    signal: deps.signal,
+    onStats: (s) =>
+      deps.onProgress?.({
+        stage: 'encode',
+        percent: Math.min(100, (100 * s.frame) / totalFrames),
+        frame: s.frame,
+        totalFrames,
+        speed: s.speed,
+      }),
+    inspectLog: (level, line) => (level === 'error' ? inputProblem(line, source, label) : undefined),
+  });
+}
+
+/**
+ * What a finished encode is: its ffprobe summary, fast start and x264 settings, for
+ * renditionProblems against each preset that uses it, and the problems of the files themselves
+ * (too few frames is a truncated source, so it throws).
+ */
+export async function renditionFacts(
+  outputs: { video: string; poster: string; preview: string },
+  totalFrames: number,
+  label: string,
+  tools: { ffprobePath: string; signal?: AbortSignal },
+): Promise<{ facts: RenditionFacts; problems: string[] }> {
+  const summary = await probeRendition(outputs.video, tools);
+  // A source that ends early still encodes "fine": count the frames that came out.
+  if (summary.video.frames < totalFrames * 0.98) {
+    throw new TruncatedMediaError(label, `${summary.video.frames} of ${totalFrames} frames could be decoded`);
+  }
+  const boxes = await topLevelBoxes(outputs.video);
+  const x264 = await readX264Settings(outputs.video, boxes);
+  const problems: string[] = [];
+  if (!(await startsWith(outputs.poster, JPEG_MAGIC, 0))) problems.push('poster is missing or not a JPEG');
+  if (!(await startsWith(outputs.preview, WEBP_MAGIC, 8))) problems.push('preview is missing or not a WebP');
+  return { facts: { summary, fastStart: isFastStart(boxes), x264 }, problems };
 }
 
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
@@ -212,13 +244,13 @@ async function planWatermark(
   return layoutWatermarkOrThrow(preset, { path: watermark.path, ...image }, placement);
 }
 
-function layoutWatermarkOrThrow(...args: Parameters<typeof layoutWatermark>): WatermarkLayout {
+export function layoutWatermarkOrThrow(...args: Parameters<typeof layoutWatermark>): WatermarkLayout {
   const layout = layoutWatermark(...args);
   if (typeof layout === 'string') throw new InvalidMediaOptionsError('watermark', layout);
   return layout;
 }
 
-async function planCaption(
+export async function planCaption(
   preset: ChannelPreset,
   text: string,
   workDir: string,
@@ -241,7 +273,7 @@ async function planCaption(
   return layoutCaption(preset, files, fontFile);
 }
 
-function presetOrThrow(name: string): ChannelPreset {
+export function presetOrThrow(name: string): ChannelPreset {
   if (!isPresetName(name))
     throw new InvalidMediaOptionsError(
       'preset',
@@ -250,7 +282,7 @@ function presetOrThrow(name: string): ChannelPreset {
   return PRESETS[name];
 }
 
-function fitOrThrow(fit: string | undefined): FitMode {
+export function fitOrThrow(fit: string | undefined): FitMode {
   if (fit === undefined) return 'blur';
   if (!isFitMode(fit))
     throw new InvalidMediaOptionsError(
@@ -260,7 +292,7 @@ function fitOrThrow(fit: string | undefined): FitMode {
   return fit;
 }
 
-function frameRateOrThrow(mode: string | undefined): FrameRateMode {
+export function frameRateOrThrow(mode: string | undefined): FrameRateMode {
   if (mode === undefined) return 'duplicate';
   if (!isFrameRateMode(mode))
     throw new InvalidMediaOptionsError(
@@ -270,7 +302,7 @@ function frameRateOrThrow(mode: string | undefined): FrameRateMode {
   return mode;
 }
 
-function placementOrThrow(w: WatermarkPlacement): Required<WatermarkPlacement> {
+export function placementOrThrow(w: WatermarkPlacement): Required<WatermarkPlacement> {
   const position = w.position ?? 'top-right';
   const scale = w.scale ?? 0.18;
   const opacity = w.opacity ?? 0.85;
@@ -326,7 +358,7 @@ export interface TranscodeResult {
 }
 
 const SUMMARY_META = 'reelcast-summary';
-const WORK_DIR_PREFIX = 'reelcast-media-';
+export const WORK_DIR_PREFIX = 'reelcast-media-';
 
 /**
  * Removes job folders a killed worker left behind (a SIGKILL skips every finally). Only folders
@@ -381,15 +413,7 @@ export async function transcodeRendition(
     const existing = await findFinished(storage, keys);
     if (existing) return { ...keys, preset: preset.name, fit, reused: true, summary: existing };
 
-    const masterPath = join(workDir, `master${extname(request.masterKey) || '.mkv'}`);
-    const master = await storage.head(request.masterKey);
-    const masterSize = master?.size ?? 0;
-    await download(storage, request.masterKey, masterPath, signal, (bytes) =>
-      deps.onProgress?.({
-        stage: 'download',
-        percent: masterSize ? Math.min(100, (100 * bytes) / masterSize) : 0,
-      }),
-    );
+    const { path: masterPath, modelId } = await downloadMaster(request.masterKey, workDir, deps);
 
     const outputs = {
       video: join(workDir, 'rendition.mp4'),
@@ -406,7 +430,7 @@ export async function transcodeRendition(
         watermark,
         caption,
         outputs,
-        provenance: { modelId: master?.metadata['model-id'], aiDisclosure: request.aiDisclosure },
+        provenance: { modelId, aiDisclosure: request.aiDisclosure },
       },
       { ffmpeg: deps.config.ffmpeg, workDir, signal, onProgress: deps.onProgress, signer: deps.signer },
     );
@@ -418,38 +442,74 @@ export async function transcodeRendition(
       'ai-generated': 'true',
       ...(request.postId ? { 'reelcast-post': encodeURIComponent(request.postId) } : {}),
     };
-    deps.onProgress?.({ stage: 'upload', percent: 0 });
-    await storage.put(keys.posterKey, createReadStream(outputs.poster), {
-      contentType: 'image/jpeg',
-      metadata,
-    });
-    await storage.put(keys.previewKey, createReadStream(outputs.preview), {
-      contentType: 'image/webp',
-      metadata,
-    });
-    checkAborted(signal);
-    // The video goes last: its presence (with the summary) tells a retry the whole set is stored.
-    // putFile: multipart from the file with one part buffer, so memory stays flat at any size.
-    // A heartbeat every few seconds while it uploads, so a slow link is not taken for a dead worker.
-    const stillUploading = setInterval(() => deps.onProgress?.({ stage: 'upload', percent: 0 }), 5000);
-    try {
-      await storage.putFile(keys.renditionKey, outputs.video, {
-        contentType: 'video/mp4',
-        metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(summary) },
-      });
-    } finally {
-      clearInterval(stillUploading);
-    }
-    deps.onProgress?.({ stage: 'upload', percent: 100 });
+    await storeRendition(storage, keys, outputs, { summary, metadata }, deps);
     return { ...keys, preset: preset.name, fit, reused: false, summary };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function findFinished(
+/**
+ * Stores one finished rendition: poster, preview, then the video with its summary. Every
+ * rendition file, whichever activity made it, is stored here.
+ */
+export async function storeRendition(
   storage: ObjectStorage,
-  keys: ReturnType<typeof renditionKeys>,
+  keys: RenditionKeys,
+  outputs: { video: string; poster: string; preview: string },
+  stored: { summary: RenditionSummary; metadata: Record<string, string> },
+  deps: Pick<TranscodeDeps, 'signal' | 'onProgress'>,
+): Promise<void> {
+  const { metadata } = stored;
+  deps.onProgress?.({ stage: 'upload', percent: 0 });
+  await storage.put(keys.posterKey, createReadStream(outputs.poster), {
+    contentType: 'image/jpeg',
+    metadata,
+  });
+  await storage.put(keys.previewKey, createReadStream(outputs.preview), {
+    contentType: 'image/webp',
+    metadata,
+  });
+  checkAborted(deps.signal);
+  // The video goes last: its presence (with the summary) tells a retry the whole set is stored.
+  // putFile: multipart from the file with one part buffer, so memory stays flat at any size.
+  // A heartbeat every few seconds while it uploads, so a slow link is not taken for a dead worker.
+  const stillUploading = setInterval(() => deps.onProgress?.({ stage: 'upload', percent: 0 }), 5000);
+  try {
+    await storage.putFile(keys.renditionKey, outputs.video, {
+      contentType: 'video/mp4',
+      metadata: { ...metadata, [SUMMARY_META]: JSON.stringify(stored.summary) },
+    });
+  } finally {
+    clearInterval(stillUploading);
+  }
+  deps.onProgress?.({ stage: 'upload', percent: 100 });
+}
+
+/**
+ * Downloads the master into the job's folder, reporting download progress; returns its path and
+ * the model that made it (for the Content Credentials).
+ */
+export async function downloadMaster(
+  masterKey: string,
+  workDir: string,
+  deps: TranscodeDeps,
+): Promise<{ path: string; modelId?: string }> {
+  const masterPath = join(workDir, `master${extname(masterKey) || '.mkv'}`);
+  const master = await deps.storage.head(masterKey);
+  const masterSize = master?.size ?? 0;
+  await download(deps.storage, masterKey, masterPath, deps.signal, (bytes) =>
+    deps.onProgress?.({
+      stage: 'download',
+      percent: masterSize ? Math.min(100, (100 * bytes) / masterSize) : 0,
+    }),
+  );
+  return { path: masterPath, modelId: master?.metadata['model-id'] };
+}
+
+export async function findFinished(
+  storage: ObjectStorage,
+  keys: RenditionKeys,
 ): Promise<RenditionSummary | undefined> {
   const video = await storage.head(keys.renditionKey);
   const summary = video?.metadata[SUMMARY_META];
@@ -463,7 +523,7 @@ async function findFinished(
   }
 }
 
-async function download(
+export async function download(
   storage: ObjectStorage,
   key: string,
   path: string,
@@ -490,13 +550,13 @@ async function download(
   onBytes?.(bytes);
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
 }
 
-function checkAborted(signal: AbortSignal | undefined): void {
+export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled(signal);
 }
 

@@ -38,6 +38,7 @@ const SCENARIOS = [
   'post-signed',
   'post-held-released',
   'post-held-rejected',
+  'post-one-decode',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -253,6 +254,18 @@ async function main(): Promise<void> {
       else await handle.signal(rejectSignal, { by: 'recorder', reason: 'not on brand' });
       await handle.result();
       ids[name] = handle.workflowId;
+    }
+
+    // After the one-decode-media patch: x + reels + tiktok from one transcodeRenditions activity,
+    // reels and tiktok sharing one rendition.
+    if (want.has('post-one-decode')) {
+      const oneDecode = { ...planned, postId: `${planned.postId}-reconedecode`, publishAt: at(10), video };
+      ids['post-one-decode'] = postWorkflowId(oneDecode.postId);
+      await client.workflow.execute(post, {
+        taskQueue: 'record',
+        workflowId: ids['post-one-decode'],
+        args: [{ spec: oneDecode }],
+      });
     }
 
     const histories: Record<string, string> = {};

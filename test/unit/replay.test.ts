@@ -20,6 +20,7 @@ describe('workflow replay determinism', () => {
       'post-held-rejected.json',
       'post-held-released.json',
       'post-notified.json',
+      'post-one-decode.json',
       'post-published.json',
       'post-replay-handlers.json',
       'post-replayed.json',
