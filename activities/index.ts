@@ -4,7 +4,8 @@ import { createCalendarActivities } from './calendar/activities';
 import { createGenerateActivities } from './generate/activities';
 import { createMediaActivities } from './media/activities';
 import { createNotifyActivities } from './notify';
-import { createPostActivities } from './posts';
+import { createPostActivities, readPaused } from './posts';
+import { createFanOutActivities } from './posts/fan-out';
 import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
@@ -28,15 +29,22 @@ export function activityDeps(config: ReelcastConfig, client: () => Promise<Clien
 export function createActivities(deps: ActivityDeps) {
   const selfCheck = createSelfCheckActivities(deps);
   const { config, storage } = deps;
+  const calendar = {
+    calendarsDir: config.calendarsDir,
+    templatesDir: config.templatesDir,
+    blockedTermsFile: config.compliance.blockedTermsFile,
+  };
   return {
     workflows: {
       ...selfCheck,
-      ...createCalendarActivities({
-        calendarsDir: config.calendarsDir,
-        templatesDir: config.templatesDir,
-        blockedTermsFile: config.compliance.blockedTermsFile,
-      }),
+      ...createCalendarActivities(calendar),
       ...createPostActivities({ storage, client: deps.client }),
+      ...createFanOutActivities({
+        storage,
+        client: deps.client,
+        calendar,
+        readPaused: () => readPaused(storage),
+      }),
       ...createLedgerActivities({ storage }),
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },

@@ -9,4 +9,9 @@ export const PATCHES = {
   skipLateBeforeGenerate: 'skip-late-before-generate',
   /** post: awaiting approval and failing (awaiting replay) notify the calendar's people. */
   notifyPeople: 'notify-people',
+  /**
+   * dailyPlan: the day's specs go to storage in pages and activities start the posts with the
+   * client, so no payload holds the whole day and the history stays small at thousands of posts.
+   */
+  planInPages: 'plan-in-pages',
 } as const;

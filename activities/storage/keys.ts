@@ -18,6 +18,9 @@
  *   account-posts/<platform>/<account>/<yyyy-mm-dd>/<at>-<n>  one marker per post that UTC day
  *   notifications/<postId>/<event>/<medium>.json  a notification sent (once per post, event and
  *                                           medium: email or webhook)
+ *   plans/<yyyy-mm-dd>/<planRunId>/page-<n>.json  one page of a daily plan's post specs (what the
+ *                                           plan starts; only keys cross the workflow's boundary)
+ *   plans/<yyyy-mm-dd>/<planRunId>/planned.json   the workflow ids every calendar plans that day
  *
  * `<hash>` is the content hash of what made the clip (prompt + seed + model + params), so a retry
  * or a replay finds the clip instead of running the GPU again. `<postId>` is
@@ -36,6 +39,7 @@ export const PREFIXES = {
   tokens: 'tokens/',
   accountPosts: 'account-posts/',
   notifications: 'notifications/',
+  plans: 'plans/',
 } as const;
 
 export function masterKey(hash: string): string {
@@ -156,5 +160,15 @@ export function accountPostKeys(
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new InvalidKeyError(`${day} (day: expected yyyy-mm-dd)`);
       return `${base}/${day}/`;
     },
+  };
+}
+
+/** One daily plan's pages of post specs and its list of planned workflow ids, by plan run. */
+export function planKeys(date: string, planRunId: string): { page: (n: number) => string; planned: string } {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new InvalidKeyError(`${date} (date: expected yyyy-mm-dd)`);
+  const base = `${PREFIXES.plans}${date}/${checkName(planRunId, 'plan run id')}`;
+  return {
+    page: (n) => `${base}/page-${String(n).padStart(4, '0')}.json`,
+    planned: `${base}/planned.json`,
   };
 }
