@@ -12,7 +12,7 @@
  *  3. a `big` day, plan and fan-out only: the plan completes and no event of its history comes near
  *     Temporal's payload warning (512 KB).
  *
- *   scripts/bench.sh day [posts=500] [big=5000]      (0 skips a part)
+ *   scripts/bench.sh day [posts=500] [big=5000] [day,fan,big]   (0, or a part left out, skips it)
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -89,21 +89,38 @@ export function writeDayCalendars(
   return { calendarsDir, templatesDir };
 }
 
-/** What a workflow's history says: events, its largest event (its payloads), workflow tasks. */
+/**
+ * What a workflow's history says: its events, its largest event (its payloads), its workflow
+ * tasks and where its wall time went (workflow tasks waiting for a worker, running on it, and the
+ * rest: activities, child starts).
+ */
 async function historyOf(client: Client, workflowId: string) {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const sizes = events.map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
-  const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  const at = (e: (typeof events)[number]) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  let waitingMs = 0;
+  let runningMs = 0;
+  for (const e of events) {
+    const started = e.workflowTaskStartedEventAttributes;
+    const completed = e.workflowTaskCompletedEventAttributes;
+    if (started) waitingMs += at(e) - at(byId.get(Number(started.scheduledEventId))!);
+    if (completed) runningMs += at(e) - at(byId.get(Number(completed.startedEventId))!);
+  }
   return {
     events: events.length,
     bytes: sizes.reduce((a, b) => a + b, 0),
     largest: Math.max(...sizes),
-    workflowTasks,
+    workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+    totalMs: events.length ? at(events[events.length - 1]) - at(events[0]) : 0,
+    waitingMs,
+    runningMs,
   };
 }
 type History = Awaited<ReturnType<typeof historyOf>>;
 const describeHistory = (h: History) =>
-  `${h.events} events, ${h.workflowTasks} workflow tasks, ${(h.bytes / 1024).toFixed(0)} KB in all, largest event ${(h.largest / 1024).toFixed(1)} KB (warning at ${PAYLOAD_WARNING / 1024} KB)`;
+  `${h.events} events, ${(h.bytes / 1024).toFixed(0)} KB in all, largest event ${(h.largest / 1024).toFixed(1)} KB (warning at ${PAYLOAD_WARNING / 1024} KB); ${h.workflowTasks} workflow tasks: of its ${secs(h.totalMs)}, ${secs(h.waitingMs)} waiting for the worker, ${secs(h.runningMs)} on it`;
 
 /** Starts `reelcast worker` (the compiled CLI) as a process of its own and waits until it serves. */
 async function spawnWorker(env: NodeJS.ProcessEnv) {
@@ -307,6 +324,7 @@ async function planOnly(
 async function main(): Promise<void> {
   const posts = Number(process.argv[2] ?? 500);
   const big = Number(process.argv[3] ?? 5000);
+  const parts = new Set((process.argv[4] ?? 'day,fan,big').split(','));
   console.log(`machine: ${cpus().length} cores, load average ${load()} at the start`);
   const test = await startTestStack(() => {});
   const env = { ...process.env, ...test.env };
@@ -314,9 +332,9 @@ async function main(): Promise<void> {
   const client = await connectClient(config);
   const date = DateTime.utc().plus({ days: 60 }).toISODate()!;
   try {
-    if (posts > 0) await fullDay(client, env, posts, date);
-    if (posts > 0) await planOnly(client, env, posts, date, 'fan', true);
-    if (big > 0) await planOnly(client, env, big, date, 'big', false);
+    if (posts > 0 && parts.has('day')) await fullDay(client, env, posts, date);
+    if (posts > 0 && parts.has('fan')) await planOnly(client, env, posts, date, 'fan', true);
+    if (big > 0 && parts.has('big')) await planOnly(client, env, big, date, 'big', false);
   } finally {
     await client.connection.close();
     await test.stack.stop();
