@@ -28,6 +28,7 @@ const SCENARIOS = [
   'post-replayed',
   'post-skipped-late',
   'post-notified',
+  'daily-plan-paged',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -164,6 +165,17 @@ async function main(): Promise<void> {
     // people (the example calendars name nobody, so the activity sends nothing).
     if (want.has('post-notified')) {
       ids['post-notified'] = await failThenReplay('recnotify', true);
+    }
+
+    // After the plan-in-pages patch: the plan's specs in storage, the posts started by activities,
+    // and the stale-post check (a past day: its posts skip as too late, without a video).
+    if (want.has('daily-plan-paged')) {
+      ids['daily-plan-paged'] = 'record/daily-plan-paged';
+      await client.workflow.execute(dailyPlan, {
+        taskQueue: 'record',
+        workflowId: ids['daily-plan-paged'],
+        args: [{ date: '2026-11-27' }],
+      });
     }
 
     for (const [name, id] of Object.entries(ids)) {

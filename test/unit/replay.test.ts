@@ -13,6 +13,7 @@ describe('workflow replay determinism', () => {
 
   it('has recorded histories of every workflow type', () => {
     expect(files.sort()).toEqual([
+      'daily-plan-paged.json',
       'daily-plan.json',
       'post-approval-skipped.json',
       'post-notified.json',
