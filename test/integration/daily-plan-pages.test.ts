@@ -7,7 +7,9 @@ import { loadConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
 import { dailyPlan } from '../../workflows/daily-plan';
-import { postWorkflowId } from '../../workflows/post';
+import { postWorkflowId, type PostInput } from '../../workflows/post';
+import { createPostActivities } from '../../activities/posts';
+import { openStorage } from '../../activities/storage';
 
 /**
  * A busy day must plan whatever its size: the day's specs (here about 3 MB, over Temporal's 2 MB
@@ -15,7 +17,7 @@ import { postWorkflowId } from '../../workflows/post';
  * post once, keeps its history to a few small events, and a second plan starts nothing.
  */
 describe('dailyPlan of a day larger than one Temporal payload', () => {
-  const POSTS = 320;
+  const POSTS = 260;
   const root = mkdtempSync(join(tmpdir(), 'reelcast-big-day-'));
   const templatesDir = join(root, 'templates');
   const calendarsDir = join(root, 'calendars');
@@ -52,6 +54,9 @@ describe('dailyPlan of a day larger than one Temporal payload', () => {
       REELCAST_CALENDARS_DIR: calendarsDir,
       REELCAST_TEMPLATES_DIR: templatesDir,
       REELCAST_TASK_QUEUE: taskQueue,
+      // Storage of its own: the paused campaigns' list is one object per deployment.
+      REELCAST_STORAGE: 'fs',
+      REELCAST_DATA_DIR: join(root, 'data'),
     },
   });
 
@@ -68,6 +73,13 @@ describe('dailyPlan of a day larger than one Temporal payload', () => {
         args: [{ date }],
       });
     try {
+      await createPostActivities({
+        storage: openStorage(config),
+        client: async () => client,
+      }).setCampaignPaused({
+        campaign: 'long-c1',
+        paused: true,
+      });
       const first = await run(1);
       expect(first.started).toHaveLength(POSTS);
       expect(new Set(first.started).size).toBe(POSTS);
@@ -78,15 +90,14 @@ describe('dailyPlan of a day larger than one Temporal payload', () => {
       const sizes = events.map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
       expect(Math.max(...sizes)).toBeLessThan(64 * 1024);
       expect(events.length).toBeLessThan(60);
-      // Each post got its own spec, and only its own.
-      const [started] = (await client.workflow.getHandle(postWorkflowId(first.started[0])).fetchHistory())
-        .events!;
-      const input = started.workflowExecutionStartedEventAttributes!.input!.payloads!;
-      const { spec } = JSON.parse(Buffer.from(input[0].data!).toString('utf8')) as {
-        spec: { postId: string };
-      };
-      expect(spec.postId).toBe(first.started[0]);
-      expect(temporal.api.history.v1.HistoryEvent.encode(started).finish().length).toBeLessThan(32 * 1024);
+      // Each post got its own spec, and only its own; a paused campaign's posts start paused.
+      for (const postId of [`long-c0/${date}/s3`, `long-c1/${date}/s4`]) {
+        const [started] = (await client.workflow.getHandle(postWorkflowId(postId)).fetchHistory()).events!;
+        const input = started.workflowExecutionStartedEventAttributes!.input!.payloads!;
+        const { spec, paused } = JSON.parse(Buffer.from(input[0].data!).toString('utf8')) as PostInput;
+        expect({ postId: spec.postId, paused }).toEqual({ postId, paused: postId.startsWith('long-c1/') });
+        expect(temporal.api.history.v1.HistoryEvent.encode(started).finish().length).toBeLessThan(32 * 1024);
+      }
 
       const again = await run(2);
       expect(again.started).toEqual([]);
