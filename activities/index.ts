@@ -4,7 +4,7 @@ import { createCalendarActivities } from './calendar/activities';
 import { createGenerateActivities } from './generate/activities';
 import { createMediaActivities } from './media/activities';
 import { createNotifyActivities } from './notify';
-import { createPostActivities, readPaused } from './posts';
+import { createPostActivities } from './posts';
 import { createFanOutActivities } from './posts/fan-out';
 import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSelfCheckActivities } from './self-check';
@@ -39,12 +39,7 @@ export function createActivities(deps: ActivityDeps) {
       ...selfCheck,
       ...createCalendarActivities(calendar),
       ...createPostActivities({ storage, client: deps.client }),
-      ...createFanOutActivities({
-        storage,
-        client: deps.client,
-        calendar,
-        readPaused: () => readPaused(storage),
-      }),
+      ...createFanOutActivities({ storage, client: deps.client, calendar }),
       ...createLedgerActivities({ storage }),
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },

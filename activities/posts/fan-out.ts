@@ -4,6 +4,7 @@ import { createCalendarActivities, type CalendarActivityDeps } from '../calendar
 import { compressForDemo, type DemoDay } from '../calendar/demo';
 import type { PostSpec } from '../calendar/types';
 import { planKeys, type ObjectStorage } from '../storage';
+import { readPaused } from '.';
 import { postWorkflowId, type PostInput } from '../../workflows/post';
 
 /** Posts per page: a page of specs is about 1 KB a post, far below Temporal's payload limits. */
@@ -36,7 +37,6 @@ export function createFanOutActivities(deps: {
   storage: ObjectStorage;
   client: () => Promise<Client>;
   calendar: CalendarActivityDeps;
-  readPaused: () => Promise<string[]>;
 }) {
   const calendar = createCalendarActivities(deps.calendar);
   return {
@@ -74,7 +74,7 @@ export function createFanOutActivities(deps: {
      */
     async startPostsOfPage(input: { pageKey: string; taskQueue: string }): Promise<StartedPage> {
       const specs = JSON.parse((await deps.storage.getBuffer(input.pageKey)).toString('utf8')) as PostSpec[];
-      const paused = new Set(await deps.readPaused());
+      const paused = new Set(await readPaused(deps.storage));
       const client = await deps.client();
       const result: StartedPage = { started: [], existing: [] };
       const startOne = async (spec: PostSpec): Promise<void> => {
