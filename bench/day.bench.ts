@@ -102,7 +102,14 @@ async function historyOf(client: Client, workflowId: string) {
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   let waitingMs = 0;
   let runningMs = 0;
+  const activityMs: Record<string, number> = {};
   for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const scheduled = byId.get(Number(done.scheduledEventId))!;
+      const name = scheduled.activityTaskScheduledEventAttributes!.activityType!.name!;
+      activityMs[name] = (activityMs[name] ?? 0) + at(e) - at(scheduled);
+    }
     const started = e.workflowTaskStartedEventAttributes;
     const completed = e.workflowTaskCompletedEventAttributes;
     if (started) waitingMs += at(e) - at(byId.get(Number(started.scheduledEventId))!);
@@ -116,11 +123,16 @@ async function historyOf(client: Client, workflowId: string) {
     totalMs: events.length ? at(events[events.length - 1]) - at(events[0]) : 0,
     waitingMs,
     runningMs,
+    activityMs,
   };
 }
 type History = Awaited<ReturnType<typeof historyOf>>;
 const describeHistory = (h: History) =>
-  `${h.events} events, ${(h.bytes / 1024).toFixed(0)} KB in all, largest event ${(h.largest / 1024).toFixed(1)} KB (warning at ${PAYLOAD_WARNING / 1024} KB); ${h.workflowTasks} workflow tasks: of its ${secs(h.totalMs)}, ${secs(h.waitingMs)} waiting for the worker, ${secs(h.runningMs)} on it`;
+  `${h.events} events, ${(h.bytes / 1024).toFixed(0)} KB in all, largest event ${(h.largest / 1024).toFixed(1)} KB (warning at ${PAYLOAD_WARNING / 1024} KB); ${h.workflowTasks} workflow tasks: of its ${secs(h.totalMs)}, ${secs(h.waitingMs)} waiting for the worker, ${secs(h.runningMs)} on it; activities (scheduled to completed, summed) ${Object.entries(
+    h.activityMs,
+  )
+    .map(([name, ms]) => `${name} ${secs(ms)}`)
+    .join(', ')}`;
 
 /** Starts `reelcast worker` (the compiled CLI) as a process of its own and waits until it serves. */
 async function spawnWorker(env: NodeJS.ProcessEnv) {
