@@ -34,7 +34,8 @@ export default tseslint.config(
             },
             {
               // Pure modules workflows may use: the error classes and the channel table.
-              regex: '^[.][.]/activities/(?!.*/errors$|publish/channel-table$|calendar/post-id$)',
+              regex:
+                '^[.][.]/activities/(?!.*/errors$|publish/channel-table$|calendar/post-id$|calendar/demo$)',
               message: 'Import activity types with `import type` only.',
               allowTypeImports: true,
             },

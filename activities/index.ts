@@ -5,6 +5,7 @@ import { createGenerateActivities } from './generate/activities';
 import { createMediaActivities } from './media/activities';
 import { createNotifyActivities } from './notify';
 import { createPostActivities } from './posts';
+import { createFanOutActivities } from './posts/fan-out';
 import type { RenditionSigner } from './provenance/signer';
 import { createLedgerActivities, createPublishActivities } from './publish';
 import { createSafetyActivities } from './safety';
@@ -36,15 +37,17 @@ export function activityDeps(
 export function createActivities(deps: ActivityDeps) {
   const selfCheck = createSelfCheckActivities(deps);
   const { config, storage } = deps;
+  const calendar = {
+    calendarsDir: config.calendarsDir,
+    templatesDir: config.templatesDir,
+    blockedTermsFile: config.compliance.blockedTermsFile,
+  };
   return {
     workflows: {
       ...selfCheck,
-      ...createCalendarActivities({
-        calendarsDir: config.calendarsDir,
-        templatesDir: config.templatesDir,
-        blockedTermsFile: config.compliance.blockedTermsFile,
-      }),
+      ...createCalendarActivities(calendar),
       ...createPostActivities({ storage, client: deps.client }),
+      ...createFanOutActivities({ storage, client: deps.client, calendar }),
       ...createLedgerActivities({ storage }),
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },

@@ -11,10 +11,10 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { CalendarActivities } from '../activities/calendar/activities';
-import type { PostSpec } from '../activities/calendar/types';
-import type { PostActivities } from '../activities/posts';
+import type { PostActivities, RunningPost } from '../activities/posts';
+import type { FanOutActivities } from '../activities/posts/fan-out';
 import { NON_RETRYABLE_CALENDAR_ERRORS } from '../activities/calendar/errors';
-import { demoPostId } from '../activities/calendar/post-id';
+import { compressForDemo, type DemoDay } from '../activities/calendar/demo';
 import { PATCHES } from './patches';
 import { post, postWorkflowId, unplannedSignal } from './post';
 
@@ -24,6 +24,14 @@ const { planDay } = proxyActivities<CalendarActivities>({
 });
 const { runningPosts, signalPosts, pausedCampaigns } = proxyActivities<PostActivities>({
   startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5 },
+});
+const { planDayInPages } = proxyActivities<FanOutActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_CALENDAR_ERRORS] },
+});
+const { startPostsOfPage } = proxyActivities<FanOutActivities>({
+  startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 5 },
 });
 
@@ -39,14 +47,7 @@ export interface DailyPlanInput {
    * Demo: publish times compressed to start at `firstPublishAt`, `spacingSeconds` apart, approval
    * off, and post ids tagged (`…/<slot>-demo<tag>`) so the demo can run again.
    */
-  demo?: {
-    firstPublishAt: string;
-    spacingSeconds: number;
-    limit?: number;
-    tag: string;
-    /** Smaller clips, so the demo model makes them in seconds on a CPU. */
-    video?: { frames: number; width: number; height: number; steps: number };
-  };
+  demo?: DemoDay;
 }
 
 export interface DailyPlanResult {
@@ -57,20 +58,70 @@ export interface DailyPlanResult {
 }
 
 const BATCH = 100;
+/** Pages of posts being started at once (each page starts its posts a few at a time). */
+const PAGES_IN_FLIGHT = 2;
 
 /**
- * Plans one local date and starts one `post` child per planned post. Idempotent: the child's id
- * is the post's business key, so a second run of the same date starts nothing new. A post the
- * calendar no longer plans, still open, is told so and cancels itself cleanly.
+ * Plans one local date and starts one `post` workflow per planned post. Idempotent: the post's
+ * workflow id is its business key, so a second run of the same date starts nothing new. A post
+ * the calendar no longer plans, still open, is told so and cancels itself cleanly.
+ *
+ * The plan goes to storage in pages and activities start the posts (PATCHES.planInPages): the
+ * history holds keys and counts, a few events per page, whatever the size of the day. Plans that
+ * started before that patch start `post` children from the specs in their history, as they did.
  */
 export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult> {
   const date = input.date ?? scheduledLocalDate(input.zone ?? 'UTC', input.dayOffset ?? 0);
+  const result: DailyPlanResult = { date, started: [], existing: [], unplanned: [] };
+  let stalePosts: () => Promise<RunningPost[]>;
+  if (patched(PATCHES.planInPages)) {
+    const { taskQueue, runId } = workflowInfo();
+    const day = await planDayInPages({ date, planRunId: runId, calendar: input.calendar, demo: input.demo });
+    for (let i = 0; i < day.pages.length; i += PAGES_IN_FLIGHT) {
+      const pages = day.pages.slice(i, i + PAGES_IN_FLIGHT);
+      for (const page of await Promise.all(
+        pages.map((pageKey) => startPostsOfPage({ pageKey, taskQueue })),
+      )) {
+        result.started.push(...page.started);
+        result.existing.push(...page.existing);
+      }
+    }
+    stalePosts = () => runningPosts({ date, taskQueue, plannedOnly: true, unplannedIn: day.plannedKey });
+  } else {
+    stalePosts = await startChildren(input, date, result);
+  }
+
+  if (!input.demo) {
+    // Against every calendar's plan, so one calendar's schedule never cancels another's posts.
+    // This deployment's posts of the date that the calendars planned (not the demo's).
+    const stale = await stalePosts();
+    if (stale.length > 0) {
+      const reason = `the calendar no longer plans this post (re-planned ${date})`;
+      if (patched(PATCHES.unplannedTypedSignal)) {
+        await Promise.all(stale.map((p) => tellUnplanned(p.workflowId, reason)));
+      } else {
+        await signalPosts({
+          workflowIds: stale.map((p) => p.workflowId),
+          signal: 'unplanned',
+          args: [{ reason }],
+        });
+      }
+      result.unplanned = stale.map((p) => p.postId);
+    }
+  }
+  return result;
+}
+
+/** Before PATCHES.planInPages: the whole plan in the history, one child per post, 100 at a time. */
+async function startChildren(
+  input: DailyPlanInput,
+  date: string,
+  result: DailyPlanResult,
+): Promise<() => Promise<RunningPost[]>> {
   const planned = await planDay({ date });
   let specs = planned.filter((s) => !input.calendar || s.calendar === input.calendar);
-  if (input.demo) specs = compress(specs, input.demo);
+  if (input.demo) specs = compressForDemo(specs, input.demo);
   const paused = new Set(await pausedCampaigns());
-  const result: DailyPlanResult = { date, started: [], existing: [], unplanned: [] };
-
   for (let i = 0; i < specs.length; i += BATCH) {
     await Promise.all(
       specs.slice(i, i + BATCH).map(async (spec) => {
@@ -90,27 +141,11 @@ export async function dailyPlan(input: DailyPlanInput): Promise<DailyPlanResult>
     );
   }
 
-  if (!input.demo) {
-    // Against every calendar's plan, so one calendar's schedule never cancels another's posts.
-    const plannedIds = new Set(planned.map((s) => postWorkflowId(s.postId)));
-    // This deployment's posts of the date that the calendars planned (not the demo's).
-    const running = await runningPosts({ date, taskQueue: workflowInfo().taskQueue, plannedOnly: true });
-    const stale = running.filter((p) => !plannedIds.has(p.workflowId));
-    if (stale.length > 0) {
-      const reason = `the calendar no longer plans this post (re-planned ${date})`;
-      if (patched(PATCHES.unplannedTypedSignal)) {
-        await Promise.all(stale.map((p) => tellUnplanned(p.workflowId, reason)));
-      } else {
-        await signalPosts({
-          workflowIds: stale.map((p) => p.workflowId),
-          signal: 'unplanned',
-          args: [{ reason }],
-        });
-      }
-      result.unplanned = stale.map((p) => p.postId);
-    }
-  }
-  return result;
+  const plannedIds = new Set(planned.map((s) => postWorkflowId(s.postId)));
+  return async () =>
+    (await runningPosts({ date, taskQueue: workflowInfo().taskQueue, plannedOnly: true })).filter(
+      (p) => !plannedIds.has(p.workflowId),
+    );
 }
 
 /**
@@ -141,21 +176,4 @@ function scheduledLocalDate(zone: string, dayOffset: number): string {
   const raw = attrs.TemporalScheduledStartTime?.[0];
   const at = raw ? new Date(raw as string | Date) : new Date(workflowInfo().startTime);
   return DateTime.fromJSDate(at, { zone }).plus({ days: dayOffset }).toISODate()!;
-}
-
-function compress(specs: PostSpec[], demo: NonNullable<DailyPlanInput['demo']>): PostSpec[] {
-  const first = Date.parse(demo.firstPublishAt);
-  return specs.slice(0, demo.limit ?? specs.length).map((spec, i) => {
-    const publishAt = new Date(first + i * demo.spacingSeconds * 1000).toISOString();
-    const deadline = new Date(
-      Date.parse(publishAt) - spec.approval.deadlineMinutesBefore * 60_000,
-    ).toISOString();
-    return {
-      ...spec,
-      postId: demoPostId(spec.postId, demo.tag),
-      publishAt,
-      video: { ...spec.video, ...demo.video },
-      approval: { ...spec.approval, required: false, deadlineAt: deadline },
-    };
-  });
 }

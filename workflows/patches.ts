@@ -22,4 +22,9 @@ export const PATCHES = {
   contentGate: 'content-gate',
   /** post: one media activity makes every preset from one decode; shared encodes stored once. */
   oneDecodeMedia: 'one-decode-media',
+  /**
+   * dailyPlan: the day's specs go to storage in pages and activities start the posts with the
+   * client, so no payload holds the whole day and the history stays small at thousands of posts.
+   */
+  planInPages: 'plan-in-pages',
 } as const;

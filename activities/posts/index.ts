@@ -28,7 +28,15 @@ export function createPostActivities(deps: { storage: ObjectStorage; client: () 
       campaign?: string;
       taskQueue?: string;
       plannedOnly?: boolean;
+      /**
+       * Only the posts this list of workflow ids (a JSON array in storage: a paged daily plan's
+       * `planned.json`) does not name: a plan's stale posts, without the whole day in a payload.
+       */
+      unplannedIn?: string;
     }): Promise<RunningPost[]> {
+      const planned = input.unplannedIn
+        ? new Set(JSON.parse((await deps.storage.getBuffer(input.unplannedIn)).toString('utf8')) as string[])
+        : undefined;
       const client = await deps.client();
       const filters = [`WorkflowType = 'post'`, `ExecutionStatus = 'Running'`];
       if (input.date) filters.push(`ReelcastPostDate = '${input.date}'`);
@@ -37,6 +45,7 @@ export function createPostActivities(deps: { storage: ObjectStorage; client: () 
       const out: RunningPost[] = [];
       for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
         if (input.plannedOnly && isDemoPostId(wf.workflowId)) continue;
+        if (planned?.has(wf.workflowId)) continue;
         const attrs = wf.searchAttributes as Record<string, unknown[] | undefined>;
         out.push({
           workflowId: wf.workflowId,
@@ -77,7 +86,7 @@ export function createPostActivities(deps: { storage: ObjectStorage; client: () 
   };
 }
 
-async function readPaused(storage: ObjectStorage): Promise<string[]> {
+export async function readPaused(storage: ObjectStorage): Promise<string[]> {
   if (!(await storage.head(PAUSED_CAMPAIGNS_KEY))) return [];
   return JSON.parse((await storage.getBuffer(PAUSED_CAMPAIGNS_KEY)).toString('utf8')) as string[];
 }

@@ -20,6 +20,9 @@
  *                                           medium: email or webhook)
  *   safety/<hash>/<classifier>.json         the content gate's scores of that master's sampled frames
  *   safety/<hash>/<classifier>/frame-<n>.jpg  each sampled frame, for a person to look at
+ *   plans/<yyyy-mm-dd>/<planRunId>/page-<n>.json  one page of a daily plan's post specs (what the
+ *                                           plan starts; only keys cross the workflow's boundary)
+ *   plans/<yyyy-mm-dd>/<planRunId>/planned.json   the workflow ids every calendar plans that day
  *
  * `<hash>` is the content hash of what made the clip (prompt + seed + model + params), so a retry
  * or a replay finds the clip instead of running the GPU again. `<postId>` is
@@ -39,6 +42,7 @@ export const PREFIXES = {
   accountPosts: 'account-posts/',
   notifications: 'notifications/',
   safety: 'safety/',
+  plans: 'plans/',
 } as const;
 
 export function masterKey(hash: string): string {
@@ -176,5 +180,15 @@ export function safetyKeys(
   return {
     result: checkKey(`${base}.json`),
     frame: (index) => checkKey(`${base}/frame-${String(Math.floor(index)).padStart(4, '0')}.jpg`),
+  };
+}
+
+/** One daily plan's pages of post specs and its list of planned workflow ids, by plan run. */
+export function planKeys(date: string, planRunId: string): { page: (n: number) => string; planned: string } {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new InvalidKeyError(`${date} (date: expected yyyy-mm-dd)`);
+  const base = `${PREFIXES.plans}${date}/${checkName(planRunId, 'plan run id')}`;
+  return {
+    page: (n) => `${base}/page-${String(n).padStart(4, '0')}.json`,
+    planned: `${base}/planned.json`,
   };
 }

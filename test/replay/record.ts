@@ -39,6 +39,8 @@ const SCENARIOS = [
   'post-held-released',
   'post-held-rejected',
   'post-one-decode',
+  'daily-plan-paged',
+  'daily-plan-paged-unplanned',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -185,11 +187,13 @@ async function main(): Promise<void> {
       ids['post-replay-handlers'] = await failThenReplay('rechandlers', false, true);
     }
 
-    // After the unplanned-typed-signal patch: a plan that no longer has a running post tells it.
-    if (want.has('daily-plan-unplanned')) {
+    // After the unplanned-typed-signal patch: a plan that no longer has a running post tells it
+    // (daily-plan-unplanned: before plan-in-pages; daily-plan-paged-unplanned: with it).
+    for (const name of ['daily-plan-unplanned', 'daily-plan-paged-unplanned'] as const) {
+      if (!want.has(name)) continue;
       const stale = {
         ...planned,
-        postId: `${planned.postId}-recunplanned`,
+        postId: `${planned.postId}-rec${name === 'daily-plan-unplanned' ? '' : 'paged'}unplanned`,
         publishAt: at(120),
         video,
         approval: { ...planned.approval, required: true, deadlineAt: at(60), onDeadline: 'skip' as const },
@@ -204,12 +208,12 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2000));
       const plan = await client.workflow.execute(dailyPlan, {
         taskQueue: 'record',
-        workflowId: 'record/daily-plan-unplanned',
+        workflowId: `record/${name}`,
         args: [{ date: '2026-11-27' }],
       });
       if (!plan.unplanned.includes(stale.postId)) throw new Error('the plan did not tell the stale post');
       await handle.result();
-      ids['daily-plan-unplanned'] = 'record/daily-plan-unplanned';
+      ids[name] = `record/${name}`;
     }
 
     // After the c2pa-disclosure patch: the transcode gets the campaign's disclosure for the
@@ -265,6 +269,17 @@ async function main(): Promise<void> {
         taskQueue: 'record',
         workflowId: ids['post-one-decode'],
         args: [{ spec: oneDecode }],
+      });
+    }
+
+    // After the plan-in-pages patch: the plan's specs in storage, the posts started by activities,
+    // and the stale-post check (a past day: its posts skip as too late, without a video).
+    if (want.has('daily-plan-paged')) {
+      ids['daily-plan-paged'] = 'record/daily-plan-paged';
+      await client.workflow.execute(dailyPlan, {
+        taskQueue: 'record',
+        workflowId: ids['daily-plan-paged'],
+        args: [{ date: '2026-11-27' }],
       });
     }
 

@@ -13,6 +13,8 @@ describe('workflow replay determinism', () => {
 
   it('has recorded histories of every workflow type', () => {
     expect(files.sort()).toEqual([
+      'daily-plan-paged-unplanned.json',
+      'daily-plan-paged.json',
       'daily-plan-unplanned.json',
       'daily-plan.json',
       'post-approval-skipped.json',
