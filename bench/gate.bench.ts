@@ -16,12 +16,22 @@
  *       run side by side, as the post workflow starts them;
  *     - a stored check reused (a retry, a replay, a second post of the clip): its cost.
  *     Target (issue #12): gate + signing < 5 % of the media stage; this prints the gate's part.
+ *  3. Gate + signing together on the media stage as production runs it: one transcodeRenditions
+ *     (one decode of a lossless H.264 4:4:4 master, as activities/generate/master.ts writes it)
+ *     unsigned and without the gate, against the same signed (c2pa-python, a private CA) with the
+ *     gate beside it, as the post workflow runs them (the gate has a slot of its own on every
+ *     media worker). Alternated rounds, medians.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { transcodeRendition, type PresetName } from '../activities/media';
+import { readFileSync } from 'node:fs';
+import { Secret } from '../config';
+import { transcodeRendition, transcodeRenditions, type PresetName } from '../activities/media';
+import { openRenditionSigner } from '../activities/provenance';
+import { C2paService } from '../activities/provenance/service';
+import { c2paPython } from '../activities/provenance/signer';
 import { checkContent, classifierLoads, loadClassifier, sampleFrames } from '../activities/safety';
 import { decodeFrames } from '../activities/safety/frames';
 import { FsStorage } from '../activities/storage';
@@ -115,8 +125,69 @@ async function main(): Promise<void> {
         `   one after the other: gate / media stage = ${(gateMs / mediaMs).toFixed(3)} (${pct(gateMs / mediaMs)} added)\n` +
         `   side by side: media stage with gate ${(bothMs / 1000).toFixed(1)} s (medians of ${mediaRuns.length} alternated runs), ratio ${(bothMs / mediaMs).toFixed(3)} (${pct(bothMs / mediaMs - 1)} added)\n` +
         `   stored check reused: ${reusedMs.toFixed(0)} ms (${pct(reusedMs / mediaMs)} of the media stage)\n` +
-        `   model loads in this process over all of the above: ${classifierLoads()}\n`,
+        `   model loads in this process over all of the above: ${classifierLoads()}\n\n`,
     );
+
+    // 3. Gate + signing on the media stage as production runs it.
+    const h264Master = join(dir, 'master-h264.mkv');
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'ffmpeg',
+        [
+          ...[
+            '-v',
+            'error',
+            '-y',
+            '-i',
+            master,
+            '-vf',
+            'scale=out_color_matrix=bt709:out_range=tv,format=yuv444p',
+          ],
+          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', h264Master],
+        ],
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+    const maker = new C2paService(await c2paPython());
+    const ca = await maker.makeCa(join(dir, 'ca'), 'Bench', 30);
+    maker.close();
+    const signer = await openRenditionSigner({
+      dataDir: dir,
+      provenance: {
+        signing: 'required',
+        algorithm: 'es256',
+        certificateChain: new Secret(readFileSync(ca.files.certificateChain, 'utf8')),
+        privateKey: new Secret(readFileSync(ca.files.privateKey, 'utf8')),
+      },
+    });
+    try {
+      const freshH264 = async (name: string): Promise<FsStorage> => {
+        const storage = new FsStorage(join(dir, name));
+        await storage.putFile(MASTER_KEY, h264Master);
+        return storage;
+      };
+      const oneDecode = (storage: FsStorage, signed: boolean) =>
+        transcodeRenditions(
+          { masterKey: MASTER_KEY, presets: PRESETS, aiDisclosure: 'Made with AI' },
+          { storage, config: { ffmpeg: FFMPEG }, ...(signed ? { signer } : {}) },
+        );
+      const bare: number[] = [];
+      const full: number[] = [];
+      for (let round = 0; round < (quick ? 1 : 3); round++) {
+        const a = await freshH264(`prod-bare-${round}`);
+        bare.push(await timed(() => oneDecode(a, false)));
+        const b = await freshH264(`prod-full-${round}`);
+        full.push(await timed(() => Promise.all([oneDecode(b, true), gate(b)])));
+      }
+      const [bareMs, fullMs] = [median(bare), median(full)];
+      process.stdout.write(
+        `3. production media stage (${PRESETS.join(' + ')} from one decode, H.264 4:4:4 master): ${(bareMs / 1000).toFixed(1)} s unsigned, no gate\n` +
+          `   signed, with the gate beside it: ${(fullMs / 1000).toFixed(1)} s; ratio ${(fullMs / bareMs).toFixed(3)} (${pct(fullMs / bareMs - 1)} added; target < 5 %)\n` +
+          `   runs: bare ${bare.map((m) => (m / 1000).toFixed(1)).join(', ')} s; signed + gate ${full.map((m) => (m / 1000).toFixed(1)).join(', ')} s\n`,
+      );
+    } finally {
+      signer.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
