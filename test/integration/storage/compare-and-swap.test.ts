@@ -15,26 +15,23 @@ import {
  * the real S3 server (versitygw, If-Match) and on local files.
  */
 const config = loadConfig();
-const s3Options = {
-  endpoint: config.storage.s3.endpoint,
-  region: config.storage.s3.region,
-  bucket: config.storage.s3.bucket,
-  forcePathStyle: true,
-  checksum: 'when_required' as const,
-  accessKeyId: config.storage.s3.accessKeyId!.reveal(),
-  secretAccessKey: config.storage.s3.secretAccessKey!.reveal(),
+/** A fresh client on the test stack's S3 server (versitygw). */
+const s3 = (): S3Storage => {
+  const storage = openStorage(config);
+  if (!(storage instanceof S3Storage)) throw new Error('the test stack configures S3 storage');
+  return storage;
 };
 const fsRoot = mkdtempSync(join(tmpdir(), 'reelcast-cas-'));
 const kinds: Array<[string, () => ObjectStorage]> = [
-  ['s3', () => openStorage(config)],
+  ['s3', s3],
   ['fs', () => new FsStorage(fsRoot)],
 ];
 const run = `${process.pid}-${Date.now()}`;
 
 beforeAll(async () => {
-  const s3 = new S3Storage(s3Options);
-  await s3.ensureBucket();
-  s3.client.destroy();
+  const storage = s3();
+  await storage.ensureBucket();
+  storage.client.destroy();
 });
 afterAll(() => rmSync(fsRoot, { recursive: true, force: true }));
 
@@ -77,7 +74,7 @@ describe.each(kinds)('%s storage compare-and-swap', (kind, open) => {
 
 describe('S3 If-Match', () => {
   it('sends the ETag it read as If-Match: the server decides who swaps', async () => {
-    const storage = new S3Storage(s3Options);
+    const storage = s3();
     const key = `ledger/if-match-${run}/2026-05-03/a/x.json`;
     await storage.put(key, 'one');
     const read = (await storage.getVersioned(key))!;
@@ -103,7 +100,7 @@ describe('S3 If-Match', () => {
   });
 
   it('a server that ignores If-Match is refused with a clear error, and nothing is overwritten', async () => {
-    const storage = new S3Storage(s3Options);
+    const storage = s3();
     const key = `ledger/ignores-if-match-${run}/2026-05-04/a/x.json`;
     await storage.put(key, 'held by another attempt');
     const read = (await storage.getVersioned(key))!;
