@@ -15,6 +15,7 @@ export const NON_RETRYABLE_PUBLISH_ERRORS = [
   'RenditionMissingError',
   'NothingToReplayError',
   'AccountNotConnectedError',
+  'PostedTwiceError',
 ] as const;
 
 export type NonRetryablePublishErrorName = (typeof NON_RETRYABLE_PUBLISH_ERRORS)[number];
@@ -226,6 +227,30 @@ export class AccountNotConnectedError extends PublishError {
       channel,
       `${channel}: the account ${account} is not connected. Connect it: run \`${fix}\`; then run \`reelcast replay <postId> --channel ${channel}\`.`,
       `account ${account} not connected: run \`${fix}\``,
+    );
+  }
+}
+
+/**
+ * Two attempts both posted (post, channel): this one's post went out while another attempt's was
+ * already recorded. Rare (a race between the last claim check and the post request), never
+ * silent: the ledger keeps both and the marketer deletes one.
+ */
+export class PostedTwiceError extends PublishError {
+  override readonly name = 'PostedTwiceError';
+  readonly retryable = false;
+  readonly notPosted = false;
+  constructor(
+    channel: string,
+    readonly postId: string,
+    readonly mine: { remoteId: string; url?: string },
+    readonly recorded: { remoteId: string; url?: string },
+  ) {
+    const name = (p: { remoteId: string; url?: string }) => p.url ?? p.remoteId;
+    super(
+      channel,
+      `${postId} went out twice on ${channel}: ${name(mine)} (this attempt) and ${name(recorded)} (another attempt, recorded in the ledger). Delete one of them on ${channel}; the ledger keeps ${recorded.remoteId} as the post and ${mine.remoteId} in its history.`,
+      `posted twice: ${mine.remoteId} and ${recorded.remoteId}; delete one`,
     );
   }
 }

@@ -17,7 +17,14 @@ import {
 export * from './channel';
 export * from './errors';
 export { ChannelSet, openChannels } from './channels';
-export { PublishLedger, type FailureRecord, type LedgerEntry, type LedgerListing } from './ledger';
+export {
+  LedgerContendedError,
+  PublishLedger,
+  type FailureRecord,
+  type LedgerEntry,
+  type LedgerListing,
+  type VersionedEntry,
+} from './ledger';
 export { OutboxChannel } from './outbox';
 export {
   publishPost,

@@ -1,5 +1,6 @@
 import { ledgerFailureKey, ledgerKey, parseLedgerKey, PREFIXES, type ObjectStorage } from '../storage';
 import type { ChannelPostOptions } from './channel';
+import { PostedTwiceError } from './errors';
 
 /**
  * The publish ledger: one entry per (post, channel) in storage, so publishing is at most once
@@ -9,6 +10,10 @@ import type { ChannelPostOptions } from './channel';
  *                                          │ certainly not posted: released (deleted) + failure record
  *                                          │ outcome unknown: stays claimed; the next attempt
  *                                          ▼ reconciles (looks on the channel) before posting
+ *
+ * Every change of an existing entry (takeover, handle, completion, release) is a compare-and-swap
+ * against the version the attempt read it at (ObjectStorage.replaceIf/deleteIf): of two attempts
+ * that found the same stale claim, one takes it over and the other stops without posting.
  */
 export interface LedgerEntry {
   postId: string;
@@ -34,7 +39,10 @@ export interface LedgerEntry {
    * instead of uploading a second time. A takeover keeps it.
    */
   handle?: ChannelHandle;
-  /** Earlier publishes replaced by a forced replay, newest last. */
+  /**
+   * Other publishes of this (post, channel), newest last: earlier ones a forced replay replaced,
+   * and a second post of two racing attempts (PostedTwiceError).
+   */
   history?: Array<{ remoteId: string; url?: string; publishedAt?: string }>;
 }
 
@@ -64,45 +72,85 @@ export interface LedgerListing {
 /** Platform-specific resume data: small strings only, never a token. */
 export type ChannelHandle = Record<string, string>;
 
+/** A ledger entry as read, with the storage version a change of it is compared against. */
+export interface VersionedEntry {
+  entry: LedgerEntry;
+  version: string;
+}
+
 const JSON_TYPE = { contentType: 'application/json' };
+/**
+ * Compare-and-swap rounds before giving up on an entry that keeps changing under us: each lost
+ * round means another attempt wrote it, which happens a few times at most.
+ */
+const MAX_SWAPS = 8;
+
+function format(entry: LedgerEntry): string {
+  return JSON.stringify(entry, null, 2);
+}
+
+/** The entry kept changing while this attempt recorded its post: the post is out, the ledger unsure. */
+export class LedgerContendedError extends Error {
+  override readonly name = 'LedgerContendedError';
+  constructor(
+    readonly key: string,
+    readonly remoteId: string,
+  ) {
+    super(
+      `the ledger entry ${key} kept changing while recording the post ${remoteId}: the post is out; the next attempt finds it on the channel and records it`,
+    );
+  }
+}
 
 export class PublishLedger {
   constructor(readonly storage: ObjectStorage) {}
 
   async read(postId: string, channel: string): Promise<LedgerEntry | undefined> {
-    return this.#readJson<LedgerEntry>(ledgerKey(postId, channel));
+    return (await this.readVersioned(postId, channel))?.entry;
+  }
+
+  /** The entry with the version a takeOver of it compares against. */
+  async readVersioned(postId: string, channel: string): Promise<VersionedEntry | undefined> {
+    return this.#readVersioned(ledgerKey(postId, channel));
   }
 
   async readFailure(postId: string, channel: string): Promise<FailureRecord | undefined> {
     return this.#readJson<FailureRecord>(ledgerFailureKey(postId, channel));
   }
 
-  /** Claims (post, channel) for `attemptId`. When someone else holds it, returns their entry. */
+  /**
+   * Claims (post, channel) for `attemptId`. When someone else holds it, returns their entry and
+   * the version it was read at.
+   */
   async claim(
     fields: Pick<LedgerEntry, 'postId' | 'channel' | 'caption' | 'renditionKey' | 'attemptId'> &
       PublishSettings,
     now = new Date(),
-  ): Promise<{ claimed: boolean; entry: LedgerEntry }> {
+  ): Promise<{ claimed: true; entry: LedgerEntry } | ({ claimed: false } & VersionedEntry)> {
     const entry: LedgerEntry = { ...fields, state: 'claimed', claimedAt: now.toISOString() };
     const key = ledgerKey(fields.postId, fields.channel);
-    if (await this.storage.createIfAbsent(key, JSON.stringify(entry, null, 2), JSON_TYPE)) {
+    if (await this.storage.createIfAbsent(key, format(entry), JSON_TYPE)) {
       return { claimed: true, entry };
     }
-    const existing = await this.#readJson<LedgerEntry>(key);
+    const existing = await this.#readVersioned(key);
     // Released between our create and read: try once more rather than report a phantom holder.
     if (!existing) return this.claim(fields, now);
-    return { claimed: false, entry: existing };
+    return { claimed: false, ...existing };
   }
 
   /**
    * Takes over a claim whose attempt is gone (it crashed or timed out), after reconciling found
    * no post. A forced replay also re-opens a published entry this way, keeping its history.
+   * A compare-and-swap against the version `current` was read at: returns undefined when the
+   * entry changed since (another attempt took it over, completed or released it first). Then
+   * this attempt has lost and must not post.
    */
   async takeOver(
-    entry: LedgerEntry,
+    current: VersionedEntry,
     fields: Pick<LedgerEntry, 'attemptId' | 'caption' | 'renditionKey'> & PublishSettings,
     now = new Date(),
-  ): Promise<LedgerEntry> {
+  ): Promise<LedgerEntry | undefined> {
+    const { entry } = current;
     const history = [...(entry.history ?? [])];
     if (entry.state === 'published' && entry.remoteId) {
       history.push({ remoteId: entry.remoteId, url: entry.url, publishedAt: entry.publishedAt });
@@ -118,8 +166,8 @@ export class PublishLedger {
       ...(entry.state === 'claimed' && entry.handle ? { handle: entry.handle } : {}),
       ...(history.length ? { history } : {}),
     };
-    await this.storage.put(ledgerKey(entry.postId, entry.channel), JSON.stringify(next, null, 2), JSON_TYPE);
-    return next;
+    const key = ledgerKey(entry.postId, entry.channel);
+    return (await this.storage.replaceIf(key, format(next), current.version, JSON_TYPE)) ? next : undefined;
   }
 
   async holds(postId: string, channel: string, attemptId: string): Promise<boolean> {
@@ -128,8 +176,9 @@ export class PublishLedger {
   }
 
   /**
-   * Saves the platform's handle into the claim, only while `attemptId` holds it. Returns false
-   * when the claim was taken over (this attempt must stop).
+   * Saves the platform's handle into the claim, only while `attemptId` holds it (a
+   * compare-and-swap, so a takeover in between wins). Returns false when the claim was taken
+   * over (this attempt must stop).
    */
   async saveHandle(
     postId: string,
@@ -137,35 +186,87 @@ export class PublishLedger {
     attemptId: string,
     handle: ChannelHandle,
   ): Promise<boolean> {
-    const entry = await this.read(postId, channel);
-    if (entry?.state !== 'claimed' || entry.attemptId !== attemptId) return false;
-    const next: LedgerEntry = { ...entry, handle: { ...entry.handle, ...handle } };
-    await this.storage.put(ledgerKey(postId, channel), JSON.stringify(next, null, 2), JSON_TYPE);
-    return true;
+    const key = ledgerKey(postId, channel);
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const current = await this.#readVersioned(key);
+      if (current?.entry.state !== 'claimed' || current.entry.attemptId !== attemptId) return false;
+      const next: LedgerEntry = { ...current.entry, handle: { ...current.entry.handle, ...handle } };
+      if (await this.storage.replaceIf(key, format(next), current.version, JSON_TYPE)) return true;
+      // Changed since the read: re-read; if it is still ours (our own earlier save), merge again.
+    }
+    return false;
   }
 
+  /**
+   * Records that `remote` is on the channel: the post `entry` describes went out (or was found
+   * there by reconciling). Whatever the entry became meanwhile, the post exists, so:
+   * - claimed by this or any other attempt, or released: it becomes published with this remote
+   *   id (an attempt that took the claim over meanwhile then stops before posting);
+   * - already published with this remote id: done (an earlier try of this call wrote it);
+   * - published with another remote id: two attempts posted; PostedTwiceError, with this post
+   *   kept in the entry's history.
+   * Each write is a compare-and-swap against the entry as just read.
+   */
   async complete(
     entry: LedgerEntry,
     remote: { remoteId: string; url?: string },
     reconciled: boolean,
     now = new Date(),
   ): Promise<LedgerEntry> {
-    const done: LedgerEntry = {
-      ...entry,
-      state: 'published',
-      remoteId: remote.remoteId,
-      url: remote.url,
-      publishedAt: now.toISOString(),
-      reconciled,
-    };
-    await this.storage.put(ledgerKey(entry.postId, entry.channel), JSON.stringify(done, null, 2), JSON_TYPE);
-    await this.storage.delete(ledgerFailureKey(entry.postId, entry.channel));
-    return done;
+    const key = ledgerKey(entry.postId, entry.channel);
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const current = await this.#readVersioned(key);
+      const recorded = current?.entry;
+      if (recorded?.state === 'published' && recorded.remoteId === remote.remoteId) {
+        await this.storage.delete(ledgerFailureKey(entry.postId, entry.channel));
+        return recorded;
+      }
+      if (recorded?.state === 'published') {
+        const mine = { remoteId: remote.remoteId, url: remote.url, publishedAt: now.toISOString() };
+        const known = (recorded.history ?? []).some((h) => h.remoteId === remote.remoteId);
+        const kept = { ...recorded, history: [...(recorded.history ?? []), mine] };
+        if (known || (await this.storage.replaceIf(key, format(kept), current!.version, JSON_TYPE))) {
+          throw new PostedTwiceError(entry.channel, entry.postId, remote, {
+            remoteId: recorded.remoteId!,
+            url: recorded.url,
+          });
+        }
+        continue;
+      }
+      const done: LedgerEntry = {
+        ...entry,
+        state: 'published',
+        remoteId: remote.remoteId,
+        url: remote.url,
+        publishedAt: now.toISOString(),
+        reconciled,
+      };
+      // The history of the entry as it is now (a forced replay's takeover added to it).
+      const history = (recorded ?? entry).history?.filter((h) => h.remoteId !== remote.remoteId);
+      if (history?.length) done.history = history;
+      else delete done.history;
+      const written = current
+        ? await this.storage.replaceIf(key, format(done), current.version, JSON_TYPE)
+        : await this.storage.createIfAbsent(key, format(done), JSON_TYPE);
+      if (written) {
+        await this.storage.delete(ledgerFailureKey(entry.postId, entry.channel));
+        return done;
+      }
+    }
+    throw new LedgerContendedError(key, remote.remoteId);
   }
 
-  /** Gives the claim up when the channel certainly has no post from it; only its holder may. */
+  /**
+   * Gives the claim up when the channel certainly has no post from it; only its holder may (a
+   * conditional delete, so a takeover in between is never deleted).
+   */
   async release(postId: string, channel: string, attemptId: string): Promise<void> {
-    if (await this.holds(postId, channel, attemptId)) await this.storage.delete(ledgerKey(postId, channel));
+    const key = ledgerKey(postId, channel);
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const current = await this.#readVersioned(key);
+      if (current?.entry.state !== 'claimed' || current.entry.attemptId !== attemptId) return;
+      if (await this.storage.deleteIf(key, current.version)) return;
+    }
   }
 
   async recordFailure(record: FailureRecord): Promise<void> {
@@ -199,14 +300,13 @@ export class PublishLedger {
     return out;
   }
 
+  async #readVersioned(key: string): Promise<VersionedEntry | undefined> {
+    const read = await this.storage.getVersioned(key);
+    return read && { entry: JSON.parse(read.body.toString('utf8')) as LedgerEntry, version: read.version };
+  }
+
   async #readJson<T>(key: string): Promise<T | undefined> {
-    if (!(await this.storage.head(key))) return undefined;
-    try {
-      return JSON.parse((await this.storage.getBuffer(key)).toString('utf8')) as T;
-    } catch (err) {
-      // Deleted between head and get (a release): the same as absent.
-      if ((err as Error).name === 'ObjectNotFoundError') return undefined;
-      throw err;
-    }
+    const read = await this.storage.getVersioned(key);
+    return read && (JSON.parse(read.body.toString('utf8')) as T);
   }
 }

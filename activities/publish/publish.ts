@@ -11,6 +11,7 @@ import {
   DuplicateContentError,
   NothingToReplayError,
   PublishClaimLostError,
+  PostedTwiceError,
   PublishError,
   RenditionMissingError,
 } from './errors';
@@ -57,7 +58,9 @@ export interface PublishRun {
  * 1. published in the ledger → returns it (unless force)
  * 2. checks caption and rendition against the channel's limits: bad input never claims
  * 3. claims (post, channel); a claim left by an earlier attempt is reconciled first: if the
- *    channel has the post, the ledger is completed with it and nothing is sent
+ *    channel has the post, the ledger is completed with it and nothing is sent. Otherwise the
+ *    claim is taken over by a compare-and-swap on the entry as read: when two attempts race
+ *    for it, one wins and the other stops (PublishClaimLostError) without posting
  * 4. publishes, then records the remote id. Errors that prove nothing was posted release the
  *    claim (and, when terminal, leave a failure record for `failures`/`replay`); otherwise the
  *    claim stays for the next attempt to reconcile.
@@ -102,8 +105,18 @@ export async function publishPost(
     return outcome(e, reconciled, false);
   };
 
-  const existing = await ledger.read(input.postId, input.channel);
-  if (existing?.state === 'published' && !input.force) return outcome(existing, false, true);
+  /** Records a post that is out (made now or found); one that went out twice is surfaced. */
+  const record = async (e: LedgerEntry, remote: RemotePost, reconciled: boolean): Promise<PublishOutcome> => {
+    try {
+      return await posted(await ledger.complete(e, remote, reconciled), reconciled);
+    } catch (err) {
+      if (err instanceof PostedTwiceError) await recordFailure(ledger, input, err);
+      throw err;
+    }
+  };
+
+  const existing = await ledger.readVersioned(input.postId, input.channel);
+  if (existing?.entry.state === 'published' && !input.force) return outcome(existing.entry, false, true);
 
   progress({ step: 'check' });
   try {
@@ -120,19 +133,26 @@ export async function publishPost(
     ...settingsOf(input),
   };
   const claim = existing
-    ? { claimed: false, entry: existing }
+    ? { claimed: false as const, ...existing }
     : await ledger.claim({ postId: input.postId, channel: input.channel, ...fields });
   let entry: LedgerEntry = claim.entry;
   if (!claim.claimed) {
     if (entry.state === 'published') {
       if (!input.force) return outcome(entry, false, true);
-      entry = await ledger.takeOver(entry, fields);
     } else {
       progress({ step: 'reconcile' });
       const found = await reconcile(channel, request, entry);
-      if (found) return posted(await ledger.complete(entry, found, true), true);
-      entry = await ledger.takeOver(entry, fields);
+      if (found) return record(entry, found, true);
     }
+    // A compare-and-swap against the entry as read: of attempts that read the same entry, one
+    // takes it over; the others stop here, never posting while another may hold the claim.
+    const taken = await ledger.takeOver(claim, fields);
+    if (!taken) {
+      const now = await ledger.read(input.postId, input.channel);
+      if (now?.state === 'published' && !input.force) return outcome(now, false, true);
+      throw new PublishClaimLostError(input.channel, input.postId);
+    }
+    entry = taken;
   }
 
   const holding = entry; // the entry this attempt posts under
@@ -157,7 +177,7 @@ export async function publishPost(
     if (err instanceof DuplicateContentError) {
       // X refuses a caption it already has: if that is our post from an earlier attempt, done.
       const found = await reconcile(channel, request, holding);
-      if (found) return posted(await ledger.complete(holding, found, true), true);
+      if (found) return record(holding, found, true);
     }
     if (err instanceof PublishError && err.notPosted && !(err instanceof PublishClaimLostError)) {
       await ledger.release(input.postId, input.channel, attemptId);
@@ -165,7 +185,7 @@ export async function publishPost(
     }
     throw err;
   }
-  return posted(await ledger.complete(holding, remote, false), false);
+  return record(holding, remote, false);
 }
 
 export interface ReplayInput extends PublishSettings {

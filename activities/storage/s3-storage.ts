@@ -30,6 +30,7 @@ import {
   type ObjectStorage,
   type PutOptions,
   type StoredObject,
+  type Versioned,
 } from './storage';
 
 export interface S3StorageOptions {
@@ -47,6 +48,10 @@ export interface S3StorageOptions {
 }
 
 const MAX_PARTS = 10_000;
+/** What replaceIf and deleteIf send, for the message when a server does not honour it. */
+const IF_MATCH = 'PUT and DELETE with If-Match';
+/** A well-formed ETag no object has: the probe's stale version. */
+const NO_SUCH_ETAG = `"${'0'.repeat(32)}"`;
 
 /** Objects in an S3-compatible bucket. Streams use multipart uploads; small bodies one PUT. */
 export class S3Storage implements ObjectStorage {
@@ -56,6 +61,8 @@ export class S3Storage implements ObjectStorage {
   readonly #partSize: number;
   readonly #queueSize: number;
   readonly #endpoint: string;
+  /** Whether the server honours If-Match, probed before the first conditional replace or delete. */
+  #conditionalReplace?: Promise<boolean>;
 
   constructor(options: S3StorageOptions) {
     const checksum = options.checksum === 'when_supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
@@ -101,6 +108,44 @@ export class S3Storage implements ObjectStorage {
     } finally {
       await this.delete(key).catch(() => undefined);
     }
+  }
+
+  /**
+   * Whether the server really honours If-Match on PUT and DELETE: one that ignores it would
+   * overwrite a ledger entry another attempt changed, and both would post. replaceIf and
+   * deleteIf ask this once per storage and refuse to run against such a server.
+   */
+  async supportsConditionalReplace(): Promise<boolean> {
+    const key = `probes/conditional-replace/${randomUUID()}`;
+    try {
+      await this.#putObject(key, 'first', {});
+      const first = await this.getVersioned(key);
+      if (!first) return false;
+      // A stale version is refused and changes nothing; the current one is accepted once.
+      if (await this.#replaceIf(key, 'second', NO_SUCH_ETAG, {})) return false;
+      if (!(await this.#replaceIf(key, 'third', first.version, {}))) return false;
+      if (await this.#replaceIf(key, 'fourth', first.version, {})) return false;
+      const third = await this.getVersioned(key);
+      if (third?.body.toString() !== 'third') return false;
+      if (await this.#deleteIf(key, first.version)) return false;
+      if (!(await this.head(key))) return false;
+      return await this.#deleteIf(key, third.version);
+    } catch (err) {
+      if (err instanceof ConditionalWriteUnsupportedError) return false;
+      throw err;
+    } finally {
+      await this.delete(key).catch(() => undefined);
+    }
+  }
+
+  async #requireConditionalReplace(): Promise<void> {
+    this.#conditionalReplace ??= this.supportsConditionalReplace().catch((err: unknown) => {
+      // Not an answer (the server was unreachable, say): ask again next time.
+      this.#conditionalReplace = undefined;
+      throw err;
+    });
+    if (!(await this.#conditionalReplace))
+      throw new ConditionalWriteUnsupportedError(this.#endpoint, IF_MATCH);
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<StoredObject> {
@@ -177,12 +222,15 @@ export class S3Storage implements ObjectStorage {
     return object;
   }
 
-  /** One PUT of bytes already in memory; `ifNoneMatch` makes it a conditional create. */
+  /**
+   * One PUT of bytes already in memory; `IfNoneMatch: '*'` makes it a conditional create,
+   * `IfMatch` a conditional replace.
+   */
   async #putObject(
     key: string,
     body: Buffer | string,
     options: PutOptions,
-    ifNoneMatch?: '*',
+    condition: { IfNoneMatch?: '*'; IfMatch?: string } = {},
   ): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
@@ -193,7 +241,7 @@ export class S3Storage implements ObjectStorage {
         ContentLength: Buffer.byteLength(body),
         ContentType: options.contentType,
         Metadata: options.metadata,
-        IfNoneMatch: ifNoneMatch,
+        ...condition,
       }),
     );
   }
@@ -298,7 +346,7 @@ export class S3Storage implements ObjectStorage {
     checkKey(key);
     const bytes = body instanceof Readable ? await collect(body) : body;
     try {
-      await this.#putObject(key, bytes, options, '*');
+      await this.#putObject(key, bytes, options, { IfNoneMatch: '*' });
       return true;
     } catch (err) {
       // 412: someone else created it first. 409 ConditionalRequestConflict: a racing write was in
@@ -306,6 +354,67 @@ export class S3Storage implements ObjectStorage {
       const status = statusOf(err);
       if (status === 412 || status === 409) return false;
       if (status === 501) throw new ConditionalWriteUnsupportedError(this.#endpoint);
+      throw err;
+    }
+  }
+
+  async getVersioned(key: string): Promise<Versioned | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkKey(key) }));
+      const body = await collect(out.Body as Readable);
+      if (!out.ETag) throw new ConditionalWriteUnsupportedError(this.#endpoint, IF_MATCH);
+      return { body, version: out.ETag };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async replaceIf(
+    key: string,
+    body: Buffer | string,
+    version: string,
+    options: PutOptions = {},
+  ): Promise<boolean> {
+    checkKey(key);
+    await this.#requireConditionalReplace();
+    return this.#replaceIf(key, body, version, options);
+  }
+
+  async #replaceIf(
+    key: string,
+    body: Buffer | string,
+    version: string,
+    options: PutOptions,
+  ): Promise<boolean> {
+    try {
+      await this.#putObject(key, body, options, { IfMatch: version });
+      return true;
+    } catch (err) {
+      // 412: the object has other bytes now. 404: it is gone. 409 ConditionalRequestConflict: a
+      // racing write was in flight; the object is changing, so this version is no longer it.
+      const status = statusOf(err);
+      if (status === 412 || status === 404 || status === 409) return false;
+      if (status === 501) throw new ConditionalWriteUnsupportedError(this.#endpoint, IF_MATCH);
+      throw err;
+    }
+  }
+
+  async deleteIf(key: string, version: string): Promise<boolean> {
+    checkKey(key);
+    await this.#requireConditionalReplace();
+    return this.#deleteIf(key, version);
+  }
+
+  async #deleteIf(key: string, version: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: version }));
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return true;
+      if (status === 412 || status === 409) return false;
+      if (status === 501) throw new ConditionalWriteUnsupportedError(this.#endpoint, IF_MATCH);
       throw err;
     }
   }

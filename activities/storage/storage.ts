@@ -17,6 +17,12 @@ export interface PutOptions {
   metadata?: Record<string, string>;
 }
 
+/** An object's bytes with the version they were read at (see ObjectStorage.getVersioned). */
+export interface Versioned {
+  body: Buffer;
+  version: string;
+}
+
 /** Bytes `start` to `end` of an object, both inclusive (as in HTTP Range). */
 export interface ByteRange {
   start: number;
@@ -40,6 +46,23 @@ export interface ObjectStorage {
   putFile(key: string, path: string, options?: PutOptions): Promise<StoredObject>;
   /** Like put, but only when no object has that key. Returns false when one already existed. */
   createIfAbsent(key: string, body: Body, options?: PutOptions): Promise<boolean>;
+  /**
+   * The object's bytes and their version, or undefined when absent: the version is what
+   * replaceIf and deleteIf compare against. It names the bytes (S3 ETag; a content hash for
+   * files), so an object rewritten with the same bytes keeps its version.
+   */
+  getVersioned(key: string): Promise<Versioned | undefined>;
+  /**
+   * Compare-and-swap: replaces the object only while it still has `version`. Returns false when
+   * it has changed or is gone since it was read; of two writers swapping the same version,
+   * exactly one gets true. For small bodies (ledger entries).
+   */
+  replaceIf(key: string, body: Buffer | string, version: string, options?: PutOptions): Promise<boolean>;
+  /**
+   * Deletes the object only while it still has `version`. Returns false when it holds other
+   * bytes now; true when this call deleted it or it was already gone.
+   */
+  deleteIf(key: string, version: string): Promise<boolean>;
   /**
    * Streams the object, or only bytes `start` to `end` (inclusive) of it (Studio's video seeking).
    * Throws ObjectNotFoundError when absent.
@@ -67,12 +90,18 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
-/** The S3 server ignores or rejects `If-None-Match: *`, so createIfAbsent cannot be atomic there. */
+/**
+ * The S3 server ignores or rejects a conditional write (`If-None-Match: *` for createIfAbsent,
+ * `If-Match` for replaceIf and deleteIf), so the ledger's changes cannot be atomic there.
+ */
 export class ConditionalWriteUnsupportedError extends Error {
   override readonly name = 'ConditionalWriteUnsupportedError';
-  constructor(readonly endpoint: string) {
+  constructor(
+    readonly endpoint: string,
+    readonly condition = 'PUT with If-None-Match: *',
+  ) {
     super(
-      `the S3 server at ${endpoint} does not support conditional writes (PUT with If-None-Match: *), which the publish ledger needs to publish at most once: use a server that does (AWS S3, versitygw, MinIO since 2024) or storage.kind: fs`,
+      `the S3 server at ${endpoint} does not support conditional writes (${condition}), which the publish ledger needs to publish at most once: use a server that does (AWS S3, versitygw 1.8 or later) or storage.kind: fs`,
     );
   }
 }

@@ -252,7 +252,7 @@ describe('publishing to X (fake X API over HTTP, real S3)', () => {
     // While attempt 1 waits for processing, a retry (attempt 2) takes the claim over.
     for (let i = 0; i < 50 && !(await ledger.read(input.postId, 'x')); i++)
       await new Promise((r) => setTimeout(r, 50));
-    const entry = (await ledger.read(input.postId, 'x'))!;
+    const entry = (await ledger.readVersioned(input.postId, 'x'))!;
     await ledger.takeOver(entry, { attemptId: 'attempt-2', caption: input.caption, renditionKey: rendition });
     expect(await stale).toBeInstanceOf(PublishClaimLostError);
     expect(fake.posts).toHaveLength(0);
