@@ -87,6 +87,8 @@ export async function createWorkers(
     contentCredentials: signer.description,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
+      // The signer's c2pa process ends with the workers that used it.
+      signer.close();
       if (client) await (await client).connection.close();
     },
     shutdown: () => {

@@ -145,6 +145,14 @@ export function quick(spec: PostSpec, inSeconds: number, overrides: Partial<Post
   };
 }
 
+/**
+ * The same post with a seed no other test uses: its master and renditions are made here, not
+ * found in storage (media is content-addressed, and the test stack's storage is shared).
+ */
+export function freshClip(spec: PostSpec): PostSpec {
+  return { ...spec, video: { ...spec.video, seed: (Date.now() % 1_000_000_000) + ++seq } };
+}
+
 export async function startPost(client: Client, config: ReelcastConfig, input: PostInput) {
   return client.workflow.start(post, {
     taskQueue: config.temporal.taskQueue,

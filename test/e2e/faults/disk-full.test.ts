@@ -18,6 +18,7 @@ import {
   startWorker,
   waitFor,
   waitForStage,
+  freshClip,
 } from '../support';
 
 /**
@@ -96,7 +97,7 @@ describe('a full disk', () => {
       const env = e2eEnv('disk-full-storage', { REELCAST_STORAGE: 'fs', REELCAST_DATA_DIR: volume });
       const config = e2eConfig(env);
       const [planned] = await plannedPosts(config, '2026-11-27');
-      const spec = quick(planned, 20, { channels: ['outbox'] });
+      const spec = freshClip(quick(planned, 20, { channels: ['outbox'] }));
       mkdirSync(join(volume, 'storage'), { recursive: true });
       const filler = fill(volume);
       const worker = await startWorker(config);
@@ -139,7 +140,7 @@ describe('a full disk', () => {
       const env = e2eEnv('disk-full-tmp');
       const config = e2eConfig(env);
       const [planned] = await plannedPosts(config, '2026-11-27');
-      const spec = quick(planned, 20, { channels: ['outbox'] });
+      const spec = freshClip(quick(planned, 20, { channels: ['outbox'] }));
       const filler = fill(volume);
       // Generation and publishing here; ffmpeg in a media worker whose temporary folder is full.
       const others = await startWorker(config, ['gpu', 'publish']);

@@ -15,6 +15,7 @@ import {
   startWorker,
   waitFor,
   waitForStage,
+  freshClip,
 } from '../support';
 
 describe('ffmpeg missing on a media worker', () => {
@@ -40,7 +41,7 @@ describe('ffmpeg missing on a media worker', () => {
     const env = e2eEnv('no-ffmpeg-run');
     const config = e2eConfig(env);
     const [planned] = await plannedPosts(config, '2026-11-27');
-    const spec = quick(planned, 30, { channels: ['outbox'] });
+    const spec = freshClip(quick(planned, 30, { channels: ['outbox'] }));
     // Generation (which writes the master with ffmpeg too) and publishing on a healthy worker.
     const others = await startWorker(config, ['gpu', 'publish']);
     const media = await startWorker(e2eConfig({ ...env, FFMPEG_PATH: ffmpeg }), ['media']);
@@ -61,8 +62,8 @@ describe('ffmpeg missing on a media worker', () => {
 
       // Not a retry storm: one attempt, then the post stopped.
       const history = await client.workflow.getHandle(postWorkflowId(spec.postId)).fetchHistory();
-      const transcodes = (history.events ?? []).filter(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'transcodeRendition',
+      const transcodes = (history.events ?? []).filter((e) =>
+        /^transcodeRenditions?$/.test(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''),
       );
       const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
       expect(transcodes).toHaveLength(1);

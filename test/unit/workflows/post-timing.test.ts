@@ -60,6 +60,28 @@ const activities = {
       previewKey: `previews/${input.preset}.mp4`,
     };
   },
+  async transcodeRenditions(input: { presets: string[] }) {
+    return input.presets.map((preset) => ({
+      preset,
+      renditionKey: `renditions/${preset}.mp4`,
+      posterKey: `posters/${preset}.jpg`,
+      previewKey: `previews/${preset}.mp4`,
+    }));
+  },
+  /** The content gate passes every clip here; held posts are proven in test/e2e/content-gate.test.ts. */
+  async checkContent(input: { masterKey: string }) {
+    const none = { drawing: 0, hentai: 0, neutral: 1, porn: 0, sexy: 0 };
+    return {
+      passed: true,
+      resultKey: `safety/${input.masterKey}.json`,
+      classifier: 'stand-in',
+      thresholds: { drawing: 1, hentai: 0.5, neutral: 1, porn: 0.5, sexy: 0.8 },
+      peak: none,
+      frames: 5,
+      createdAt: '2026-11-27T00:00:00.000Z',
+      reused: false,
+    };
+  },
   async publishToChannel(input: { channel: string; postId: string; force?: boolean }) {
     script.publishStarted?.();
     if (script.publishGate) await script.publishGate;
@@ -110,7 +132,7 @@ describe('post workflow timing (time-skipping test server)', () => {
     });
     const queues = taskQueues(QUEUE);
     workers = await Promise.all(
-      [queues.workflows, queues.gpu, queues.media, queues.publish].map((taskQueue) =>
+      [queues.workflows, queues.gpu, queues.media, queues.gate, queues.publish].map((taskQueue) =>
         Worker.create({
           connection: env.nativeConnection,
           taskQueue,
