@@ -1,11 +1,13 @@
 /**
- * The content gate's activity, on the `reelcast-media` queue: it needs what a media worker has
+ * The content gate's activity, on the `reelcast-media-gate` queue of every media worker: it needs what a media worker has
  * (ffmpeg, the master's bytes, spare CPU), not the GPU (kept for generation) nor the publish
  * queue's network slots. The classifier is loaded once per worker process (classifier.ts).
  */
 import { Context } from '@temporalio/activity';
+import { tmpdir } from 'node:os';
 import type { ReelcastConfig } from '../../config';
-import type { ObjectStorage } from '../storage';
+import { MEDIA_TMP_SETTING } from '../media/ffmpeg';
+import { DiskFullError, isDiskFull, type ObjectStorage } from '../storage';
 import { checkContent as check, type GateRequest, type GateVerdict } from './gate';
 
 export interface SafetyActivityDeps {
@@ -22,13 +24,24 @@ export function createSafetyActivities(deps: SafetyActivityDeps) {
      */
     async checkContent(request: GateRequest): Promise<GateVerdict> {
       const context = Context.current();
-      return check(request, {
-        storage: deps.storage,
-        ffmpeg: deps.config.ffmpeg,
-        tmpRoot: deps.tmpRoot,
-        signal: context.cancellationSignal,
-        onProgress: (progress) => context.heartbeat(progress),
-      });
+      try {
+        return await check(request, {
+          storage: deps.storage,
+          ffmpeg: deps.config.ffmpeg,
+          tmpRoot: deps.tmpRoot,
+          signal: context.cancellationSignal,
+          onProgress: (progress) => context.heartbeat(progress),
+        });
+      } catch (err) {
+        // Storage says its own place when full; a bare ENOSPC here is the sampled frames' folder.
+        if (isDiskFull(err))
+          throw new DiskFullError(
+            deps.tmpRoot ?? tmpdir(),
+            "the content gate's sampled frames (the media worker's temporary files)",
+            MEDIA_TMP_SETTING,
+          );
+        throw err;
+      }
     },
   };
 }

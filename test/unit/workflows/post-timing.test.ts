@@ -105,6 +105,13 @@ const activities = {
   async planDay() {
     return [];
   },
+  /** An empty day: the posts this test tells are "running" ones the calendar no longer plans. */
+  async planDayInPages(input: { date: string }) {
+    return { posts: 0, pages: [], plannedKey: `plans/${input.date}/stand-in/planned.json` };
+  },
+  async startPostsOfPage() {
+    return { started: [], existing: [] };
+  },
   async pausedCampaigns() {
     return [];
   },
