@@ -37,7 +37,9 @@ describe('a worker killed mid-generation', () => {
         const p = await readProgress(client, postWorkflowId(spec.postId));
         return p.state?.stage === 'generating' && p.heartbeat ? p : undefined;
       },
-      90_000,
+      // A new worker process loads its model before it takes work; on a busy 2-core machine,
+      // with other test files running beside this one, the first heartbeat can take minutes.
+      180_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\nworker log:\n${first.log()}`);
     });
@@ -65,7 +67,7 @@ describe('a worker killed mid-generation', () => {
       await new Promise((r) => second.once('exit', r));
       await client.connection.close();
     }
-  }, 360_000);
+  }, 480_000);
 });
 
 describe('the publish worker down at the publish instant', () => {
