@@ -20,6 +20,7 @@ import {
   startPost,
   waitFor,
   waitForStage,
+  freshClip,
 } from '../support';
 
 /**
@@ -94,7 +95,7 @@ describe('the Temporal server killed and restarted on the same database mid-day'
     const waiting = quick(planned, 60, webhook);
     const publishing = quick(planned, 25, webhook);
     const generating = quick(planned, 90, webhook);
-    generating.video = { ...generating.video, steps: 60, width: 384, height: 672 };
+    generating.video = { ...freshClip(generating).video, steps: 60, width: 384, height: 672 };
     const posts = [publishing, waiting, generating];
     receiver.holdPost = publishing.postId;
 
