@@ -143,7 +143,7 @@ async function main(): Promise<void> {
             '-vf',
             'scale=out_color_matrix=bt709:out_range=tv,format=yuv444p',
           ],
-          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', h264Master],
+          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-g', '1', h264Master],
         ],
         (err) => (err ? reject(err) : resolve()),
       ),

@@ -13,20 +13,26 @@ export interface MasterOptions {
 
 export const MASTER_CONTENT_TYPE = 'video/x-matroska';
 
-/** The master's encoder settings, after the conversion to BT.709 yuv444p. */
+/**
+ * The master's encoder settings, after the conversion to BT.709 yuv444p. Every frame is a
+ * keyframe (-g 1): the content gate (activities/safety/frames.ts) seeks to five frames, and with
+ * x264's default GOP each seek decoded from the first frame (4.6 CPU s for five frames of a 5 s
+ * 1280x704 clip, against 0.8 s all-intra); the file is about the FFV1 masters' size (79 MB).
+ */
 // prettier-ignore
 const MASTER_VIDEO_OPTIONS = [
-  '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-threads', '4',
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-threads', '4', '-g', '1',
   '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
 ];
 
 /**
  * The master clip: raw planar RGB frames (gbrp) piped into ffmpeg, converted once to BT.709
  * YUV 4:4:4 (the colour space every rendition is made in, full chroma) and stored as lossless
- * H.264 (qp 0, High 4:4:4 Predictive, CAVLC) in Matroska at the model's fps, no audio. Against
+ * H.264 (qp 0, High 4:4:4 Intra, CAVLC) in Matroska at the model's fps, no audio. Against
  * the FFV1 RGB masters made before, measured on a 121-frame 1280x704 Mandelbrot clip (the hard
- * case; bench/media.bench.ts): decoding takes 0.28 of the CPU (1.75 against 6.26 CPU s), the
- * file is 0.68 of the size (53.6 against 79.4 MB), and writing it took 1.9 against 5.9 CPU s. The
+ * case; bench/media.bench.ts): decoding takes about a third of the CPU (2.1 against 6.3 CPU s
+ * all-intra; 1.8 with x264's default GOP, which made the gate's seeks cost 4.6 CPU s), the file is
+ * about the same size (79 MB), and writing it took 1.9 against 5.9 CPU s. The
  * frames are the model's to within 8-bit YUV rounding (52 dB PSNR in RGB), and renditions made
  * from it match those made from the RGB master (SSIM 0.9955-0.9958 on that clip, ≥ 0.995 checked
  * by test/unit/media/master-quality.test.ts). Masters stored in the old format keep
