@@ -31,7 +31,9 @@ export async function decodeFrames(
   // ffmpeg decodes those frames only, not the whole clip (the model's FFV1 masters are all
   // keyframes, so each seek lands on its frame). A quarter frame before its timestamp keeps the
   // millisecond rounding of Matroska timestamps from skipping to the next one.
-  // The joined frames get new timestamps a tenth of a second apart (the encoders need them rising).
+  // The joined frames get new timestamps a tenth of a second apart (the encoders need them rising),
+  // and the outputs count time in tenths (-r 10): in the clip's own time base (8 fps, say) two of
+  // those timestamps could round to the same tick and the muxer refused the second.
   const inputs = samples.map((s) => ({
     path: clipPath,
     options: ['-ss', Math.max(0, (s.index - 0.25) / fps).toFixed(6), '-t', (0.5 / fps).toFixed(6)],
@@ -46,10 +48,10 @@ export async function decodeFrames(
         `[c]scale=${size}:${size}:flags=bilinear,format=rgb24[raw];` +
         `[p]scale=${JPEG_WIDTH}:-2,format=yuvj420p[jpg]`,
       outputs: [
-        { path: raw, options: ['-map', '[raw]', '-fps_mode', 'passthrough', '-f', 'rawvideo'] },
+        { path: raw, options: ['-map', '[raw]', '-fps_mode', 'passthrough', '-r', '10', '-f', 'rawvideo'] },
         {
           path: join(workDir, 'frame-%03d.jpg'),
-          options: ['-map', '[jpg]', '-fps_mode', 'passthrough', '-q:v', '4', '-f', 'image2'],
+          options: ['-map', '[jpg]', '-fps_mode', 'passthrough', '-r', '10', '-q:v', '4', '-f', 'image2'],
         },
       ],
     },
