@@ -11,6 +11,7 @@ import {
   startWorker,
   waitForStage,
   type RunningWorker,
+  waitFor,
 } from './support';
 
 /** A person in the loop: approval with a deadline, rejection, and pausing a whole campaign. */
@@ -82,9 +83,13 @@ describe('approval and campaign pause', () => {
     await waitForStage(client, spec.postId, ['generating', 'transcoding', 'waiting']);
     // What `reelcast campaign pause <id>` does.
     await posts.setCampaignPaused({ campaign: spec.campaign, paused: true });
-    const running = (await posts.runningPosts({ campaign: spec.campaign })).filter(
-      (p) => p.postId === spec.postId,
-    );
+    // The post's search attributes reach visibility a moment after its stage does.
+    const running = await waitFor("the post in the campaign's running posts", async () => {
+      const found = (await posts.runningPosts({ campaign: spec.campaign })).filter(
+        (p) => p.postId === spec.postId,
+      );
+      return found.length > 0 ? found : undefined;
+    });
     expect(running).toHaveLength(1);
     await posts.signalPosts({ workflowIds: running.map((p) => p.workflowId), signal: 'pause', args: [] });
 
