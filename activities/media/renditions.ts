@@ -42,25 +42,16 @@ import {
   storeRendition,
   WORK_DIR_PREFIX,
   type TranscodeDeps,
+  type TranscodeRequest,
   type TranscodeResult,
   type WatermarkPlacement,
 } from './transcode';
 import { renditionProblems, sourceProblems } from './validate';
 
-export interface TranscodeRenditionsRequest {
-  /** The master clip, e.g. `masters/<hash>.mkv`. */
-  masterKey: string;
+/** A post's presets from one decode: the one-preset request with every preset it needs. */
+export interface TranscodeRenditionsRequest extends Omit<TranscodeRequest, 'preset'> {
   /** Each preset once; presets that share an encode share one rendition. */
   presets: PresetName[];
-  fit?: FitMode;
-  frameRate?: FrameRateMode;
-  /** A brand image in storage and where to put it (in each preset's own safe area). */
-  watermark?: WatermarkPlacement & { key: string };
-  caption?: string;
-  /** Recorded in the renditions' metadata; not part of their keys. */
-  postId?: string;
-  /** The campaign's AI disclosure line, for the Content Credentials (activities/provenance/disclosure.ts). */
-  aiDisclosure?: string;
 }
 
 /** One encode and the presets it serves. */
