@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 
 /** What the upload benchmarks measure with: test files, wall time, medians, peak RSS. */
 
@@ -41,4 +41,20 @@ export async function peakRss(fn: () => Promise<unknown>): Promise<{ before: num
   }
   peak = Math.max(peak, process.memoryUsage().rss);
   return { before: before / MiB, peak: peak / MiB };
+}
+
+/**
+ * CPU seconds this process has used, its threads and the children it has waited for (ffmpeg,
+ * ffprobe) included: /proc/self/stat's utime, stime, cutime and cstime. Linux only (undefined
+ * elsewhere); a long-lived child that is still running is not counted.
+ */
+export function cpuSecondsWithChildren(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    // After the command name: state is field 3, utime..cstime are fields 14..17 (1-based).
+    const ticks = fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
+    return ticks / 100;
+  } catch {
+    return undefined;
+  }
 }

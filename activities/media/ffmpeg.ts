@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
+import { setPriority } from 'node:os';
 import ffmpeg from 'fluent-ffmpeg';
 import { DiskFullError } from '../storage/storage';
 import { FfmpegFailedError, MediaToolMissingError, TranscodeCancelledError } from './errors';
@@ -47,6 +48,11 @@ export interface RunFfmpegOptions {
    * ffmpeg at once and rejects with it: a damaged input fails fast instead of after a full encode.
    */
   inspectLog?: (level: 'warning' | 'error', line: string) => Error | undefined;
+  /**
+   * Runs ffmpeg at a lower priority (a nice value, 1 to 19): for work that should use the CPU a
+   * transcode leaves idle rather than slow the transcode down (the content gate's frame decode).
+   */
+  niceness?: number;
 }
 
 /** Global options every run gets: no stdin, level-prefixed log lines so errors can be told apart. */
@@ -66,6 +72,16 @@ function buildCommand(job: FfmpegJob): ffmpeg.FfmpegCommand {
   for (const output of job.outputs)
     addOptions(command.output(output.path).outputOptions.bind(command), output.options);
   return command;
+}
+
+/** Lowers the running ffmpeg's priority; where the system refuses, it runs at the normal one. */
+function lowerPriority(command: ffmpeg.FfmpegCommand, niceness: number): void {
+  const pid = (command as unknown as { ffmpegProc?: { pid?: number } }).ffmpegProc?.pid;
+  try {
+    if (pid) setPriority(pid, niceness);
+  } catch {
+    // Only the order in which the CPU serves processes changes, never the result.
+  }
 }
 
 /**
@@ -118,6 +134,7 @@ export async function runFfmpeg(job: FfmpegJob, options: RunFfmpegOptions): Prom
     command.on('start', () => {
       started = true;
       if (stopWith) command.kill('SIGKILL');
+      else if (options.niceness) lowerPriority(command, options.niceness);
     });
     command.on('stderr', (line: string) => {
       const stats = options.onStats && parseStatsLine(line);

@@ -5,6 +5,10 @@
  *
  * Loading takes seconds (the weights are decoded and the graph warmed up), so a worker process
  * loads it once, on its first gate, and keeps it: every later gate in that process reuses it.
+ *
+ * It runs on a worker thread of its own (classifier-thread.ts) at a lower priority: a clip's
+ * classification (about 0.4 CPU s) neither blocks the worker's event loop (heartbeats, other
+ * activities) nor takes CPU from the transcode running beside it (gate.ts, GATE_NICENESS).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,9 +16,17 @@ import type { Tensor } from '@tensorflow/tfjs';
 // nsfwjs/core's types; its exports map serves the file as `nsfwjs/core`, which this tsconfig's
 // module resolution does not read.
 import type * as NsfwCore from 'nsfwjs/dist/cjs/core';
+import { startWorker } from '../generate/inference-thread';
 import { SAFETY_CLASSES, type SafetyClass } from './thresholds';
 
 export const CLASSIFIER_INPUT_SIZE = 224;
+
+/**
+ * The gate runs beside the post's transcode, which seldom keeps every core busy (one filter graph
+ * thread paces it): at a lower priority the gate's work fills those gaps instead of slowing the
+ * transcode, and on an idle machine it runs as fast as ever (bench/gate.bench.ts).
+ */
+export const GATE_NICENESS = 10;
 const MODEL = 'MobileNetV2';
 
 export interface ClassifierInfo {
@@ -41,13 +53,79 @@ export function classifierLoads(): number {
   return loads;
 }
 
-/** The process's classifier, loaded on first use. A failed load is retried by the next call. */
+/**
+ * The process's classifier, loaded on first use on its own thread, whose priority is lowered by
+ * GATE_NICENESS where the system allows it. A failed load, or a thread that died, is started again
+ * by the next call.
+ */
 export function loadClassifier(): Promise<Classifier> {
-  loading ??= load().catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  });
+  loading ??= startClassifierThread(GATE_NICENESS).then(
+    (classifier) => {
+      loads += 1;
+      return classifier;
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
   return loading;
+}
+
+type ThreadReply =
+  | { type: 'ready'; info: ClassifierInfo }
+  | { type: 'scores'; id: number; scores: Array<Record<SafetyClass, number>> }
+  | { type: 'failed'; id?: number; message: string };
+
+function startClassifierThread(niceness: number): Promise<Classifier> {
+  const file = join(__dirname, `classifier-thread${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+  const worker = startWorker(file, { niceness });
+  const pending = new Map<
+    number,
+    { resolve: (s: Array<Record<SafetyClass, number>>) => void; reject: (e: Error) => void }
+  >();
+  let nextId = 0;
+  // The thread keeps the process alive while it loads or classifies, never while it waits.
+  const idle = (): void => {
+    if (pending.size === 0) worker.unref();
+  };
+  return new Promise<Classifier>((resolveLoad, rejectLoad) => {
+    const fail = (err: Error): void => {
+      loading = undefined;
+      rejectLoad(err);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+      void worker.terminate();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) =>
+      fail(new Error(`the content classifier's thread stopped (exit code ${code})`)),
+    );
+    worker.on('message', (reply: ThreadReply) => {
+      if (reply.type === 'ready') {
+        idle();
+        resolveLoad({
+          info: reply.info,
+          classify(frames) {
+            if (frames.length === 0) return Promise.resolve([]);
+            const id = nextId++;
+            return new Promise((resolve, reject) => {
+              pending.set(id, { resolve, reject });
+              worker.ref();
+              worker.postMessage({ id, frames: frames.map((f) => Uint8Array.from(f)) });
+            });
+          },
+        });
+        return;
+      }
+      if (reply.type === 'failed' && reply.id === undefined) return fail(new Error(reply.message));
+      const p = pending.get(reply.id!);
+      pending.delete(reply.id!);
+      idle();
+      if (reply.type === 'scores') p?.resolve(reply.scores);
+      else p?.reject(new Error(reply.message));
+    });
+  });
 }
 
 const packageDir = (): string => join(dirname(require.resolve('nsfwjs')), '..', '..');
@@ -75,7 +153,8 @@ function bundledModel(): NsfwCore.ModelDefinition {
   };
 }
 
-async function load(): Promise<Classifier> {
+/** Loads the model on the calling thread (classifier-thread.ts calls it on its own). */
+export async function loadInThisThread(): Promise<Classifier> {
   // Loaded lazily: a worker that never gates (a GPU-only host) never pays for TensorFlow.js.
   const tf = await import('@tensorflow/tfjs');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -94,7 +173,6 @@ async function load(): Promise<Classifier> {
   } finally {
     console.info = info;
   }
-  loads += 1;
   const size = CLASSIFIER_INPUT_SIZE;
   const frameBytes = size * size * 3;
   return {

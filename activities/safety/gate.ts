@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FfmpegPaths } from '../media/ffmpeg';
 import { probeSource } from '../media/probe';
 import { ObjectNotFoundError, safetyKeys, type ObjectStorage } from '../storage';
-import { classifierVersion, loadClassifier, type ClassifierInfo } from './classifier';
+import { classifierVersion, GATE_NICENESS, loadClassifier, type ClassifierInfo } from './classifier';
 import { MasterUnreadableError } from './errors';
 import { decodeFrames } from './frames';
 import { SAMPLED_FRAMES, sampleFrames } from './sampling';
@@ -168,6 +168,7 @@ async function classifyMaster(
     const decoded = await decodeFrames(clip, samples, source.fps, workDir, {
       ffmpeg: deps.ffmpeg,
       signal,
+      niceness: GATE_NICENESS,
     }).catch(unreadable(request.masterKey));
 
     const classifier = await loadClassifier();

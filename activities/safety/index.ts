@@ -1,6 +1,13 @@
 /** The content gate: sampled frames of a master, classified, judged against per-class thresholds. */
 export { createSafetyActivities, type SafetyActivities, type SafetyActivityDeps } from './activities';
-export { classifierLoads, loadClassifier, type Classifier, type ClassifierInfo } from './classifier';
+export {
+  CLASSIFIER_INPUT_SIZE,
+  classifierLoads,
+  GATE_NICENESS,
+  loadClassifier,
+  type Classifier,
+  type ClassifierInfo,
+} from './classifier';
 export * from './errors';
 export {
   checkContent,

@@ -2,13 +2,17 @@
  * The content gate: which frames it samples, how thresholds judge scores, and that a master is
  * classified once (the stored check is reused by key), with the real classifier and ffmpeg.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { posterFrameIndex } from '../../../activities/media/rendition-job';
 import {
   checkContent,
+  CLASSIFIER_INPUT_SIZE,
   DEFAULT_SAFETY_THRESHOLDS,
+  GATE_NICENESS,
+  loadClassifier,
   MasterUnreadableError,
   readCheck,
   resolveThresholds,
@@ -16,6 +20,7 @@ import {
   tripOf,
   type FrameScores,
 } from '../../../activities/safety';
+import { decodeFrames } from '../../../activities/safety/frames';
 import { FsStorage } from '../../../activities/storage';
 import { makeClip } from '../media/clips';
 
@@ -124,5 +129,75 @@ describe('checkContent (real classifier, real ffmpeg)', () => {
     );
     expect(err).toBeInstanceOf(MasterUnreadableError);
     expect((err as Error).message).toMatch(/cannot read the master clip masters\/eeeeeeeeeeeeeeee\.mkv: /);
+  });
+});
+
+describe('what the gate looks at, and what it leaves to the transcode beside it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reelcast-gate-frames-'));
+  const ffmpeg = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Frame `index` of a clip, by a plain decode of the whole clip, squeezed as the gate does. */
+  const reference = (clip: string, index: number): Buffer =>
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-i', clip, '-vf'],
+      `select=eq(n\\,${index}),scale=${CLASSIFIER_INPUT_SIZE}:${CLASSIFIER_INPUT_SIZE}:flags=bilinear,format=rgb24`,
+      ...['-frames:v', '1', '-f', 'rawvideo', '-'],
+    ]);
+  const meanAbsDiff = (a: Uint8Array, b: Uint8Array): number => {
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+    return sum / a.length;
+  };
+
+  test.each([
+    [
+      "an all-intra lossless H.264 master (today's)",
+      ['-c:v', 'libx264', '-qp', '0', '-g', '1', '-pix_fmt', 'yuv444p'],
+    ],
+    ['an FFV1 master (before)', ['-c:v', 'ffv1']],
+  ])('the sampled frames of %s are exactly the frames sampling names', async (_name, codec) => {
+    const clip = join(dir, `clip-${codec[1]}.mkv`);
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x192:rate=8:duration=3'],
+      ...codec,
+      clip,
+    ]);
+    const samples = sampleFrames(24);
+    const work = mkdtempSync(join(dir, 'work-'));
+    const decoded = await decodeFrames(clip, samples, 8, work, { ffmpeg });
+    samples.forEach((sample, k) => {
+      // Its own frame, to the scaler's rounding; the next frame of the moving pattern is far off.
+      expect(meanAbsDiff(decoded.rgb[k], reference(clip, sample.index))).toBeLessThan(1);
+      expect(meanAbsDiff(decoded.rgb[k], reference(clip, sample.index + 1))).toBeGreaterThan(2);
+    });
+    expect(decoded.jpegs.map((j) => readFileSync(j).subarray(0, 2))).toEqual(
+      samples.map(() => Buffer.from([0xff, 0xd8])),
+    );
+  });
+
+  test('the classifier works on a thread of its own, at a lower priority, off the event loop', async () => {
+    const classifier = await loadClassifier();
+    const frames = [0, 1, 2].map(() =>
+      new Uint8Array(CLASSIFIER_INPUT_SIZE * CLASSIFIER_INPUT_SIZE * 3).fill(128),
+    );
+    // Node 23.9+ (the pinned Node is 24); @types/node does not have it yet.
+    const { threadCpuUsage } = process as unknown as {
+      threadCpuUsage(since?: NodeJS.CpuUsage): NodeJS.CpuUsage;
+    };
+    const mainThread = threadCpuUsage();
+    const scores = await classifier.classify(frames);
+    const usedHere = threadCpuUsage(mainThread);
+    expect(scores).toHaveLength(3);
+    // Three frames cost about 0.2 CPU s; this thread only hands them over and reads the scores.
+    expect((usedHere.user + usedHere.system) / 1000).toBeLessThan(50);
+    // Linux keeps a nice value per thread: one of this process' threads runs at the gate's.
+    if (process.platform === 'linux') {
+      const nices = readdirSync('/proc/self/task').map((tid) =>
+        Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]),
+      );
+      expect(nices).toContain(GATE_NICENESS);
+      expect(nices).toContain(0);
+    }
   });
 });
