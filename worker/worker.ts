@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
 import { modelOptions, sharedInferenceThread } from '../activities/generate';
 import { NO_SIGNING, openRenditionSigner } from '../activities/provenance/signer';
+import { loadClassifier } from '../activities/safety';
 import { checkMediaTools } from '../activities/media';
 import { workerIdentity } from '../activities/media/activities';
 import { connectClient } from './connection';
@@ -37,6 +38,9 @@ export async function createWorkers(
   if (roles.includes('media')) await checkMediaWorker(config, roles);
   // A media worker checks its signing certificate before it takes work: a bad one stops it here.
   const signer = roles.includes('media') ? await openRenditionSigner(config) : NO_SIGNING;
+  // And it loads the content classifier (on its own thread, at a low priority): the first post's
+  // gate does not wait for it, and an install without its model stops the worker here.
+  if (roles.includes('media')) await loadClassifier().catch(classifierMissing);
   let client: Promise<Client> | undefined;
   const activities = createActivities(activityDeps(config, () => (client ??= connectClient(config)), signer));
   const common: Partial<WorkerOptions> = {
@@ -95,6 +99,13 @@ export async function createWorkers(
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };
+}
+
+function classifierMissing(err: Error): never {
+  throw new Error(
+    `the content gate's classifier (nsfwjs) could not load: ${err.message}. ` +
+      'Reinstall the dependencies (npm ci) and start the worker again.',
+  );
 }
 
 /**

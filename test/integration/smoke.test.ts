@@ -1,6 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { classifierLoads } from '../../activities/safety';
 import { loadConfig } from '../../config';
 import { connectClient, connectWorker } from '../../worker/connection';
 import { createWorkers } from '../../worker/worker';
@@ -51,6 +52,8 @@ describe('smoke: a real workflow on the real dev server, storing in the real S3 
 
     const connection = await connectWorker(config);
     const workers = await createWorkers(config, connection);
+    // A media worker loads the content classifier before it takes work, not on the first post.
+    expect(classifierLoads()).toBe(1);
     const running = workers.run();
     try {
       const result = await handle.result();
