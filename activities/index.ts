@@ -8,7 +8,7 @@ import { createPostActivities } from './posts';
 import { createFanOutActivities } from './posts/fan-out';
 import type { RenditionSigner } from './provenance/signer';
 import { createLedgerActivities, createPublishActivities } from './publish';
-import { createSafetyActivities } from './safety';
+import { createSafetyActivities, loadClassifier, SAMPLED_FRAMES } from './safety';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
 
@@ -52,7 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     gpu: { ...selfCheck, ...createGenerateActivities({ storage, config }) },
     media: {
-      ...selfCheck,
+      ...createSelfCheckActivities({ storage, facts: () => mediaWorkerFacts(deps.signer) }),
       ...createMediaActivities({ storage, config, signer: deps.signer }),
     },
     // The content gate, on media workers in a slot of its own (workflows/queues.ts).
@@ -67,3 +67,12 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** What `reelcast doctor` shows of a media worker: how it signs, and its content gate. */
+async function mediaWorkerFacts(signer: RenditionSigner): Promise<string[]> {
+  const { info } = await loadClassifier();
+  return [
+    signer.description,
+    `content gate: ${info.name} ${info.version} ${info.model} (${info.backend}), ${SAMPLED_FRAMES + 1} frames a clip at most`,
+  ];
+}

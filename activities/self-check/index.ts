@@ -13,6 +13,8 @@ export interface StorageProbeResult {
   storage: 'fs' | 's3';
   host: string;
   pid: number;
+  /** What else this worker does that a person checks (a media worker: signing, the content gate). */
+  facts?: string[];
 }
 
 export class StorageProbeError extends Error {
@@ -23,7 +25,7 @@ export class StorageProbeError extends Error {
  * The self-check: proves a worker on `queue` can write to the configured storage and read the
  * same bytes back. `reelcast doctor` runs it on every queue.
  */
-export function createSelfCheckActivities(deps: { storage: ObjectStorage }) {
+export function createSelfCheckActivities(deps: { storage: ObjectStorage; facts?: () => Promise<string[]> }) {
   return {
     async storageProbe(input: StorageProbeInput): Promise<StorageProbeResult> {
       const key = `probes/${input.queue}.json`;
@@ -41,7 +43,15 @@ export function createSelfCheckActivities(deps: { storage: ObjectStorage }) {
           `storage returned different bytes for ${key}: wrote ${body.length}, read ${back.length}`,
         );
       }
-      return { key, bytes: back.length, storage: deps.storage.kind, host: hostname(), pid: process.pid };
+      const facts = deps.facts ? await deps.facts() : undefined;
+      return {
+        key,
+        bytes: back.length,
+        storage: deps.storage.kind,
+        host: hostname(),
+        pid: process.pid,
+        ...(facts ? { facts } : {}),
+      };
     },
   };
 }

@@ -83,8 +83,10 @@ export function register(program: Command): void {
       );
       const queues = opts.queues ? parseQueues(opts.queues) : config.worker.queues;
       const result = await runSelfCheck(config, queues);
-      for (const p of result.probes)
+      for (const p of result.probes) {
         ok('queue', `${p.queue}: worker pid ${p.pid} on ${p.host} wrote and read ${p.key}`);
+        for (const fact of p.facts ?? []) ok('', `  ${fact}`);
+      }
       for (const f of result.failed)
         process.stdout.write(`FAIL  ${'queue'.padEnd(10)} ${f.queue}: ${f.reason}\n`);
       if (result.failed.length > 0) process.exitCode = 1;

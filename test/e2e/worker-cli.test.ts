@@ -56,6 +56,12 @@ describe('reelcast worker / doctor', () => {
           new RegExp(`ok +queue +cli-${process.pid}${queue}: worker pid ${worker.pid}`),
         );
       }
+      // The media worker says how it signs and what its content gate runs, under its queue.
+      expect(doctor.stdout).toMatch(
+        new RegExp(
+          `-media: worker pid ${worker.pid}.*\\n.*Content Credentials: signed with the development CA.*\\n.*content gate: nsfwjs \\d+\\.\\d+\\.\\d+ MobileNetV2 \\(wasm\\)`,
+        ),
+      );
     } finally {
       worker.kill('SIGTERM');
     }
