@@ -98,6 +98,24 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
     );
   });
 
+  it('says how much memory the model needs, and refuses it before loading when the machine is too small', async () => {
+    const model = join(TINY, 'model');
+    const fits = await run(['model', 'check', model, '--memory-limit', '64']);
+    expect(fits).toMatch(/memory {6}1\.\d MB of fp32 graphs and weights to load; [\d.]+ [MG]B free/);
+    expect(fits).toMatch(/check: ok on cpu/);
+    // A 1 MB machine: the tiny model's 1.6 MB of graphs cannot load there.
+    await expect(run(['model', 'check', model, '--memory-limit', '1'])).rejects.toThrow(
+      new RegExp(
+        `^not enough memory for the model ${model}: its fp32 graphs and weights need at least 1\\.\\d MB ` +
+          '\\(text_encoder\\.onnx 0\\.2 MB, transformer\\.onnx 0\\.3 MB, vae_decoder\\.onnx 1\\.1 MB\\), ' +
+          'but setting model\\.memoryLimitMb \\(REELCAST_MODEL_MEMORY_LIMIT_MB\\) allows 1\\.0 MB\\. ' +
+          'To make it fit: export it in fp16 \\(`reelcast model export --precision fp16`, about half the memory\\); ' +
+          'run it on a machine \\(or GPU\\) with more memory; or keep fewer models loaded at once ' +
+          '\\(setting worker\\.gpuLoadedModels, now 2\\)\\.$',
+      ),
+    );
+  });
+
   it('reelcast generate on the exported model writes the frames diffusers makes for the same seed', async () => {
     const ref = JSON.parse(readFileSync(join(TINY, 'reference/reference.json'), 'utf8')) as {
       prompt: string;
