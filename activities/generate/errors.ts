@@ -97,8 +97,9 @@ export class NotEnoughMemoryError extends Error {
   }
 }
 
-/** 1.50 GB, 12.3 MB: sizes a person reads in an error or in `model check`. */
+/** 12.3 MB, 1.50 GB, 2.1 TB: sizes a person reads in an error or in `model check`. */
 export function formatBytes(n: number): string {
+  if (n >= 1e12) return `${(n / 1e12).toFixed(1)} TB`;
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
 }
 
@@ -183,7 +184,12 @@ export function deserializeError(s: SerializedError): Error {
 export function classifyOrtError(stage: string, err: unknown): Error {
   const text = err instanceof Error ? err.message : String(err);
   if (isAllocationFailure(text)) {
-    return new OutOfMemoryError(`${stage}: ${text.split('\n')[0]}`);
+    const size = /requested buffer of size (\d+)/.exec(text);
+    return new OutOfMemoryError(
+      size
+        ? `${stage}: onnxruntime could not allocate ${formatBytes(Number(size[1]))} for a tensor`
+        : `${stage}: ${text.split('\n')[0]}`,
+    );
   }
   return new InferenceError(stage, text.split('\n')[0]);
 }

@@ -116,6 +116,20 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
     );
   });
 
+  it('says which model ran out of memory, how much onnxruntime asked for and what to do', async () => {
+    // A VAE decoder whose run asks for a 4 EiB tensor (fixtures/make_alloc_failure.py): a real
+    // allocation failure in onnxruntime, on any machine.
+    const dir = copyOf(join(TINY, 'model'), 'alloc-failure');
+    cpSync(join(__dirname, 'fixtures/alloc-failure.vae_decoder.onnx'), join(dir, 'vae_decoder.onnx'));
+    await expect(run(['model', 'check', dir])).rejects.toThrow(
+      new RegExp(
+        `^out of memory while generating with the model ${dir} \\(its graphs hold 0\\.\\d MB; the clip's tensors come on top\\): ` +
+          'VAE decoder: onnxruntime could not allocate 4611686\\.0 TB for a tensor\\. Lower frames/width/height, or: ' +
+          'To make it fit: .*keep fewer models loaded at once \\(setting worker\\.gpuLoadedModels, now 2\\)\\.$',
+      ),
+    );
+  });
+
   it('reelcast generate on the exported model writes the frames diffusers makes for the same seed', async () => {
     const ref = JSON.parse(readFileSync(join(TINY, 'reference/reference.json'), 'utf8')) as {
       prompt: string;
