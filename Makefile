@@ -1,6 +1,7 @@
 # The two commands a person needs. Each installs what it needs first (scripts/bootstrap.sh).
 #   make demo   the whole pipeline on the embedded default stack
-#   make test   type check, lint, compose file check, and every test against the real services
+#   make test   type check, lint, compose file check, every test against the real services, then
+#               the export parity run (make test-export's work; its Python installs during jest)
 #   make test-export   rebuild the tiny Wan2.2 checkpoint, export it, check parity with diffusers
 # And for measuring: make bench NAME=plan [ARGS=...] (scripts/bench.sh; lists the benchmarks)
 SHELL := /bin/bash

@@ -565,6 +565,13 @@ export const SETTINGS = [
     type: url,
     doc: 'RFC 3161 time-stamp authority for the signatures, so they stay valid after the certificate expires (e.g. one on the C2PA TSA trust list). Unset: no time-stamp.',
   },
+  {
+    key: 'model.memoryLimitMb',
+    env: 'REELCAST_MODEL_MEMORY_LIMIT_MB',
+    type: { kind: 'int', min: 0 },
+    default: '0',
+    doc: "Memory (MB) the models a worker keeps loaded may take together: a model directory whose graphs and weights do not fit (with the other loaded ones) is refused before it loads, with what it needs. 0: only what the machine has free (its cgroup limit; for cuda/tensorrt also the GPU's free memory) is checked.",
+  },
 ] as const satisfies readonly Setting[];
 
 /** Variables Reelcast reads that are not settings: they steer the tools and tests, not the pipeline. */

@@ -6,7 +6,8 @@
 #   scripts/bootstrap.sh            what `make demo` needs
 #   scripts/bootstrap.sh --tests    also what `make test` needs (the S3 server, docker-compose for the config check,
 #                                   Chromium for Studio's browser tests, Java and Maven for the
-#                                   time-skipping test server)
+#                                   time-skipping test server, and in the background the model
+#                                   exporter's Python for the export parity run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,6 +104,13 @@ fi
 if ! models/python-env.sh activities/provenance/requirements.txt >/dev/null; then
   [ $for_tests = 1 ] && die "could not install c2pa-python from PyPI (see above); the tests sign renditions with it."
   step "warning: c2pa-python could not be installed (see above): renditions go out without Content Credentials"
+fi
+
+# 7. Tests: the exporter's Python (torch, diffusers: a 3.1 GB download on a fresh machine) for the
+#    export parity run after the jest suite (models/export/test-export.sh), installed in the
+#    background at low priority while the checks and jest run; test-export.sh waits for it.
+if [ $for_tests = 1 ]; then
+  models/python-env.sh --background models/export/requirements.txt
 fi
 
 # For the Makefile: where the pinned Node lives.

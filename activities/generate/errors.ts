@@ -62,11 +62,45 @@ export class GenerateRequestError extends Error {
 /** onnxruntime or the allocator ran out of memory. Retryable (see above). */
 export class OutOfMemoryError extends Error {
   override readonly name = 'OutOfMemoryError';
-  constructor(detail: string) {
+  constructor(
+    readonly detail: string,
+    /** The model that was running, how much its graphs hold, and what to do (memory.ts). */
+    readonly model?: { dir: string; bytes: number; advice: string },
+  ) {
     super(
-      `out of memory while generating: ${detail}. Lower frames/width/height, or run on a GPU with more memory.`,
+      model
+        ? `out of memory while generating with the model ${model.dir} (its graphs hold ${formatBytes(model.bytes)}; ` +
+            `the clip's tensors come on top): ${detail}. Lower frames/width/height, or: ${model.advice}`
+        : `out of memory while generating: ${detail}. Lower frames/width/height, or run on a GPU with more memory.`,
     );
   }
+}
+
+/**
+ * A model directory does not fit in the memory there is for it: found before loading (its graphs
+ * and weights are larger than what is free, the cgroup limit, the GPU's free memory or
+ * model.memoryLimitMb), or onnxruntime could not allocate while loading it. Retryable like
+ * OutOfMemoryError (memory is shared; a worker at start-up stops with it instead).
+ */
+export class NotEnoughMemoryError extends Error {
+  override readonly name = 'NotEnoughMemoryError';
+  constructor(
+    readonly dir: string,
+    /** Bytes of the graphs and their external data (at least what loading takes). */
+    readonly needBytes: number,
+    /** Bytes there were for it, and where that figure comes from (undefined: not known). */
+    readonly availableBytes: number | undefined,
+    what: string,
+    advice: string,
+  ) {
+    super(`not enough memory for the model ${dir}: ${what}. ${advice}`);
+  }
+}
+
+/** 12.3 MB, 1.50 GB, 2.1 TB: sizes a person reads in an error or in `model check`. */
+export function formatBytes(n: number): string {
+  if (n >= 1e12) return `${(n / 1e12).toFixed(1)} TB`;
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
 }
 
 /** A session.run failed for another reason. Retryable. */
@@ -116,6 +150,7 @@ const ERROR_CLASSES = {
   InferenceError,
   MasterEncodeError,
   GenerationCancelledError,
+  NotEnoughMemoryError,
 };
 
 export type GenerateErrorName = keyof typeof ERROR_CLASSES;
@@ -148,12 +183,24 @@ export function deserializeError(s: SerializedError): Error {
 /** Maps an onnxruntime failure to the error a caller acts on. */
 export function classifyOrtError(stage: string, err: unknown): Error {
   const text = err instanceof Error ? err.message : String(err);
-  if (
-    /out of memory|bad_alloc|failed to allocate|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED/i.test(
-      text,
-    )
-  ) {
-    return new OutOfMemoryError(`${stage}: ${text.split('\n')[0]}`);
+  if (isAllocationFailure(text)) {
+    const size = /requested buffer of size (\d+)/.exec(text);
+    return new OutOfMemoryError(
+      size
+        ? `${stage}: onnxruntime could not allocate ${formatBytes(Number(size[1]))} for a tensor`
+        : `${stage}: ${text.split('\n')[0]}`,
+    );
   }
   return new InferenceError(stage, text.split('\n')[0]);
+}
+
+/**
+ * An allocation that failed: onnxruntime's CPU allocator (std::bad_alloc, "Failed to allocate
+ * memory"), CUDA's (out of memory, CUDNN/CUBLAS_STATUS_ALLOC_FAILED), or V8 refusing a typed
+ * array for a tensor ("Array buffer allocation failed").
+ */
+export function isAllocationFailure(text: string): boolean {
+  return /out of memory|bad_alloc|failed to allocate|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED|Array buffer allocation failed/i.test(
+    text,
+  );
 }

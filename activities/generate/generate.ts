@@ -87,6 +87,7 @@ export function modelOptions(config: ReelcastConfig, model?: string): ModelOptio
     dir: modelDir(config, model),
     precision: m.precision ?? 'fp32',
     threads: m.threads ?? 0,
+    memoryLimitMb: m.memoryLimitMb ?? 0,
     provider: {
       kind: m.provider,
       deviceId: m.deviceId,

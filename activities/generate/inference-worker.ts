@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { serializeError } from './errors';
-import { loadedModelDirs, loadModel, type ModelOptions } from './model';
+import { isAllocationFailure, OutOfMemoryError, serializeError } from './errors';
+import { memoryAdvice } from './memory';
+import { loadedModelDirs, loadModel, type LoadedModel, type ModelOptions } from './model';
 import { runPipeline, type ResolvedRequest } from './pipeline';
 
 /**
@@ -80,8 +81,9 @@ async function load(msg: LoadMessage): Promise<void> {
 
 async function run(msg: RunMessage): Promise<void> {
   const cancel = new Int32Array(msg.cancel);
+  let model: LoadedModel | undefined;
   try {
-    const model = await loadModel(msg.model, msg.keep);
+    model = await loadModel(msg.model, msg.keep);
     port!.postMessage({ type: 'loaded', id: msg.id, provider: model.provider, warnings: model.warnings });
     const result = await runPipeline(model, msg.request, {
       isCancelled: () => Atomics.load(cancel, 0) === 1,
@@ -95,6 +97,25 @@ async function run(msg: RunMessage): Promise<void> {
     });
     port!.postMessage({ type: 'done', id: msg.id, result: { ...result, provider: model.provider } });
   } catch (err) {
-    port!.postMessage({ type: 'error', id: msg.id, error: serializeError(err) });
+    port!.postMessage({ type: 'error', id: msg.id, error: serializeError(outOfMemory(err, model, msg)) });
   }
+}
+
+/**
+ * An allocation that failed while a clip was made (onnxruntime's, or V8's for a tensor) names
+ * the model, what its graphs hold and what to do; other errors pass through.
+ */
+function outOfMemory(err: unknown, model: LoadedModel | undefined, msg: RunMessage): unknown {
+  const text = err instanceof Error ? err.message : String(err);
+  if (
+    !model ||
+    !(err instanceof OutOfMemoryError || (err instanceof RangeError && isAllocationFailure(text)))
+  )
+    return err;
+  const detail = err instanceof OutOfMemoryError ? err.detail : `making a clip: ${text}`;
+  return new OutOfMemoryError(detail, {
+    dir: model.manifest.dir,
+    bytes: model.bytes,
+    advice: memoryAdvice(model.manifest, msg.model.precision, msg.keep),
+  });
 }

@@ -1,9 +1,11 @@
 import * as ort from 'onnxruntime-node';
 import { basename } from 'node:path';
 import {
-  classifyOrtError,
+  formatBytes,
+  isAllocationFailure,
   ManifestMismatchError,
   ModelFileMissingError,
+  NotEnoughMemoryError,
   UnsupportedProviderError,
 } from './errors';
 import {
@@ -22,6 +24,7 @@ import {
   type ProviderRequest,
 } from './providers';
 import { DEFAULT_LOADED_MODELS } from './inference-thread';
+import { checkModelFits, graphFileBytes, memoryAdvice } from './memory';
 import { PromptTokenizer } from './tokenizer';
 
 export interface ModelOptions {
@@ -30,6 +33,8 @@ export interface ModelOptions {
   provider: ProviderRequest;
   /** onnxruntime intra-op threads; 0 lets onnxruntime pick (all cores). */
   threads: number;
+  /** Setting model.memoryLimitMb: memory for all loaded models together (0 or absent: none). */
+  memoryLimitMb?: number;
 }
 
 /** A model directory with its three sessions open, checked against its manifest. */
@@ -41,6 +46,8 @@ export interface LoadedModel {
   provider: ProviderKind;
   /** Warnings a person should see (provider fallback). */
   warnings: string[];
+  /** Bytes of its graphs and weights: what it holds while loaded (memory.ts). */
+  bytes: number;
 }
 
 // Sessions are expensive (seconds to minutes for a real model, TensorRT engines longer): one set
@@ -60,7 +67,7 @@ export function loadModel(options: ModelOptions, keep = DEFAULT_LOADED_MODELS): 
   }
   // Close the least recently used first, so two big models are never loaded next to a third.
   const others = evict(Math.max(0, keep - 1));
-  const opening = others.then(() => openModel(options));
+  const opening = others.then(async () => openModel(options, keep, await loadedBytes(key)));
   cache.set(key, opening);
   // A failed load is not cached: the next attempt (a retry) tries again from scratch.
   opening.catch(() => {
@@ -72,6 +79,14 @@ export function loadModel(options: ModelOptions, keep = DEFAULT_LOADED_MODELS): 
 /** The model keys loaded now, least recently used first (tests). */
 export function loadedModelDirs(): string[] {
   return [...cache.keys()].map((k) => (JSON.parse(k) as ModelOptions).dir);
+}
+
+/** The other models loaded now (jobs run one at a time: none is still opening): count and bytes. */
+async function loadedBytes(opening: string): Promise<{ count: number; bytes: number }> {
+  const others = [...cache].filter(([key]) => key !== opening).map(([, model]) => model);
+  const models = await Promise.all(others.map((m) => m.catch(() => undefined)));
+  const loaded = models.filter((m) => m !== undefined);
+  return { count: loaded.length, bytes: loaded.reduce((sum, m) => sum + m.bytes, 0) };
 }
 
 /** Closes the least recently used models until at most `size` stay loaded. */
@@ -93,10 +108,45 @@ export function unloadModels(): Promise<void> {
   return evict(0);
 }
 
-async function openModel(options: ModelOptions): Promise<LoadedModel> {
+async function openModel(
+  options: ModelOptions,
+  keep: number,
+  others: { count: number; bytes: number },
+): Promise<LoadedModel> {
   const manifest = loadManifest(options.dir);
   const files = modelFiles(manifest, options.precision);
   const tokenizer = new PromptTokenizer(files.tokenizer, manifest.textTokens);
+  const bytes = checkModelFits({
+    manifest,
+    precision: options.precision,
+    files,
+    provider: options.provider,
+    memoryLimitMb: options.memoryLimitMb,
+    otherLoadedBytes: others.bytes,
+    otherLoadedCount: others.count,
+    loadedModels: keep,
+  });
+  /** A graph that onnxruntime cannot load: a broken file is a model problem (non-retryable). */
+  const loadError = (file: string, err: unknown): Error => {
+    const text = firstLine(err);
+    const external = /External data path does not exist: "([^"]+)"/.exec(text);
+    if (external)
+      return new ModelFileMissingError(
+        external[1],
+        `weights of ${basename(file)} (its external-data file, kept next to the graph)`,
+      );
+    if (isAllocationFailure(text)) {
+      return new NotEnoughMemoryError(
+        manifest.dir,
+        bytes,
+        undefined,
+        `onnxruntime could not allocate memory while loading ${basename(file)} (${formatBytes(graphFileBytes(file))}; ` +
+          `the model's ${options.precision} graphs and weights need at least ${formatBytes(bytes)}): ${text}`,
+        memoryAdvice(manifest, options.precision, keep),
+      );
+    }
+    return new ManifestMismatchError(file, [`onnxruntime cannot load this graph: ${text}`]);
+  };
   const warnings: string[] = [];
   let provider = options.provider.kind;
 
@@ -135,7 +185,7 @@ async function openModel(options: ModelOptions): Promise<LoadedModel> {
     }
   }
   check(manifest, sessions);
-  return { manifest, tokenizer, sessions, provider, warnings };
+  return { manifest, tokenizer, sessions, provider, warnings, bytes };
 }
 
 /** Opens the three graphs; on failure closes what opened and throws {err, file}. */
@@ -177,20 +227,6 @@ function metadata(names: readonly string[], meta: readonly ort.InferenceSession.
       { isTensor?: boolean; type?: string; shape?: ReadonlyArray<number | string> } | undefined;
     return { name, type: m?.isTensor ? m.type : undefined, shape: m?.isTensor ? m.shape : undefined };
   });
-}
-
-/** A graph that onnxruntime cannot load: a broken file is a model problem (non-retryable). */
-function loadError(file: string, err: unknown): Error {
-  const text = firstLine(err);
-  const external = /External data path does not exist: "([^"]+)"/.exec(text);
-  if (external)
-    return new ModelFileMissingError(
-      external[1],
-      `weights of ${basename(file)} (its external-data file, kept next to the graph)`,
-    );
-  if (/out of memory|bad_alloc|failed to allocate/i.test(text))
-    return classifyOrtError(`loading ${file}`, err);
-  return new ManifestMismatchError(file, [`onnxruntime cannot load this graph: ${text}`]);
 }
 
 function firstLine(err: unknown): string {

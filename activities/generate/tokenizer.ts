@@ -42,6 +42,8 @@ export class PromptTokenizer {
         `not a readable Hugging Face tokenizer.json: ${(err as Error).message}`,
       ]);
     }
+    const model = json.model as { type?: string; byte_fallback?: boolean } | undefined;
+    if (model?.type === 'Unigram' && model.byte_fallback) withByteFallback(this.#tokenizer);
     const padding = json.padding as { pad_id?: number } | null | undefined;
     this.#padId = padding?.pad_id ?? this.#tokenizer.token_to_id('<pad>') ?? 0;
     this.#eosId = this.#tokenizer.token_to_id('</s>');
@@ -62,4 +64,39 @@ export class PromptTokenizer {
     }
     return { ids, mask, length };
   }
+}
+
+/**
+ * SentencePiece's byte fallback for a Unigram model that declares it (umT5's tokenizer, Wan2.2's
+ * text encoder, does): characters that no piece covers become their UTF-8 bytes as `<0xNN>`
+ * pieces, as the Rust `tokenizers` library (what diffusers runs) does. @huggingface/tokenizers'
+ * Unigram ignores the flag (huggingface/tokenizers.js#26) and makes them one `<unk>`, which gives
+ * the text encoder other ids than diffusers: an emoji in a prompt changed the clip. Its model
+ * returns each piece's text, so the bytes are taken from there, per word, all or nothing like
+ * the Rust library (a run of unknown characters is one span; if a byte piece is missing, `<unk>`).
+ */
+function withByteFallback(tokenizer: Tokenizer): void {
+  const model = tokenizer.model;
+  if (!model) return;
+  const pieces = model.encode.bind(model);
+  const bytePiece = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+  model.encode = (words: string[]): string[] =>
+    words.flatMap((word) => {
+      const out: string[] = [];
+      let unknown = '';
+      const flush = (): void => {
+        if (!unknown) return;
+        const bytes = [...Buffer.from(unknown, 'utf8')].map(bytePiece);
+        out.push(...(bytes.every((b) => model.tokens_to_ids.has(b)) ? bytes : [unknown]));
+        unknown = '';
+      };
+      for (const piece of pieces([word])) {
+        if (model.tokens_to_ids.has(piece)) {
+          flush();
+          out.push(piece);
+        } else unknown += piece;
+      }
+      flush();
+      return out;
+    });
 }

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { listSupportedBackends } from 'onnxruntime-node';
 import { loadConfig } from '../../config';
 import {
+  formatBytes,
   InferenceThread,
   loadManifest,
   modelOptions,
@@ -14,6 +15,7 @@ import {
   type Precision,
 } from '../../activities/generate';
 import { GRAPH_KEYS } from '../../activities/generate/manifest';
+import { graphFileBytes } from '../../activities/generate/memory';
 import { ProgressBar } from '../progress';
 import { whole as wholeAtLeast } from './generate';
 import { say } from '../context';
@@ -81,8 +83,13 @@ export function register(program: Command): void {
       'fp16 or fp32 (default: setting model.precision, else the one the model has)',
       precision,
     )
-    .action(async (dir: string, opts: { precision?: Precision }) => {
-      await checkModel(resolve(dir), opts.precision);
+    .option(
+      '--memory-limit <MB>',
+      'memory the model may take, in MB (default: setting model.memoryLimitMb, else what is free): check whether it fits a smaller machine',
+      wholeOrZero,
+    )
+    .action(async (dir: string, opts: { precision?: Precision; memoryLimit?: number }) => {
+      await checkModel(resolve(dir), opts.precision, opts.memoryLimit);
     });
 }
 
@@ -99,7 +106,7 @@ interface ExportOptions {
 }
 
 /** Loads, describes and tries a model directory; throws the loader's clear error when it is broken. */
-export async function checkModel(dir: string, wanted?: Precision): Promise<void> {
+export async function checkModel(dir: string, wanted?: Precision, memoryLimitMb?: number): Promise<void> {
   if (!existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'model_index.json'))) {
     throw new Error(
       `${dir} is a Diffusers checkpoint, not a Reelcast model directory: export it first with ` +
@@ -114,6 +121,7 @@ export async function checkModel(dir: string, wanted?: Precision): Promise<void>
   process.stdout.write(describe(manifest, chosen));
 
   config.model.dir = dir;
+  if (memoryLimitMb !== undefined) config.model.memoryLimitMb = memoryLimitMb;
   const options = { ...modelOptions(config), precision: chosen };
   const request = resolveRequest(
     {
@@ -150,13 +158,10 @@ function precisions(m: ModelManifest): Precision[] {
 }
 
 function describe(m: ModelManifest, chosen: Precision): string {
-  const size = (file: string): number => {
-    const path = join(m.dir, file);
-    const data = `${path}.data`;
-    return (existsSync(path) ? statSync(path).size : 0) + (existsSync(data) ? statSync(data).size : 0);
-  };
-  const mb = (n: number): string => (n > 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(2)} MB`);
   const s = m.scheduler;
+  const needed = GRAPH_KEYS.map((k) => m.graphs[k].files[chosen])
+    .filter((f) => f !== undefined)
+    .reduce((n, f) => n + graphFileBytes(join(m.dir, f)), 0);
   const vaeT = m.graphs.vaeDecoder.inputs.latents?.[2];
   const lines = [
     `model       ${m.id}  (${m.dir})`,
@@ -166,11 +171,12 @@ function describe(m: ModelManifest, chosen: Precision): string {
     `clips       ${typeof vaeT === 'number' ? `up to ${m.vaeStride[0] * (vaeT - 1) + 1} frames (VAE decoder exported for ${vaeT} latent frames)` : 'any length'}; width/height multiples of ${m.vaeStride[2] * m.patch[2]}/${m.vaeStride[1] * m.patch[1]}`,
     `sampler     ${s.kind}, shift ${s.shift}, ${s.steps} steps, guidance ${s.guidance}`,
     `precision   ${precisions(m).join(', ') || 'none complete'} (checking ${chosen})`,
+    `memory      ${formatBytes(needed)} of ${chosen} graphs and weights to load; ${formatBytes(process.availableMemory())} free`,
     ...GRAPH_KEYS.map((k) => {
       const files = Object.entries(m.graphs[k].files).filter(([, f]) => f);
       const denoiserTs =
         k === 'denoiser' ? `, timestep [${m.graphs.denoiser.inputs.timestep?.join(', ')}]` : '';
-      return `${k.padEnd(11)} ${files.map(([p, f]) => `${p} ${f} (${mb(size(f!))})`).join(', ')}${denoiserTs}`;
+      return `${k.padEnd(11)} ${files.map(([p, f]) => `${p} ${f} (${formatBytes(graphFileBytes(join(m.dir, f!)))})`).join(', ')}${denoiserTs}`;
     }),
     `providers   ${availableProviders().join(', ')}`,
   ];
@@ -217,6 +223,7 @@ function precision(value: string): Precision {
 }
 
 const whole = wholeAtLeast(1);
+const wholeOrZero = wholeAtLeast(0);
 
 function loraScale(value: string): number {
   const n = Number(value);

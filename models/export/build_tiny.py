@@ -14,6 +14,13 @@ No hub access: the tokenizer is built here with the `tokenizers` library.
 With --lora FILE it also writes a tiny random LoRA for that transformer (a "brand style"), in the
 layout diffusers saves (`transformer.<layer>.lora_A/lora_B.weight`, rank and alpha in the
 `lora_adapter_metadata`), on the attention and feed-forward layers of every block.
+
+With --umt5-tokenizer DIR it also writes a tokenizer shaped like umT5's (Wan2.2's text encoder):
+a SentencePiece Unigram model trained here on a small made-up corpus with byte fallback and
+SentencePiece's nmt_nfkc normalisation (its precompiled charsmap), as tokenizer.json, and
+cases.json: the ids Python's `tokenizers` (what diffusers runs) gives for prompts that exercise
+that normalisation, whitespace, unknown characters and byte fallback. The TypeScript tokenizer
+must give the same ids (test/unit/generate/umt5-tokenizer.test.ts).
 """
 
 import argparse
@@ -102,6 +109,73 @@ def build_lora(transformer, path):
     save_file(weights, path, metadata={"format": "pt", "lora_adapter_metadata": json.dumps(meta, sort_keys=True)})
 
 
+UMT5_CASES = [
+    "a dog running on the beach at sunset",
+    "  A Dog   RUNNING\ton the\nbeach ",
+    "\uff21\uff22\uff23 \uff44\uff4f\uff47",  # full-width letters (NFKC)
+    "\ufb01ne \u00bd \u2460 \u2122",  # ligature, fraction, circled digit, trade mark
+    "caf\u00e9 cafe\u0301 na\u00efve",  # composed and decomposed accents
+    "\u6d77 \u5915\u65e5 \u6771\u4eac\u306e\u732b",  # CJK, some not in the vocabulary
+    "emoji \U0001f436\U0001f305 ok",  # not in the vocabulary: UTF-8 bytes
+    "nbsp\u00a0here zw\u200bsp x\u3000y",
+    "tilde \uff5e wave\u301c",
+    "ctrl\u0007bell",
+    "\u2581lead",
+    "Stra\u00dfe \u00dcBER",
+    "\u2026\u2025 \u216b \u337f \u3314",
+]
+
+
+def build_umt5_tokenizer(out):
+    """A Unigram tokenizer built the way umT5's is (see the module's docstring), and its cases."""
+    import io
+    import random
+
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    words = ("a dog running on the beach at sunset golden hour waves cat city night neon rain street coffee "
+             "morning light product showcase ink wash pixel animation caf\u00e9 na\u00efve cr\u00e8me "
+             "br\u00fbl\u00e9e \u00fcber stra\u00dfe \u6d77 \u5915\u65e5 \u732b \u6771\u4eac ciudad noche").split()
+    rng = random.Random(SEED + 7)
+    corpus = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) for _ in range(3000)]
+    proto = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus), model_writer=proto, vocab_size=340, model_type="unigram",
+        byte_fallback=True, normalization_rule_name="nmt_nfkc", character_coverage=1.0,
+        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, num_threads=1, minloglevel=2,
+    )
+    model = sentencepiece_model_pb2.ModelProto()
+    model.ParseFromString(proto.getvalue())
+    tok = Tokenizer(Unigram([(p.piece, p.score) for p in model.pieces], unk_id=2, byte_fallback=True))
+    tok.normalizer = normalizers.Sequence([
+        normalizers.Precompiled(model.normalizer_spec.precompiled_charsmap),
+        normalizers.Replace(Regex(" {2,}"), " "),
+    ])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always"),
+    ])
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    os.makedirs(out, exist_ok=True)
+    tok.save(os.path.join(out, "tokenizer.json"))
+    sp = spm.SentencePieceProcessor(model_proto=proto.getvalue())
+    cases = []
+    for text in UMT5_CASES:
+        ids = tok.encode(text).ids
+        # The tokenizer.json must tokenize as SentencePiece itself does (then appends </s>).
+        assert ids == sp.encode(text) + [1], (text, ids, sp.encode(text))
+        cases.append({"text": text, "ids": ids})
+    from tokenizers import __version__ as tokenizers_version
+
+    with open(os.path.join(out, "cases.json"), "w", encoding="utf-8") as f:
+        f.write(f'{{"tokenizers": "{tokenizers_version}", "cases": [\n')
+        f.write(",\n".join(json.dumps(case, ensure_ascii=False) for case in cases))
+        f.write("\n]}\n")
+
+
 def _jitter(module, seed):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -113,7 +187,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="directory to write the Diffusers checkpoint into")
     ap.add_argument("--lora", help="also write a tiny random LoRA for its transformer to this .safetensors file")
+    ap.add_argument("--umt5-tokenizer", help="also write an umT5-shaped tokenizer and its Python ids to this directory")
     args = ap.parse_args()
+    if args.umt5_tokenizer:
+        build_umt5_tokenizer(args.umt5_tokenizer)
+        print(f"wrote {args.umt5_tokenizer}", file=sys.stderr)
     pipe = build(args.out)
     if args.lora:
         build_lora(pipe.transformer, args.lora)

@@ -30,10 +30,15 @@ function copyModel(name: string): string {
   return dir;
 }
 
-function workerConfig(dir: string) {
+function workerConfig(dir: string, env: Record<string, string> = {}) {
   return loadConfig({
     cwd: ROOT,
-    env: { REELCAST_DATA_DIR: join(tmp, 'data'), REELCAST_MODEL_DIR: dir, REELCAST_MODEL_THREADS: '1' },
+    env: {
+      REELCAST_DATA_DIR: join(tmp, 'data'),
+      REELCAST_MODEL_DIR: dir,
+      REELCAST_MODEL_THREADS: '1',
+      ...env,
+    },
   });
 }
 
@@ -67,6 +72,25 @@ describe('GPU worker start-up', () => {
   });
 });
 
+describe('GPU worker start-up on a machine too small for its model', () => {
+  afterEach(() => sharedInferenceThread().close());
+
+  it('refuses to start, naming the model, what it needs and what to do', async () => {
+    const dir = copyModel('too-big');
+    // REELCAST_MODEL_MEMORY_LIMIT_MB=1 makes this a 1 MB machine; the tiny model's graphs are 1.6 MB.
+    await expect(loadGpuModel(workerConfig(dir, { REELCAST_MODEL_MEMORY_LIMIT_MB: '1' }))).rejects.toThrow(
+      new RegExp(
+        `^the GPU worker cannot load its model ${dir}: not enough memory for the model ${dir}: ` +
+          'its fp32 graphs and weights need at least 1\\.\\d MB .*allows 1\\.0 MB\\. To make it fit: .*' +
+          'keep fewer models loaded at once \\(setting worker\\.gpuLoadedModels, now 2\\)',
+      ),
+    );
+    await expect(
+      loadGpuModel(workerConfig(dir, { REELCAST_MODEL_MEMORY_LIMIT_MB: '2' })),
+    ).resolves.toBeUndefined();
+  });
+});
+
 describe('loaded model directories', () => {
   const inference = new InferenceThread({ loadedModels: 2 });
   afterAll(() => inference.close());
@@ -90,5 +114,40 @@ describe('loaded model directories', () => {
     expect((await inference.load(options(c))).loaded).toEqual([b, c]);
     expect((await inference.load(options(a))).loaded).toEqual([c, a]);
     expect(reuseMs).toBeLessThan(1000);
+  });
+});
+
+describe('loaded model directories within model.memoryLimitMb', () => {
+  // 3 MB holds one tiny model (1.6 MB) but not two.
+  const options = (dir: string): ModelOptions => ({
+    dir,
+    precision: 'fp32',
+    threads: 1,
+    provider: { kind: 'cpu', deviceId: 0 },
+    memoryLimitMb: 3,
+  });
+
+  it('counts the other loaded models against the budget, and says to keep fewer loaded', async () => {
+    const [a, b] = ['budget-a', 'budget-b'].map(copyModel);
+    const two = new InferenceThread({ loadedModels: 2 });
+    try {
+      await two.load(options(a));
+      await expect(two.load(options(b))).rejects.toThrow(
+        new RegExp(
+          `^not enough memory for the model ${b}: .*allows 3\\.0 MB, of which 1 other loaded model\\(s\\) hold 1\\.\\d MB\\. ` +
+            '.*keep fewer models loaded at once \\(setting worker\\.gpuLoadedModels, now 2\\)',
+        ),
+      );
+    } finally {
+      await two.close();
+    }
+    // With worker.gpuLoadedModels 1 the first is closed before the second loads: both fit in turn.
+    const one = new InferenceThread({ loadedModels: 1 });
+    try {
+      expect((await one.load(options(a))).loaded).toEqual([a]);
+      expect((await one.load(options(b))).loaded).toEqual([b]);
+    } finally {
+      await one.close();
+    }
   });
 });

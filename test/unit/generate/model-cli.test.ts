@@ -98,6 +98,38 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
     );
   });
 
+  it('says how much memory the model needs, and refuses it before loading when the machine is too small', async () => {
+    const model = join(TINY, 'model');
+    const fits = await run(['model', 'check', model, '--memory-limit', '64']);
+    expect(fits).toMatch(/memory {6}1\.\d MB of fp32 graphs and weights to load; [\d.]+ [MG]B free/);
+    expect(fits).toMatch(/check: ok on cpu/);
+    // A 1 MB machine: the tiny model's 1.6 MB of graphs cannot load there.
+    await expect(run(['model', 'check', model, '--memory-limit', '1'])).rejects.toThrow(
+      new RegExp(
+        `^not enough memory for the model ${model}: its fp32 graphs and weights need at least 1\\.\\d MB ` +
+          '\\(text_encoder\\.onnx 0\\.2 MB, transformer\\.onnx 0\\.3 MB, vae_decoder\\.onnx 1\\.1 MB\\), ' +
+          'but setting model\\.memoryLimitMb \\(REELCAST_MODEL_MEMORY_LIMIT_MB\\) allows 1\\.0 MB\\. ' +
+          'To make it fit: export it in fp16 \\(`reelcast model export --precision fp16`, about half the memory\\); ' +
+          'run it on a machine \\(or GPU\\) with more memory; or keep fewer models loaded at once ' +
+          '\\(setting worker\\.gpuLoadedModels, now 2\\)\\.$',
+      ),
+    );
+  });
+
+  it('says which model ran out of memory, how much onnxruntime asked for and what to do', async () => {
+    // A VAE decoder whose run asks for a 4 EiB tensor (fixtures/make_alloc_failure.py): a real
+    // allocation failure in onnxruntime, on any machine.
+    const dir = copyOf(join(TINY, 'model'), 'alloc-failure');
+    cpSync(join(__dirname, 'fixtures/alloc-failure.vae_decoder.onnx'), join(dir, 'vae_decoder.onnx'));
+    await expect(run(['model', 'check', dir])).rejects.toThrow(
+      new RegExp(
+        `^out of memory while generating with the model ${dir} \\(its graphs hold 0\\.\\d MB; the clip's tensors come on top\\): ` +
+          'VAE decoder: onnxruntime could not allocate 4611686\\.0 TB for a tensor\\. Lower frames/width/height, or: ' +
+          'To make it fit: .*keep fewer models loaded at once \\(setting worker\\.gpuLoadedModels, now 2\\)\\.$',
+      ),
+    );
+  });
+
   it('reelcast generate on the exported model writes the frames diffusers makes for the same seed', async () => {
     const ref = JSON.parse(readFileSync(join(TINY, 'reference/reference.json'), 'utf8')) as {
       prompt: string;
