@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import type { Channel } from '../activities/calendar';
 import { CHANNEL_NAMES as CHANNELS } from '../activities/publish/channel-table';
 import { createPostActivities } from '../activities/posts';
+import { readCredentials, type RenditionCredentials } from '../activities/provenance/signer';
 import type { ObjectStorage } from '../activities/storage';
 import { approvePost, otherDecision, rejectPost } from '../cli/commands/status';
 import { closePost, listFailures, replayFailedPost } from '../cli/commands/failures';
@@ -39,6 +40,7 @@ import {
   progressDetail,
   queryState,
   workspaceOf,
+  type PostDetail,
 } from './data';
 import type { Html } from './html';
 import {
@@ -359,7 +361,11 @@ export function createStudio(options: StudioOptions): Hono<Env> {
           .catch(() => undefined);
     const fallback = (described?.searchAttributes as Record<string, unknown[]> | undefined)
       ?.ReelcastStatus?.[0] as string | undefined;
-    return render(c, postPage(viewerOf(c), detail, fallback, await readAudit(storage, { post: postId })));
+    const [audit, credentials] = await Promise.all([
+      readAudit(storage, { post: postId }),
+      renditionCredentials(storage, detail),
+    ]);
+    return render(c, postPage(viewerOf(c), detail, fallback, audit, credentials));
   });
 
   app.get('/failures', async (c) => render(c, failuresPage(viewerOf(c), await listFailures(client, {}))));
@@ -674,4 +680,18 @@ async function serveRange(c: Context<Env>, storage: ObjectStorage, key: string, 
     'Content-Length': String(range.end - range.start + 1),
     'Content-Range': `bytes ${range.start}-${range.end}/${head.size}`,
   });
+}
+
+/** Each channel's rendition's Content Credentials, as stored with it (none: unsigned or older). */
+async function renditionCredentials(
+  storage: ObjectStorage,
+  detail: PostDetail,
+): Promise<Partial<Record<Channel, RenditionCredentials>>> {
+  const entries = await Promise.all(
+    Object.entries(detail.state?.renditions ?? {}).map(async ([channel, r]) => {
+      const head = r ? await storage.head(r.renditionKey).catch(() => undefined) : undefined;
+      return [channel, readCredentials(head?.metadata)] as const;
+    }),
+  );
+  return Object.fromEntries(entries.filter(([, c]) => c));
 }

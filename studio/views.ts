@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { Channel } from '../activities/calendar';
 import { CHANNEL_TABLE } from '../activities/publish/channel-table';
 import { captionLength } from '../activities/publish/channel-text';
+import type { RenditionCredentials } from '../activities/provenance/signer';
 import type { FailureRow } from '../cli/commands/failures';
 import type { PostState } from '../workflows/post';
 import type { AuditEntry } from './audit';
@@ -306,11 +307,28 @@ function publishResult(p: NonNullable<PostState['publishes'][Channel]> | undefin
     ${p.reason ? html`<p class="over">${p.reason}</p>` : ''}`;
 }
 
+/** What a rendition's Content Credentials tell the people who see it, in their words. */
+function credentialsNote(c: RenditionCredentials | undefined): Html | string {
+  if (!c) return '';
+  return html`<p class="credentials" data-credentials>
+    Content Credentials: labelled as made with AI, signed by
+    ${c.signedBy.name}${
+      c.signedBy.development
+        ? html` <span class="over"
+            >(the development certificate: viewers show it as untrusted; set the team's certificate, see
+            <code>reelcast provenance init</code>)</span
+          >`
+        : ''
+    }${c.disclosure ? ', with the AI disclosure of the caption' : ''}
+  </p>`;
+}
+
 export function postPage(
   viewer: Viewer,
   d: PostDetail,
   fallbackStage: string | undefined,
   audit: AuditEntry[],
+  credentials: Partial<Record<Channel, RenditionCredentials>> = {},
 ): Html {
   const spec = d.spec;
   const state = d.state;
@@ -379,7 +397,8 @@ export function postPage(
                     ></video>
                     <p>
                       <a href="${mediaHref(d.postId, c, 'preview')}" target="_blank">animated preview</a>
-                    </p>`
+                    </p>
+                    ${credentialsNote(credentials[c])}`
                 : html`<p class="muted">no video yet</p>`
             }
             <p>Caption ${captionMeter(c, caption)}</p>

@@ -38,6 +38,7 @@ import {
   planCaption,
   presetOrThrow,
   renditionFacts,
+  renditionMetadata,
   sha256File,
   storeRendition,
   WORK_DIR_PREFIX,
@@ -270,13 +271,12 @@ async function makeRenditions(
     }
     if (valid.length === 0) continue;
     checkAborted(signal);
-    const metadata: Record<string, string> = {
-      'reelcast-preset': valid.map((p) => p.name).join(','),
-      'reelcast-fit': planned.branch.fit,
-      'reelcast-master': encodeURIComponent(request.masterKey),
-      'ai-generated': 'true',
-      ...(request.postId ? { 'reelcast-post': encodeURIComponent(request.postId) } : {}),
-    };
+    const metadata = renditionMetadata(
+      valid.map((p) => p.name),
+      planned.branch.fit,
+      request,
+      deps.signer,
+    );
     await storeRendition(storage, planned.keys, outputs, { summary: facts.summary, metadata }, deps);
     planned.stored = facts.summary;
   }

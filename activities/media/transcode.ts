@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ReelcastConfig } from '../../config';
-import { signRendition, type ProvenanceFacts, type RenditionSigner } from '../provenance/signer';
+import {
+  credentialsMetadata,
+  signRendition,
+  type ProvenanceFacts,
+  type RenditionSigner,
+} from '../provenance/signer';
 import type { ObjectStorage } from '../storage';
 import { captionFontFile, cleanCaption, wrapCaption } from './caption';
 import {
@@ -435,13 +440,7 @@ export async function transcodeRendition(
       { ffmpeg: deps.config.ffmpeg, workDir, signal, onProgress: deps.onProgress, signer: deps.signer },
     );
 
-    const metadata: Record<string, string> = {
-      'reelcast-preset': preset.name,
-      'reelcast-fit': fit,
-      'reelcast-master': encodeURIComponent(request.masterKey),
-      'ai-generated': 'true',
-      ...(request.postId ? { 'reelcast-post': encodeURIComponent(request.postId) } : {}),
-    };
+    const metadata = renditionMetadata([preset.name], fit, request, deps.signer);
     await storeRendition(storage, keys, outputs, { summary, metadata }, deps);
     return { ...keys, preset: preset.name, fit, reused: false, summary };
   } finally {
@@ -484,6 +483,26 @@ export async function storeRendition(
     clearInterval(stillUploading);
   }
   deps.onProgress?.({ stage: 'upload', percent: 100 });
+}
+
+/**
+ * What a stored rendition (and its poster and preview) says about itself: the presets it serves,
+ * its master and post, that it is AI-made, and its Content Credentials in brief (Studio shows them).
+ */
+export function renditionMetadata(
+  presets: string[],
+  fit: FitMode,
+  request: { masterKey: string; postId?: string; aiDisclosure?: string },
+  signer: RenditionSigner | undefined,
+): Record<string, string> {
+  return {
+    'reelcast-preset': presets.join(','),
+    'reelcast-fit': fit,
+    'reelcast-master': encodeURIComponent(request.masterKey),
+    'ai-generated': 'true',
+    ...(request.postId ? { 'reelcast-post': encodeURIComponent(request.postId) } : {}),
+    ...credentialsMetadata(signer, request.aiDisclosure),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ The private key arrives on stdin (never argv or the environment) and is never wr
 """
 
 import datetime
+import errno
 import json
 import os
 import sys
@@ -34,6 +35,28 @@ class Failure(Exception):
     def __init__(self, kind, message):
         super().__init__(message)
         self.kind = kind
+
+
+class Remembering:
+    """A file that keeps the first OSError its calls raised (c2pa's stream callbacks hide it)."""
+
+    def __init__(self, f):
+        self._f = f
+        self.error = None
+
+    def __getattr__(self, name):
+        attr = getattr(self._f, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except OSError as e:
+                self.error = self.error or e
+                raise
+
+        return call
 
 
 class Service:
@@ -58,11 +81,20 @@ class Service:
         tmp = f"{path}.c2pa-partial"
         try:
             builder = c2pa.Builder(req["manifest"], context=self.context)
-            with open(path, "rb") as src, open(tmp, "w+b") as dst:
-                builder.sign(self.signer, req.get("format", "video/mp4"), src, dst)
+            with open(path, "rb") as src, open(tmp, "w+b") as f:
+                dst = Remembering(f)
+                try:
+                    builder.sign(self.signer, req.get("format", "video/mp4"), src, dst)
+                except Exception:
+                    # c2pa reports a failed write in its own words ("Io: Other: UntrackedPointer"):
+                    # the file's own error (a full disk) is the one that says what to do.
+                    if dst.error is not None:
+                        raise dst.error
+                    raise
             os.replace(tmp, path)
         except OSError as e:
-            raise Failure("io", f"{path}: {e.strerror or e}")
+            kind = "disk-full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else "io"
+            raise Failure(kind, f"{path}: {e.strerror or e}")
         except Exception as e:
             raise Failure("sign", short(e))
         finally:

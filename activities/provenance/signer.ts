@@ -13,9 +13,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ReelcastConfig } from '../../config';
 import { resolveC2paPython } from '../../services/tools';
+import { MEDIA_TMP_SETTING } from '../media/ffmpeg';
+import { DiskFullError } from '../storage/storage';
 import {
   checkCredentials,
   configuredCredentials,
@@ -42,6 +44,8 @@ export interface RenditionSigner {
    * rendition stored unsigned, by another signer or with another disclosure is never reused.
    */
   identity(aiDisclosure: string | undefined): string | undefined;
+  /** Who signs, for people: stored with each signed rendition (credentialsMetadata). */
+  readonly signedBy?: RenditionCredentials['signedBy'];
   /** Signs the MP4 at `path` in place. */
   sign(path: string, facts: ProvenanceFacts & { preset: string }): Promise<void>;
   close(): void;
@@ -55,6 +59,47 @@ export const NO_SIGNING: RenditionSigner = {
   close: () => undefined,
 };
 
+/** What a signed rendition's Content Credentials say, in brief, for Studio's post page. */
+export interface RenditionCredentials {
+  /** The signing certificate's subject, and whether it is the development CA's (untrusted). */
+  signedBy: { name: string; development: boolean; algorithm: string };
+  /** The IPTC digital source type the manifest declares. */
+  source: 'trainedAlgorithmicMedia';
+  /** Whether the manifest carries the campaign's AI disclosure (its text is the caption's line). */
+  disclosure: boolean;
+}
+
+const CREDENTIALS_META = 'reelcast-credentials';
+
+/** Storage metadata for a rendition signed by `signer` (none when it signs nothing). */
+export function credentialsMetadata(
+  signer: RenditionSigner | undefined,
+  aiDisclosure: string | undefined,
+): Record<string, string> {
+  if (!signer?.active || !signer.signedBy) return {};
+  const credentials: RenditionCredentials = {
+    signedBy: signer.signedBy,
+    source: 'trainedAlgorithmicMedia',
+    disclosure: aiDisclosure !== undefined,
+  };
+  // Metadata values travel as HTTP headers: ASCII only (and S3 keeps 2 KB of them: no free text).
+  return { [CREDENTIALS_META]: encodeURIComponent(JSON.stringify(credentials)) };
+}
+
+/** The credentials stored with a rendition, or undefined (unsigned, or made before they were stored). */
+export function readCredentials(
+  metadata: Record<string, string> | undefined,
+): RenditionCredentials | undefined {
+  const value = metadata?.[CREDENTIALS_META];
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(decodeURIComponent(value)) as RenditionCredentials;
+    return typeof parsed?.signedBy?.name === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The rendition's Content Credentials: one call from the transcode, after the encode. */
 export async function signRendition(
   path: string,
@@ -63,6 +108,8 @@ export async function signRendition(
 ): Promise<void> {
   if (signer?.active) await signer.sign(path, facts);
 }
+
+const DEVELOPMENT_CA = 'development CA';
 
 export async function openRenditionSigner(
   config: SignerConfig,
@@ -87,7 +134,7 @@ export async function openRenditionSigner(
     warn(
       `Content Credentials are signed with the development CA in ${dev.dir}; viewers show them as untrusted. Set provenance.certificateChain and provenance.privateKey for production (see \`reelcast provenance init\`).`,
     );
-    return signer(service, dev.credentials, dev.summary, 'development CA');
+    return signer(service, dev.credentials, dev.summary, DEVELOPMENT_CA);
   } catch (err) {
     warn(
       `renditions are published WITHOUT Content Credentials: ${(err as Error).message.split('\n')[0]}. Set provenance.signing to required to refuse instead, or off to silence this.`,
@@ -144,6 +191,11 @@ function signer(
   return {
     active: true,
     description: `Content Credentials: signed with the ${what} ${subjectName(summary.subject)} (${credentials.algorithm}), valid until ${summary.notAfter.toISOString().slice(0, 10)}`,
+    signedBy: {
+      name: subjectName(summary.subject),
+      development: what === DEVELOPMENT_CA,
+      algorithm: credentials.algorithm,
+    },
     // The signer is part of it: after a move from the development CA to the team's certificate, a
     // retry or replay makes the rendition again rather than reuse one signed by the old signer.
     identity: (aiDisclosure) =>
@@ -157,6 +209,10 @@ function signer(
       } catch (err) {
         if (err instanceof C2paServiceError && err.kind === 'sign')
           throw new ContentCredentialsError(basename(path), err.message);
+        // The signed copy is written beside the rendition, in the worker's temporary folder:
+        // retried like any transcode that ran out of room.
+        if (err instanceof C2paServiceError && err.kind === 'disk-full')
+          throw new DiskFullError(dirname(path), 'the signed copy of the rendition', MEDIA_TMP_SETTING);
         throw err;
       }
     },

@@ -188,6 +188,11 @@ describe('reelcast studio in a browser', () => {
     const audit = await page.$eval('table', (t) => t.textContent);
     expect(audit).toContain('mei');
     expect(audit).toContain('approve');
+    // Under the video: its Content Credentials, and that the test worker's certificate is the
+    // development one, which viewers do not trust.
+    const credentials = await page.$eval('[data-credentials]', (e) => e.textContent!.replace(/\s+/g, ' '));
+    expect(credentials).toMatch(/Content Credentials: labelled as made with AI, signed by \S/);
+    expect(credentials).toContain('the development certificate: viewers show it as untrusted');
     // The video loads (from S3 through a presigned URL, which serves byte ranges for seeking).
     await page.waitForFunction(
       () => (document.querySelector('video') as { readyState: number }).readyState >= 1,

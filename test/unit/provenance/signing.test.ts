@@ -4,9 +4,9 @@
  * says when an independent reader (c2pa-python's Reader, test/harness/c2pa_reader.py) validates
  * it, and that the signed file still meets its channel preset.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Secret } from '../../../config';
 import { transcodeRendition } from '../../../activities/media';
 import { isFastStart, topLevelBoxes } from '../../../activities/media/mp4-boxes';
@@ -22,8 +22,8 @@ import {
 } from '../../../activities/provenance';
 import { CHAIN_SETTING, KEY_SETTING } from '../../../activities/provenance/certificates';
 import { C2paService } from '../../../activities/provenance/service';
-import { c2paPython } from '../../../activities/provenance/signer';
-import { FsStorage } from '../../../activities/storage';
+import { c2paPython, readCredentials } from '../../../activities/provenance/signer';
+import { DiskFullError, FsStorage } from '../../../activities/storage';
 import { actionsOf, readContentCredentials, TRAINED_ALGORITHMIC_MEDIA } from '../../harness/c2pa';
 import { makeClip } from '../media/clips';
 
@@ -189,6 +189,34 @@ describe('a signed rendition', () => {
     // Not disclosed: the AI marking stays, the disclosure assertion does not.
     expect(actionsOf(read)['c2pa.created'].digitalSourceType).toBe(TRAINED_ALGORITHMIC_MEDIA);
     expect(read.manifest?.assertions?.some((a) => a.label === DISCLOSURE_ASSERTION)).toBe(false);
+    // What Studio shows under each video, stored with the rendition: who signed, and that it is
+    // the team's certificate; nothing for the unsigned one.
+    const credentialsOf = async (key: string) => readCredentials((await storage.head(key))?.metadata);
+    expect(await credentialsOf(unsigned.renditionKey)).toBeUndefined();
+    expect(await credentialsOf(signed.renditionKey)).toEqual({
+      signedBy: { name: expect.stringMatching(/\S/), development: false, algorithm: 'es256' },
+      source: 'trainedAlgorithmicMedia',
+      disclosure: false,
+    });
+  });
+
+  test('a disk that fills while signing is a full disk, retried, not a certificate problem', async () => {
+    const unsigned = await transcodeRendition(
+      { masterKey: 'masters/m1.mkv', preset: 'x' },
+      { storage, config: { ffmpeg } },
+    );
+    const file = await stored(unsigned.renditionKey);
+    // The signed copy is written beside the rendition: there, every write fails with ENOSPC.
+    symlinkSync('/dev/full', `${file}.c2pa-partial`);
+    const err = await signer.sign(file, { preset: 'x' }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(DiskFullError);
+    expect(err!.message).toContain(`no space left for the signed copy of the rendition in ${dirname(file)}`);
+    expect(err!.message).toContain('TMPDIR');
+    // Nothing half-signed stays, and the same signer signs once there is room.
+    expect(existsSync(`${file}.c2pa-partial`)).toBe(false);
+    expect((await readContentCredentials(file)).manifest).toBeNull();
+    await signer.sign(file, { preset: 'x' });
+    expect((await readContentCredentials(file, teamA.ca)).state).toBe('Trusted');
   });
 
   test('an unreadable master names its key and stores nothing', async () => {
