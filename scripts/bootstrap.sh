@@ -69,6 +69,8 @@ if [ $for_tests = 1 ] && ! have chromium; then missing+=(chromium); fi
 # fetches from Maven Central (services/tools.ts).
 if [ $for_tests = 1 ] && ! have java; then missing+=(default-jre-headless); fi
 if [ $for_tests = 1 ] && ! have mvn; then missing+=(maven); fi
+# The signing tests' time-stamp authority answers with `openssl ts` (test/fakes/tsa).
+if [ $for_tests = 1 ] && ! have openssl; then missing+=(openssl); fi
 # The C2PA signer (activities/provenance) runs c2pa-python in a venv: python3 with venv and pip.
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -16,6 +16,7 @@ import datetime
 import errno
 import json
 import os
+import re
 import sys
 import warnings
 
@@ -35,6 +36,10 @@ class Failure(Exception):
     def __init__(self, kind, message):
         super().__init__(message)
         self.kind = kind
+
+
+# c2pa-rs's words when the time-stamp authority cannot be reached or answers with an error.
+TSA_TROUBLE = re.compile(r"http resolver|service responded with an HTTP error|time.?stamp", re.IGNORECASE)
 
 
 class Remembering:
@@ -62,6 +67,7 @@ class Remembering:
 class Service:
     def __init__(self):
         self.signer = None
+        self.tsa = None
         self.context = c2pa.Context(settings=c2pa.Settings.from_dict(SETTINGS))
 
     def init(self, req):
@@ -70,6 +76,7 @@ class Service:
                 req["alg"].encode(), req["chain"].encode(), req["key"].encode(), req.get("tsa")
             )
             self.signer = c2pa.Signer.from_info(info)
+            self.tsa = req.get("tsa")
         except Exception as e:  # the library's own words, minus anything it echoed back
             raise Failure("credentials", f"c2pa refused the certificate and key: {short(e)}")
         return {"sdk": c2pa.sdk_version(), "python": c2pa.__version__}
@@ -96,6 +103,9 @@ class Service:
             kind = "disk-full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else "io"
             raise Failure(kind, f"{path}: {e.strerror or e}")
         except Exception as e:
+            # The time-stamp authority is asked while signing: its outage is not this file's fault.
+            if self.tsa and TSA_TROUBLE.search(str(e)):
+                raise Failure("tsa", short(e))
             raise Failure("sign", short(e))
         finally:
             if os.path.exists(tmp):

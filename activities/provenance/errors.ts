@@ -34,6 +34,23 @@ export class ContentCredentialsError extends Error {
   }
 }
 
+/**
+ * The time-stamp authority (provenance.tsaUrl) did not answer, or answered with an error, while a
+ * rendition was signed. Retried: an outage passes; nothing is published unsigned meanwhile.
+ */
+export class TimeStampUnavailableError extends Error {
+  override readonly name = 'TimeStampUnavailableError';
+  constructor(
+    readonly tsa: string,
+    readonly problem: string,
+  ) {
+    super(
+      `Content Credentials: the time-stamp authority ${tsa} (provenance.tsaUrl, REELCAST_C2PA_TSA_URL) did not time-stamp the signature: ${problem}. ` +
+        'The post is retried; if it stays down, set another authority or unset provenance.tsaUrl (signatures then carry no time-stamp).',
+    );
+  }
+}
+
 /** The signer process failed or could not start (Python missing, killed). Retryable on this or another worker. */
 export class C2paServiceError extends Error {
   override readonly name = 'C2paServiceError';

@@ -19,7 +19,12 @@ export interface ReadResult {
   /** c2pa's validation state: Trusted, Valid or Invalid; null when the file has no manifest. */
   state: 'Trusted' | 'Valid' | 'Invalid' | null;
   manifest: C2paManifestJson | null;
-  results: { activeManifest?: { failure?: Array<{ code: string; explanation?: string }> } } | null;
+  results: {
+    activeManifest?: {
+      success?: Array<{ code: string; explanation?: string }>;
+      failure?: Array<{ code: string; explanation?: string }>;
+    };
+  } | null;
 }
 
 /** The parts of c2pa's manifest JSON that Reelcast reads. */

@@ -25,7 +25,12 @@ import {
   type CertificateSummary,
   type SigningCredentials,
 } from './certificates';
-import { C2paServiceError, ContentCredentialsError, SigningCertificateError } from './errors';
+import {
+  C2paServiceError,
+  ContentCredentialsError,
+  SigningCertificateError,
+  TimeStampUnavailableError,
+} from './errors';
 import { renditionManifest, type RenditionFacts } from './manifest';
 import { C2paService, provenanceDir } from './service';
 
@@ -211,6 +216,8 @@ function signer(
           throw new ContentCredentialsError(basename(path), err.message);
         // The signed copy is written beside the rendition, in the worker's temporary folder:
         // retried like any transcode that ran out of room.
+        if (err instanceof C2paServiceError && err.kind === 'tsa')
+          throw new TimeStampUnavailableError(originOf(credentials.tsaUrl), err.message);
         if (err instanceof C2paServiceError && err.kind === 'disk-full')
           throw new DiskFullError(dirname(path), 'the signed copy of the rendition', MEDIA_TMP_SETTING);
         throw err;
@@ -255,4 +262,13 @@ async function developmentCredentials(
 
 function subjectName(subject: string): string {
   return `"${/CN=([^\n]+)/.exec(subject)?.[1] ?? subject}"`;
+}
+
+/** A URL's scheme, host and port: never its path or query, which may hold an access token. */
+function originOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '').origin;
+  } catch {
+    return 'at provenance.tsaUrl';
+  }
 }

@@ -4,7 +4,7 @@
  * says when an independent reader (c2pa-python's Reader, test/harness/c2pa_reader.py) validates
  * it, and that the signed file still meets its channel preset.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Secret } from '../../../config';
@@ -16,7 +16,9 @@ import {
   ContentCredentialsError,
   DISCLOSURE_ASSERTION,
   openRenditionSigner,
+  NON_RETRYABLE_PROVENANCE_ERRORS,
   SigningCertificateError,
+  TimeStampUnavailableError,
   type RenditionSigner,
   type SigningCredentials,
 } from '../../../activities/provenance';
@@ -25,6 +27,7 @@ import { C2paService } from '../../../activities/provenance/service';
 import { c2paPython, readCredentials } from '../../../activities/provenance/signer';
 import { DiskFullError, FsStorage } from '../../../activities/storage';
 import { actionsOf, readContentCredentials, TRAINED_ALGORITHMIC_MEDIA } from '../../harness/c2pa';
+import { startFakeTsa, type FakeTsa } from '../../fakes/tsa/server';
 import { makeClip } from '../media/clips';
 
 const version = (
@@ -291,5 +294,52 @@ describe('auto without a certificate', () => {
     expect(readFileSync(join(config.dataDir, 'provenance', 'dev', 'ca.pem'), 'utf8')).toContain(
       'BEGIN CERTIFICATE',
     );
+  });
+});
+
+describe('a time-stamp authority (provenance.tsaUrl)', () => {
+  const ffmpeg = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
+  let tsa: FakeTsa;
+  beforeAll(async () => {
+    tsa = await startFakeTsa();
+  });
+  afterAll(() => tsa.close());
+
+  test('stamps every signature; while it is down, signing fails with a retryable error that names it', async () => {
+    const signer = await openRenditionSigner(
+      provenance(teamA.chain, teamA.key, { tsaUrl: `${tsa.url}?key=hush` }),
+    );
+    try {
+      const storage = new FsStorage(join(dir, 'storage-tsa'));
+      const clip = makeClip(dir, { shape: 'landscape', seconds: 1, fps: 24, audio: false });
+      await storage.put('masters/t1.mkv', readFileSync(clip));
+      const unsigned = await transcodeRendition(
+        { masterKey: 'masters/t1.mkv', preset: 'x' },
+        { storage, config: { ffmpeg } },
+      );
+      const file = join(dir, 'tsa-rendition.mp4');
+      writeFileSync(file, await storage.getBuffer(unsigned.renditionKey));
+
+      // The authority is down: no signature without its stamp, and a retry is what helps.
+      tsa.failNext(1);
+      const err = await signer.sign(file, { preset: 'x' }).catch((e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(TimeStampUnavailableError);
+      expect(err!.message).toContain(new URL(tsa.url).origin);
+      expect(err!.message).toContain('provenance.tsaUrl');
+      expect(err!.message).not.toContain('hush');
+      expect(NON_RETRYABLE_PROVENANCE_ERRORS).not.toContain(err!.name);
+      expect((await readContentCredentials(file)).manifest).toBeNull();
+
+      // Back up: the signature carries its time-stamp, which the independent reader validates.
+      const before = tsa.requests;
+      await signer.sign(file, { preset: 'x' });
+      expect(tsa.requests).toBe(before + 1);
+      const read = await readContentCredentials(file, teamA.ca);
+      expect(read.state).toBe('Trusted');
+      const codes = (read.results?.activeManifest?.success ?? []).map((r) => r.code);
+      expect(codes).toContain('timeStamp.validated');
+    } finally {
+      signer.close();
+    }
   });
 });
