@@ -7,7 +7,7 @@ import { activityDeps, createActivities } from '../activities';
 import { modelOptions, sharedInferenceThread } from '../activities/generate';
 import { NO_SIGNING, openRenditionSigner } from '../activities/provenance/signer';
 import { loadClassifier } from '../activities/safety';
-import { checkMediaTools } from '../activities/media';
+import { checkMasterEncoder, checkMediaTools } from '../activities/media';
 import { workerIdentity } from '../activities/media/activities';
 import { connectClient } from './connection';
 import { taskQueues } from '../workflows/queues';
@@ -34,8 +34,11 @@ export async function createWorkers(
   roles: QueueRole[] = config.worker.queues,
 ): Promise<WorkerSet> {
   const queues = taskQueues(config.temporal.taskQueue);
-  if (roles.includes('gpu')) await loadGpuModel(config);
-  if (roles.includes('media')) await checkMediaWorker(config, roles);
+  if (roles.includes('gpu')) {
+    await checkRoleTools('gpu', roles, () => checkMasterEncoder(config.ffmpeg.ffmpegPath));
+    await loadGpuModel(config);
+  }
+  if (roles.includes('media')) await checkRoleTools('media', roles, () => checkMediaTools(config.ffmpeg));
   // A media worker checks its signing certificate before it takes work: a bad one stops it here.
   const signer = roles.includes('media') ? await openRenditionSigner(config) : NO_SIGNING;
   // And it loads the content classifier (on its own thread, at a low priority): the first post's
@@ -128,16 +131,22 @@ export async function loadGpuModel(config: ReelcastConfig): Promise<void> {
 }
 
 /**
- * A media worker checks ffmpeg and ffprobe before it takes work: one that cannot run them would
- * fail every transcode it picks up, so it refuses to start, naming itself and the binary.
+ * A worker checks its roles' tools before it takes work: a media worker ffmpeg and ffprobe with
+ * the presets' encoders and filters, a GPU worker ffmpeg with libx264 for the masters. One that
+ * cannot run them would fail every job it picks up, so it refuses to start, naming itself, the
+ * binary, and the command without that role.
  */
-export async function checkMediaWorker(config: ReelcastConfig, roles: QueueRole[]): Promise<void> {
+async function checkRoleTools(
+  role: QueueRole,
+  roles: QueueRole[],
+  check: () => Promise<unknown>,
+): Promise<void> {
   try {
-    await checkMediaTools(config.ffmpeg);
+    await check();
   } catch (err) {
     const e = err as Error;
-    const others = roles.filter((r) => r !== 'media');
-    e.message = `this worker (${workerIdentity()}) cannot serve the media queue: ${e.message}${others.length ? ` Or run it without the media role: \`reelcast worker --queues ${others.join(',')}\`.` : ''}`;
+    const others = roles.filter((r) => r !== role);
+    e.message = `this worker (${workerIdentity()}) cannot serve the ${role} queue: ${e.message}${others.length ? ` Or run it without the ${role} role: \`reelcast worker --queues ${others.join(',')}\`.` : ''}`;
     throw e;
   }
 }

@@ -328,6 +328,26 @@ export async function checkMediaTools(paths: FfmpegPaths): Promise<MediaToolsInf
   return { ffmpegVersion, ffprobeVersion };
 }
 
+/**
+ * Checks what a GPU worker needs of ffmpeg: it writes each master clip with libx264
+ * (activities/generate/master.ts). Checked at start, so a GPU host without it stops before it
+ * spends minutes of GPU time on a clip it cannot store.
+ */
+export async function checkMasterEncoder(ffmpegPath: string): Promise<string> {
+  const version = await versionOf('ffmpeg', ffmpegPath);
+  ffmpeg.setFfmpegPath(ffmpegPath);
+  const encoders = await new Promise<ffmpeg.Encoders>((resolve, reject) =>
+    ffmpeg().availableEncoders((err, data) => (err ? reject(err) : resolve(data))),
+  );
+  if (!('libx264' in encoders))
+    throw new MediaToolMissingError(
+      'ffmpeg',
+      ffmpegPath,
+      'it lacks encoder libx264 (master clips are H.264)',
+    );
+  return version;
+}
+
 function versionOf(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(path, ['-version'], (err, stdout) => {

@@ -1,7 +1,7 @@
 /** Vertical renditions per channel: presets, the transcode core, its activities and errors. */
 export { createMediaActivities, type MediaActivities, type MediaActivityDeps } from './activities';
 export * from './errors';
-export { checkMediaTools, type MediaToolsInfo } from './ffmpeg';
+export { checkMasterEncoder, checkMediaTools, type MediaToolsInfo } from './ffmpeg';
 export {
   FIT_MODES,
   FRAME_RATE_MODES,

@@ -34,6 +34,17 @@ describe('ffmpeg missing on a media worker', () => {
     expect(output).toContain('reelcast worker --queues publish');
   }, 90_000);
 
+  it('a GPU worker without ffmpeg refuses the gpu role at start, before loading its model', async () => {
+    const missing = join(dir, 'nowhere', 'ffmpeg');
+    const env = e2eEnv('no-ffmpeg-gpu', { FFMPEG_PATH: missing });
+    const result = await reelcast(env, ['worker', '--queues', 'gpu,publish'], 60_000);
+    expect(result.status).not.toBe(0);
+    const output = result.stdout + result.stderr;
+    expect(output).toMatch(new RegExp(`this worker \\(\\d+@${hostname()}\\) cannot serve the gpu queue`));
+    expect(output).toContain(JSON.stringify(missing));
+    expect(output).toContain('reelcast worker --queues publish');
+  }, 90_000);
+
   it('ffmpeg gone from a running worker: the post stops at once with the worker and binary in `reelcast failures`', async () => {
     // The worker starts with a working ffmpeg (a link to it), which then disappears.
     const ffmpeg = join(dir, 'ffmpeg');
