@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { activityDeps, createActivities } from '../activities';
 import { modelOptions, sharedInferenceThread } from '../activities/generate';
 import { NO_SIGNING, openRenditionSigner } from '../activities/provenance/signer';
-import { loadClassifier } from '../activities/safety';
+import { closeClassifier, loadClassifier } from '../activities/safety';
 import { checkMasterEncoder, checkMediaTools } from '../activities/media';
 import { workerIdentity } from '../activities/media/activities';
 import { connectClient } from './connection';
@@ -94,8 +94,9 @@ export async function createWorkers(
     contentCredentials: signer.description,
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
-      // The signer's c2pa process ends with the workers that used it.
+      // The signer's c2pa process and the classifier's thread end with the workers that used them.
       signer.close();
+      await closeClassifier();
       if (client) await (await client).connection.close();
     },
     shutdown: () => {

@@ -4,7 +4,8 @@
  * native add-on and no download: loading reads files under node_modules only.
  *
  * Loading takes seconds (the weights are decoded and the graph warmed up), so a worker process
- * loads it once, on its first gate, and keeps it: every later gate in that process reuses it.
+ * loads it once (a media worker when it starts, worker/worker.ts) and keeps it: every gate in that
+ * process reuses it.
  *
  * It runs on a worker thread of its own (classifier-thread.ts) at a lower priority: a clip's
  * classification (about 0.4 CPU s) neither blocks the worker's event loop (heartbeats, other
@@ -59,17 +60,33 @@ export function classifierLoads(): number {
  * by the next call.
  */
 export function loadClassifier(): Promise<Classifier> {
-  loading ??= startClassifierThread(GATE_NICENESS).then(
+  if (loading) return loading;
+  // Forgotten when its thread fails or stops, unless a newer thread has taken its place.
+  const forget = (): void => {
+    if (loading === mine) loading = undefined;
+  };
+  const mine: Promise<Classifier> = startClassifierThread(GATE_NICENESS, forget).then(
     (classifier) => {
       loads += 1;
       return classifier;
     },
     (err: unknown) => {
-      loading = undefined;
+      forget();
       throw err;
     },
   );
-  return loading;
+  loading = mine;
+  return mine;
+}
+
+let closeCurrent: (() => Promise<void>) | undefined;
+
+/** Stops the classifier's thread (a worker that shuts down); the next gate starts a new one. */
+export async function closeClassifier(): Promise<void> {
+  const close = closeCurrent;
+  closeCurrent = undefined;
+  loading = undefined;
+  await close?.();
 }
 
 type ThreadReply =
@@ -77,9 +94,12 @@ type ThreadReply =
   | { type: 'scores'; id: number; scores: Array<Record<SafetyClass, number>> }
   | { type: 'failed'; id?: number; message: string };
 
-function startClassifierThread(niceness: number): Promise<Classifier> {
+function startClassifierThread(niceness: number, stopped: () => void): Promise<Classifier> {
   const file = join(__dirname, `classifier-thread${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
   const worker = startWorker(file, { niceness });
+  closeCurrent = async () => {
+    await worker.terminate();
+  };
   const pending = new Map<
     number,
     { resolve: (s: Array<Record<SafetyClass, number>>) => void; reject: (e: Error) => void }
@@ -90,8 +110,11 @@ function startClassifierThread(niceness: number): Promise<Classifier> {
     if (pending.size === 0) worker.unref();
   };
   return new Promise<Classifier>((resolveLoad, rejectLoad) => {
+    let failed = false;
     const fail = (err: Error): void => {
-      loading = undefined;
+      if (failed) return;
+      failed = true;
+      stopped();
       rejectLoad(err);
       for (const p of pending.values()) p.reject(err);
       pending.clear();

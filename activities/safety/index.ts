@@ -3,6 +3,7 @@ export { createSafetyActivities, type SafetyActivities, type SafetyActivityDeps 
 export {
   CLASSIFIER_INPUT_SIZE,
   classifierLoads,
+  closeClassifier,
   GATE_NICENESS,
   loadClassifier,
   type Classifier,

@@ -10,6 +10,8 @@ import { posterFrameIndex } from '../../../activities/media/rendition-job';
 import {
   checkContent,
   CLASSIFIER_INPUT_SIZE,
+  classifierLoads,
+  closeClassifier,
   DEFAULT_SAFETY_THRESHOLDS,
   GATE_NICENESS,
   loadClassifier,
@@ -174,6 +176,17 @@ describe('what the gate looks at, and what it leaves to the transcode beside it'
     expect(decoded.jpegs.map((j) => readFileSync(j).subarray(0, 2))).toEqual(
       samples.map(() => Buffer.from([0xff, 0xd8])),
     );
+  });
+
+  test('a classifier thread that stopped is started again by the next gate', async () => {
+    const before = classifierLoads();
+    await loadClassifier();
+    await closeClassifier();
+    const again = await loadClassifier();
+    expect(classifierLoads()).toBe(before + (before === 0 ? 2 : 1));
+    const frame = new Uint8Array(CLASSIFIER_INPUT_SIZE * CLASSIFIER_INPUT_SIZE * 3).fill(200);
+    const [scores] = await again.classify([frame]);
+    expect(Object.values(scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
   });
 
   test('the classifier works on a thread of its own, at a lower priority, off the event loop', async () => {
