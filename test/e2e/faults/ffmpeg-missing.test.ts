@@ -22,28 +22,24 @@ describe('ffmpeg missing on a media worker', () => {
   const dir = mkdtempSync(join(tmpdir(), 'reelcast-no-ffmpeg-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a worker without ffmpeg refuses the media role at start, naming itself and the binary', async () => {
-    const missing = join(dir, 'nowhere', 'ffmpeg');
-    const env = e2eEnv('no-ffmpeg-start', { FFMPEG_PATH: missing });
-    const result = await reelcast(env, ['worker', '--queues', 'media,publish'], 60_000);
-    expect(result.status).not.toBe(0);
-    const output = result.stdout + result.stderr;
-    expect(output).toMatch(new RegExp(`this worker \\(\\d+@${hostname()}\\) cannot serve the media queue`));
-    expect(output).toContain(JSON.stringify(missing));
-    expect(output).toContain('FFMPEG_PATH');
-    expect(output).toContain('reelcast worker --queues publish');
-  }, 90_000);
-
-  it('a GPU worker without ffmpeg refuses the gpu role at start, before loading its model', async () => {
-    const missing = join(dir, 'nowhere', 'ffmpeg');
-    const env = e2eEnv('no-ffmpeg-gpu', { FFMPEG_PATH: missing });
-    const result = await reelcast(env, ['worker', '--queues', 'gpu,publish'], 60_000);
-    expect(result.status).not.toBe(0);
-    const output = result.stdout + result.stderr;
-    expect(output).toMatch(new RegExp(`this worker \\(\\d+@${hostname()}\\) cannot serve the gpu queue`));
-    expect(output).toContain(JSON.stringify(missing));
-    expect(output).toContain('reelcast worker --queues publish');
-  }, 90_000);
+  // A GPU worker writes the masters with ffmpeg: it checks it too, before it loads its model.
+  it.each(['media', 'gpu'])(
+    'a worker without ffmpeg refuses the %s role at start, naming itself and the binary',
+    async (role) => {
+      const missing = join(dir, 'nowhere', 'ffmpeg');
+      const env = e2eEnv(`no-ffmpeg-${role}`, { FFMPEG_PATH: missing });
+      const result = await reelcast(env, ['worker', '--queues', `${role},publish`], 60_000);
+      expect(result.status).not.toBe(0);
+      const output = result.stdout + result.stderr;
+      expect(output).toMatch(
+        new RegExp(`this worker \\(\\d+@${hostname()}\\) cannot serve the ${role} queue`),
+      );
+      expect(output).toContain(JSON.stringify(missing));
+      expect(output).toContain('FFMPEG_PATH');
+      expect(output).toContain('reelcast worker --queues publish');
+    },
+    90_000,
+  );
 
   it('ffmpeg gone from a running worker: the post stops at once with the worker and binary in `reelcast failures`', async () => {
     // The worker starts with a working ffmpeg (a link to it), which then disappears.
