@@ -50,7 +50,9 @@ export async function peakRss(fn: () => Promise<unknown>): Promise<{ before: num
  */
 export function cpuSecondsWithChildren(): number | undefined {
   try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // The command name is in parentheses and may itself hold ") ": split after the last one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After the command name: state is field 3, utime..cstime are fields 14..17 (1-based).
     const ticks = fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
     return ticks / 100;

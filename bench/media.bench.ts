@@ -23,13 +23,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MasterWriter } from '../activities/generate/master';
 import { transcodeRendition, transcodeRenditions, type PresetName } from '../activities/media';
 import { FsStorage } from '../activities/storage';
-import { median } from './measure';
+import { cpuSecondsWithChildren, median } from './measure';
 
 const FFMPEG = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' };
 const config = { ffmpeg: FFMPEG };
@@ -47,23 +47,12 @@ function run(cmd: string, args: string[]): Promise<string> {
   );
 }
 
-/**
- * CPU seconds this process and every child it has waited for have used (Linux /proc: utime,
- * stime, cutime, cstime in clock ticks of 1/100 s).
- */
-async function cpuSeconds(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14-17 of the file; after the command name, index 0 is field 3.
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
-}
-
 async function measured(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
-  const cpu0 = await cpuSeconds();
+  const cpu0 = cpuSecondsWithChildren() ?? Number.NaN;
   const t0 = process.hrtime.bigint();
   await fn();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { wall, cpu: (await cpuSeconds()) - cpu0 };
+  return { wall, cpu: (cpuSecondsWithChildren() ?? Number.NaN) - cpu0 };
 }
 
 async function makeMasters(dir: string): Promise<{ rgb: string; now: string }> {
