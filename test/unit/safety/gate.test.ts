@@ -191,19 +191,28 @@ describe('what the gate looks at, and what it leaves to the transcode beside it'
 
   test('the classifier works on a thread of its own, at a lower priority, off the event loop', async () => {
     const classifier = await loadClassifier();
-    const frames = [0, 1, 2].map(() =>
+    const frames = Array.from({ length: 8 }, () =>
       new Uint8Array(CLASSIFIER_INPUT_SIZE * CLASSIFIER_INPUT_SIZE * 3).fill(128),
     );
     // Node 23.9+ (the pinned Node is 24); @types/node does not have it yet.
     const { threadCpuUsage } = process as unknown as {
       threadCpuUsage(since?: NodeJS.CpuUsage): NodeJS.CpuUsage;
     };
+    const ms = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 20);
     const mainThread = threadCpuUsage();
+    const wholeProcess = process.cpuUsage();
     const scores = await classifier.classify(frames);
-    const usedHere = threadCpuUsage(mainThread);
-    expect(scores).toHaveLength(3);
-    // Three frames cost about 0.2 CPU s; this thread only hands them over and reads the scores.
-    expect((usedHere.user + usedHere.system) / 1000).toBeLessThan(50);
+    const usedHere = ms(threadCpuUsage(mainThread));
+    const usedInAll = ms(process.cpuUsage(wholeProcess));
+    clearInterval(ticker);
+    expect(scores).toHaveLength(8);
+    // Eight frames cost about half a CPU second, spent on another thread: this one only hands
+    // them over and reads the scores (plus whatever else the process does meanwhile, e.g. a
+    // garbage collection), and its event loop keeps turning (heartbeats, other activities).
+    expect(usedHere).toBeLessThan(usedInAll / 4);
+    expect(ticks).toBeGreaterThan(1);
     // Linux keeps a nice value per thread: one of this process' threads runs at the gate's.
     if (process.platform === 'linux') {
       const nices = readdirSync('/proc/self/task').map((tid) =>
