@@ -63,8 +63,12 @@ export interface PublishContext {
   /**
    * Called right before the call that makes the post visible. Throws when this attempt no
    * longer holds the ledger claim (a newer attempt took over), so a stale attempt never posts.
+   * Otherwise it stamps the claim, so that no newer attempt takes it over while this call may
+   * still run (ledger.ts, SEND_LEASE_MS), unless `repeatable`: the same call from a newer attempt
+   * cannot make a second post (it continues this attempt's upload session or container, or
+   * rewrites the same files), so that attempt need not wait.
    */
-  beforeCreate(): Promise<void>;
+  beforeCreate(options?: { repeatable?: boolean }): Promise<void>;
   /** The handle an earlier attempt saved (its upload to continue), if any. */
   handle?: ChannelHandle;
   /**

@@ -25,6 +25,8 @@ export abstract class PublishError extends Error {
   abstract readonly retryable: boolean;
   /** True when the channel certainly has no post from this attempt. */
   abstract readonly notPosted: boolean;
+  /** When a retry can help only after a known wait (a rate limit's reset, a create call's end). */
+  readonly retryAfterMs?: number;
 
   constructor(
     readonly channel: string,
@@ -55,7 +57,7 @@ export class ChannelRateLimitedError extends PublishError {
   readonly notPosted = true;
   constructor(
     channel: string,
-    readonly retryAfterMs: number,
+    override readonly retryAfterMs: number,
     readonly resetAt: Date,
   ) {
     super(
@@ -208,6 +210,30 @@ export class PublishClaimLostError extends PublishError {
       channel,
       `${postId} on ${channel}: another attempt took over the publish; this one stops before posting.`,
       'claim taken over by another attempt',
+    );
+  }
+}
+
+/**
+ * The attempt that holds the claim said, moments ago, that it was sending the post, and may still
+ * be waiting for the channel's answer (its worker stalled, or lost Temporal but not the channel):
+ * taking its claim over now could post twice. Retried once that call has certainly ended; the
+ * retry looks on the channel first.
+ */
+export class PublishInProgressError extends PublishError {
+  override readonly name = 'PublishInProgressError';
+  readonly retryable = true;
+  readonly notPosted = true;
+  constructor(
+    channel: string,
+    postId: string,
+    readonly sendingSince: Date,
+    override readonly retryAfterMs: number,
+  ) {
+    super(
+      channel,
+      `${postId} on ${channel}: an earlier attempt started sending it at ${sendingSince.toISOString()} and may still be waiting for ${channel}'s answer. Reelcast looks on ${channel} again in ${Math.ceil(retryAfterMs / 1000)} s and posts only if it is not there, so it never goes out twice.`,
+      'an earlier attempt may still be sending it',
     );
   }
 }

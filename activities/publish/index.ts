@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ReelcastConfig } from '../../config';
 import type { ObjectStorage } from '../storage';
 import { openChannels, type ChannelSet } from './channels';
-import { ChannelRateLimitedError, PublishError } from './errors';
+import { PublishError } from './errors';
 import { PublishLedger, type FailureRecord, type LedgerEntry } from './ledger';
 import {
   publishPost,
@@ -20,6 +20,7 @@ export { ChannelSet, openChannels } from './channels';
 export {
   LedgerContendedError,
   PublishLedger,
+  SEND_LEASE_MS,
   type FailureRecord,
   type LedgerEntry,
   type LedgerListing,
@@ -130,7 +131,8 @@ export async function listPublishFailures(
 
 /**
  * Runs the core inside an activity: heartbeats progress, stops on cancellation, and turns our
- * errors into Temporal failures (non-retryable ones marked so; a 429 retries after the reset).
+ * errors into Temporal failures (non-retryable ones marked so; a 429 retries after the reset, a
+ * claim whose holder may still be sending the post once its call has ended).
  */
 async function asActivity<T>(
   body: (run: { attemptId: string; progress: PublishRun['progress']; signal: AbortSignal }) => Promise<T>,
@@ -150,7 +152,7 @@ async function asActivity<T>(
       message: err.message,
       nonRetryable: !err.retryable,
       details: [{ channel: err.channel, reason: err.reason }],
-      nextRetryDelay: err instanceof ChannelRateLimitedError ? err.retryAfterMs : undefined,
+      nextRetryDelay: err.retryAfterMs,
       cause: err,
     });
   }

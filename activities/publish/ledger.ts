@@ -14,6 +14,11 @@ import { PostedTwiceError } from './errors';
  * Every change of an existing entry (takeover, handle, completion, release) is a compare-and-swap
  * against the version the attempt read it at (ObjectStorage.replaceIf/deleteIf): of two attempts
  * that found the same stale claim, one takes it over and the other stops without posting.
+ *
+ * Right before the call that creates the post, the holder stamps its claim (`sendingAt`, again a
+ * compare-and-swap: a takeover in between stops it). For SEND_LEASE_MS after that, no other
+ * attempt takes the claim over: the holder may still be waiting for the channel's answer, and a
+ * post it sends then is found by the next attempt's reconcile instead of being sent twice.
  */
 export interface LedgerEntry {
   postId: string;
@@ -33,6 +38,12 @@ export interface LedgerEntry {
   publishedAt?: string;
   /** True when the post was found on the channel by a retry rather than confirmed by the call. */
   reconciled?: boolean;
+  /**
+   * When the holder was about to send the call that creates the post, on channels where a second
+   * such call makes a second post (X, webhooks). Until SEND_LEASE_MS later the claim is not
+   * taken over. Cleared when that call ends in an error.
+   */
+  sendingAt?: string;
   /**
    * The platform's handle for this attempt's upload, saved as soon as it exists (TikTok
    * publish_id, YouTube upload session URI, Instagram container id): a retry continues it
@@ -84,6 +95,18 @@ const JSON_TYPE = { contentType: 'application/json' };
  * round means another attempt wrote it, which happens a few times at most.
  */
 const MAX_SWAPS = 8;
+
+/**
+ * How long after its holder started sending a post a claim is left alone: longer than any
+ * channel's create call can last (X's requests time out after 60 s, a webhook's after 30 s).
+ */
+export const SEND_LEASE_MS = 3 * 60_000;
+
+/** How long `entry`'s holder may still be sending the post, from `now`; 0 when it cannot be. */
+export function sendLeaseLeftMs(entry: LedgerEntry, now = new Date()): number {
+  if (entry.state !== 'claimed' || !entry.sendingAt) return 0;
+  return Math.max(0, Date.parse(entry.sendingAt) + SEND_LEASE_MS - now.getTime());
+}
 
 function format(entry: LedgerEntry): string {
   return JSON.stringify(entry, null, 2);
@@ -180,19 +203,50 @@ export class PublishLedger {
    * compare-and-swap, so a takeover in between wins). Returns false when the claim was taken
    * over (this attempt must stop).
    */
-  async saveHandle(
+  saveHandle(postId: string, channel: string, attemptId: string, handle: ChannelHandle): Promise<boolean> {
+    return this.#updateHeld(postId, channel, attemptId, (e) => ({
+      ...e,
+      handle: { ...e.handle, ...handle },
+    }));
+  }
+
+  /**
+   * Stamps the claim right before the call that creates the post, only while `attemptId` holds
+   * it: from then on, for SEND_LEASE_MS, no other attempt takes it over. Returns false when the
+   * claim was taken over (this attempt must not send).
+   */
+  markSending(postId: string, channel: string, attemptId: string, now = new Date()): Promise<boolean> {
+    return this.#updateHeld(postId, channel, attemptId, (e) => ({ ...e, sendingAt: now.toISOString() }));
+  }
+
+  /**
+   * The holder's create call ended without a post it knows of (an error answer, a timeout): the
+   * claim stays for the next attempt to reconcile, which need not wait for this one any more.
+   */
+  sendEnded(postId: string, channel: string, attemptId: string): Promise<boolean> {
+    return this.#updateHeld(postId, channel, attemptId, ({ sendingAt, ...rest }) =>
+      sendingAt === undefined ? undefined : rest,
+    );
+  }
+
+  /**
+   * Changes the claim while `attemptId` holds it (compare-and-swap; `change` returns undefined
+   * when there is nothing to change); false once it does not hold it.
+   */
+  async #updateHeld(
     postId: string,
     channel: string,
     attemptId: string,
-    handle: ChannelHandle,
+    change: (entry: LedgerEntry) => LedgerEntry | undefined,
   ): Promise<boolean> {
     const key = ledgerKey(postId, channel);
     for (let tries = 0; tries < MAX_SWAPS; tries++) {
       const current = await this.#readVersioned(key);
       if (current?.entry.state !== 'claimed' || current.entry.attemptId !== attemptId) return false;
-      const next: LedgerEntry = { ...current.entry, handle: { ...current.entry.handle, ...handle } };
+      const next = change(current.entry);
+      if (!next) return true;
       if (await this.storage.replaceIf(key, format(next), current.version, JSON_TYPE)) return true;
-      // Changed since the read: re-read; if it is still ours (our own earlier save), merge again.
+      // Changed since the read: re-read; if it is still ours (our own earlier write), apply again.
     }
     return false;
   }

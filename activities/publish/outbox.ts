@@ -39,7 +39,8 @@ export class OutboxChannel implements Channel {
     const video = await storage.head(request.renditionKey);
     if (!video) throw new RenditionMissingError(this.name, request.renditionKey);
     context.progress({ step: 'write', done: 0, total: video.size });
-    await context.beforeCreate();
+    // The same files again, if a newer attempt writes them too.
+    await context.beforeCreate({ repeatable: true });
     await target.put(keys.caption, request.caption, { contentType: 'text/plain; charset=utf-8' });
     await target.put(keys.video, await storage.get(request.renditionKey), { contentType: 'video/mp4' });
     const post = {

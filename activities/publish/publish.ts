@@ -13,9 +13,10 @@ import {
   PublishClaimLostError,
   PostedTwiceError,
   PublishError,
+  PublishInProgressError,
   RenditionMissingError,
 } from './errors';
-import { PublishLedger, type LedgerEntry, type PublishSettings } from './ledger';
+import { PublishLedger, sendLeaseLeftMs, type LedgerEntry, type PublishSettings } from './ledger';
 import { OutboxChannel } from './outbox';
 import { TokenStore } from './tokens/store';
 
@@ -60,7 +61,9 @@ export interface PublishRun {
  * 3. claims (post, channel); a claim left by an earlier attempt is reconciled first: if the
  *    channel has the post, the ledger is completed with it and nothing is sent. Otherwise the
  *    claim is taken over by a compare-and-swap on the entry as read: when two attempts race
- *    for it, one wins and the other stops (PublishClaimLostError) without posting
+ *    for it, one wins and the other stops (PublishClaimLostError) without posting. A claim whose
+ *    holder started sending the post less than SEND_LEASE_MS ago is not taken over: this attempt
+ *    retries once that send has certainly ended (PublishInProgressError)
  * 4. publishes, then records the remote id. Errors that prove nothing was posted release the
  *    claim (and, when terminal, leave a failure record for `failures`/`replay`); otherwise the
  *    claim stays for the next attempt to reconcile.
@@ -143,6 +146,16 @@ export async function publishPost(
       progress({ step: 'reconcile' });
       const found = await reconcile(channel, request, entry);
       if (found) return record(entry, found, true);
+      // Its holder may still be waiting for the answer to the post it sent: not ours to take yet.
+      const leaseLeftMs = sendLeaseLeftMs(entry);
+      if (leaseLeftMs > 0) {
+        throw new PublishInProgressError(
+          input.channel,
+          input.postId,
+          new Date(entry.sendingAt!),
+          leaseLeftMs,
+        );
+      }
     }
     // A compare-and-swap against the entry as read: of attempts that read the same entry, one
     // takes it over; the others stop here, never posting while another may hold the claim.
@@ -161,8 +174,11 @@ export async function publishPost(
     remote = await channel.publish(request, {
       progress,
       signal: run.signal,
-      beforeCreate: async () => {
-        if (!(await ledger.holds(input.postId, input.channel, attemptId))) {
+      beforeCreate: async ({ repeatable = false } = {}) => {
+        const held = repeatable
+          ? await ledger.holds(input.postId, input.channel, attemptId)
+          : await ledger.markSending(input.postId, input.channel, attemptId);
+        if (!held) {
           throw new PublishClaimLostError(input.channel, input.postId);
         }
       },
@@ -182,6 +198,10 @@ export async function publishPost(
     if (err instanceof PublishError && err.notPosted && !(err instanceof PublishClaimLostError)) {
       await ledger.release(input.postId, input.channel, attemptId);
       if (!err.retryable) await recordFailure(ledger, input, err);
+    } else {
+      // The claim stays for the next attempt to reconcile; this attempt's call is over, so that
+      // attempt need not wait for it (best effort: otherwise it waits until SEND_LEASE_MS ends).
+      await ledger.sendEnded(input.postId, input.channel, attemptId).catch(() => undefined);
     }
     throw err;
   }

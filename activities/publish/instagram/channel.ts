@@ -151,7 +151,8 @@ export class InstagramChannel implements Channel {
       }
       await this.#checkPublishingLimit(calls, me);
       context.progress({ step: 'create' });
-      await context.beforeCreate();
+      // A newer attempt publishes this same container, or finds it PUBLISHED: one reel.
+      await context.beforeCreate({ repeatable: true });
       return this.#publishContainer(calls, me, handle.containerId, request, context);
     }
   }

@@ -282,7 +282,8 @@ export class TikTokChannel implements Channel {
       for (let index = chunkAt(plan, offset)!; index < plan.totalChunkCount; index++) {
         context.signal?.throwIfAborted();
         const range = chunkRange(plan, index);
-        if (index === plan.totalChunkCount - 1) await context.beforeCreate();
+        // A newer attempt continues this upload URL: TikTok makes one video of it.
+        if (index === plan.totalChunkCount - 1) await context.beforeCreate({ repeatable: true });
         await api.putChunk(
           uploadUrl,
           { ...range, total: plan.videoSize },

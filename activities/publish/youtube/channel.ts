@@ -243,7 +243,8 @@ export class YouTubeChannel implements Channel {
             }
             if (chunk.isLast) {
               context.progress({ step: 'create' });
-              await context.beforeCreate();
+              // A newer attempt continues this upload session: YouTube makes one video of it.
+              await context.beforeCreate({ repeatable: true });
             }
             state = await this.#put(session, bytes, contentRange(chunk, total), context);
           }

@@ -12,6 +12,7 @@ import {
   createPublishActivities,
   PostedTwiceError,
   PublishLedger,
+  SEND_LEASE_MS,
   XChannel,
   type PublishInput,
 } from '../../../activities/publish';
@@ -97,25 +98,30 @@ describe.each(kinds)('%s ledger: two attempts, one stale claim', (kind, open) =>
     });
   });
 
+  let publishToChannel: ReturnType<typeof createPublishActivities>['publishToChannel'];
+  beforeAll(() => {
+    ({ publishToChannel } = createPublishActivities({
+      config,
+      storage,
+      channels: new ChannelSet([
+        new XChannel({
+          storage,
+          apiBaseUrl: fake.url,
+          credentials: { ...FAKE_X_DEFAULTS },
+          reconcileWindowMs: 60_000,
+          processingDeadlineMs: 10_000,
+          retryBaseMs: 20,
+        }),
+      ]),
+    }));
+  });
+  // The losing attempt's failure is expected: only errors are logged.
+  const attempt = (n: number) =>
+    new MockActivityEnvironment({ attempt: n }, { logger: new DefaultLogger('ERROR') });
+
   it('two publishToChannel attempts at once with a stale claim: X gets one upload and one post', async () => {
     const input = post();
     await staleClaim(input);
-    const x = new XChannel({
-      storage,
-      apiBaseUrl: fake.url,
-      credentials: { ...FAKE_X_DEFAULTS },
-      reconcileWindowMs: 60_000,
-      processingDeadlineMs: 10_000,
-      retryBaseMs: 20,
-    });
-    const { publishToChannel } = createPublishActivities({
-      config,
-      storage,
-      channels: new ChannelSet([x]),
-    });
-    // The losing attempt's failure is expected: only errors are logged.
-    const attempt = (n: number) =>
-      new MockActivityEnvironment({ attempt: n }, { logger: new DefaultLogger('ERROR') });
     // Attempt 2 timed out (its heartbeat was late) but still runs; attempt 3 is its retry.
     const results = await Promise.allSettled([
       attempt(2).run(publishToChannel, input),
@@ -142,6 +148,25 @@ describe.each(kinds)('%s ledger: two attempts, one stale claim', (kind, open) =>
     const retry = await attempt(4).run(publishToChannel, input);
     expect(retry).toMatchObject({ remoteId: fake.posts[0].id, alreadyPublished: true });
     expect(fake.requests.create).toBe(1);
+  });
+
+  it('a claim whose holder is sending the post right now is left to it: the retry comes after its call ends', async () => {
+    const input = post();
+    await ledger.claim({ ...input, attemptId: 'wf/run/publish/1' });
+    // Attempt 1 is between its create call and X's answer (a zombie, to Temporal).
+    expect(await ledger.markSending(input.postId, 'x', 'wf/run/publish/1')).toBe(true);
+    const err = await attempt(2)
+      .run(publishToChannel, input)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({ type: 'PublishInProgressError', nonRetryable: false });
+    // Temporal retries once attempt 1's call has certainly ended (X's requests time out in 60 s).
+    const { nextRetryDelay } = err as ApplicationFailure;
+    expect(nextRetryDelay).toBeGreaterThan(SEND_LEASE_MS - 30_000);
+    expect(nextRetryDelay).toBeLessThanOrEqual(SEND_LEASE_MS);
+    expect(fake.requests.initialize).toBe(0);
+    expect(fake.posts).toHaveLength(0);
+    expect(await ledger.holds(input.postId, 'x', 'wf/run/publish/1')).toBe(true);
   });
 
   it('a post that went out after its claim was taken over is recorded, and the newer attempt stops', async () => {

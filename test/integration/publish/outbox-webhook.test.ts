@@ -11,8 +11,10 @@ import {
   ChannelSet,
   ChannelUnavailableError,
   OutboxChannel,
+  PublishInProgressError,
   PublishLedger,
   publishPost,
+  SEND_LEASE_MS,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   verifyWebhookSignature,
@@ -90,6 +92,8 @@ describe('webhook channel', () => {
   const seenKeys = new Set<string>();
   /** What the receiver answers next (status), consumed in order; then 200. */
   const answers: number[] = [];
+  /** How long the receiver keeps the next deliveries waiting for its answer, in order; then 0. */
+  const delays: number[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -113,9 +117,13 @@ describe('webhook channel', () => {
         const key = req.headers['idempotency-key'] as string;
         const duplicate = seenKeys.has(key);
         seenKeys.add(key);
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ id: `msg-${key}`, duplicate }));
+        setTimeout(
+          () =>
+            res
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ id: `msg-${key}`, duplicate })),
+          delays.shift() ?? 0,
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -176,6 +184,49 @@ describe('webhook channel', () => {
       `reelcast:${postId}:webhook`,
       `reelcast:${postId}:webhook`,
     ]);
+    expect(await ledger.read(postId, 'webhook')).toMatchObject({ state: 'published' });
+  });
+
+  it('a delivery still waiting for its answer is not sent again by a newer attempt, which retries after it', async () => {
+    const postId = nextPostId();
+    const input = { postId, channel: 'webhook' as const, caption: 'slow receiver', renditionKey: rendition };
+    delays.push(1500);
+    const first = publishPost(deps(), input, { attemptId: 'attempt-1' });
+    for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(received).toHaveLength(1);
+    // Attempt 1 looks gone to Temporal (a late heartbeat) but its delivery is on its way.
+    const second = await publishPost(deps(), input, { attemptId: 'attempt-2' }).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(PublishInProgressError);
+    const { retryAfterMs } = second as PublishInProgressError;
+    expect(retryAfterMs).toBeGreaterThan(SEND_LEASE_MS - 60_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(SEND_LEASE_MS);
+    expect((second as Error).message).toMatch(
+      /an earlier attempt started sending it at .* may still be waiting for webhook's answer.*never goes out twice/,
+    );
+    expect(received).toHaveLength(1);
+    expect(await first).toMatchObject({ remoteId: `msg-reelcast:${postId}:webhook` });
+    // Its retry finds the delivery recorded and sends nothing.
+    expect(await publishPost(deps(), input, { attemptId: 'attempt-3' })).toMatchObject({
+      alreadyPublished: true,
+    });
+    expect(received).toHaveLength(1);
+  });
+
+  it('a claim whose holder died while sending is taken over once the send can no longer be running', async () => {
+    const postId = nextPostId();
+    const input = { postId, channel: 'webhook' as const, caption: 'after a crash', renditionKey: rendition };
+    await ledger.claim({ ...input, attemptId: 'dead' });
+    // It said it was sending 10 s ago: the newer attempt waits for the rest of the lease.
+    expect(await ledger.markSending(postId, 'webhook', 'dead', new Date(Date.now() - 10_000))).toBe(true);
+    const early = await publishPost(deps(), input).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(PublishInProgressError);
+    expect((early as PublishInProgressError).retryAfterMs).toBeLessThanOrEqual(SEND_LEASE_MS - 10_000);
+    expect(received).toHaveLength(0);
+    // Long enough ago that its call has certainly ended: taken over, delivered once.
+    const longAgo = new Date(Date.now() - SEND_LEASE_MS - 1000);
+    expect(await ledger.markSending(postId, 'webhook', 'dead', longAgo)).toBe(true);
+    expect(await publishPost(deps(), input)).toMatchObject({ alreadyPublished: false });
+    expect(received.map((r) => r.headers['idempotency-key'])).toEqual([`reelcast:${postId}:webhook`]);
     expect(await ledger.read(postId, 'webhook')).toMatchObject({ state: 'published' });
   });
 
