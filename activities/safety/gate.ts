@@ -11,13 +11,12 @@
  * Thresholds are applied on every call, so a campaign that changes them is judged anew from the
  * same stored scores.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { FfmpegPaths } from '../media/ffmpeg';
 import { probeSource } from '../media/probe';
+import { download } from '../media/transcode';
 import { ObjectNotFoundError, safetyKeys, type ObjectStorage } from '../storage';
 import { classifierVersion, GATE_NICENESS, loadClassifier, type ClassifierInfo } from './classifier';
 import { MasterUnreadableError } from './errors';
@@ -202,21 +201,18 @@ async function classifyMaster(
   }
 }
 
+/** The media stage's download; a master that is not there is not fixed by a retry. */
 async function downloadMaster(
   storage: ObjectStorage,
   key: string,
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  let body;
-  try {
-    body = await storage.get(key);
-  } catch (err) {
-    if (err instanceof ObjectNotFoundError)
-      throw new MasterUnreadableError(key, 'no object is stored under it');
-    throw err;
-  }
-  await pipeline(body, createWriteStream(path), { signal });
+  await download(storage, key, path, signal).catch((err: unknown) => {
+    throw err instanceof ObjectNotFoundError
+      ? new MasterUnreadableError(key, 'no object is stored under it')
+      : err;
+  });
 }
 
 /** A master ffprobe or ffmpeg cannot read is not fixed by a retry. */
