@@ -687,11 +687,20 @@ async function renditionCredentials(
   storage: ObjectStorage,
   detail: PostDetail,
 ): Promise<Partial<Record<Channel, RenditionCredentials>>> {
-  const entries = await Promise.all(
-    Object.entries(detail.state?.renditions ?? {}).map(async ([channel, r]) => {
-      const head = r ? await storage.head(r.renditionKey).catch(() => undefined) : undefined;
-      return [channel, readCredentials(head?.metadata)] as const;
-    }),
+  const renditions = Object.entries(detail.state?.renditions ?? {}).flatMap(([channel, r]) =>
+    r ? [[channel, r.renditionKey] as const] : [],
   );
-  return Object.fromEntries(entries.filter(([, c]) => c));
+  // Channels that share a preset share the rendition: one HEAD per file.
+  const keys = [...new Set(renditions.map(([, key]) => key))];
+  const byKey = new Map(
+    await Promise.all(
+      keys.map(async (key) => {
+        const head = await storage.head(key).catch(() => undefined);
+        return [key, readCredentials(head?.metadata)] as const;
+      }),
+    ),
+  );
+  return Object.fromEntries(
+    renditions.flatMap(([channel, key]) => (byKey.get(key) ? [[channel, byKey.get(key)!]] : [])),
+  );
 }
