@@ -8,7 +8,7 @@ import { createPostActivities } from './posts';
 import { createFanOutActivities } from './posts/fan-out';
 import type { RenditionSigner } from './provenance/signer';
 import { createLedgerActivities, createPublishActivities } from './publish';
-import { createSafetyActivities, loadClassifier, SAMPLED_FRAMES } from './safety';
+import { createSafetyActivities, loadClassifier, MAX_FRAMES_PER_CLIP } from './safety';
 import { createSelfCheckActivities } from './self-check';
 import { openStorage, type ObjectStorage } from './storage';
 
@@ -73,6 +73,6 @@ async function mediaWorkerFacts(signer: RenditionSigner): Promise<string[]> {
   const { info } = await loadClassifier();
   return [
     signer.description,
-    `content gate: ${info.name} ${info.version} ${info.model} (${info.backend}), ${SAMPLED_FRAMES + 1} frames a clip at most`,
+    `content gate: ${info.name} ${info.version} ${info.model} (${info.backend}), ${MAX_FRAMES_PER_CLIP} frames a clip at most`,
   ];
 }

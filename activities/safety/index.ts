@@ -19,5 +19,5 @@ export {
   type GateVerdict,
   type StoredGateCheck,
 } from './gate';
-export { SAMPLED_FRAMES, sampleFrames, type FrameSample } from './sampling';
+export { MAX_FRAMES_PER_CLIP, SAMPLED_FRAMES, sampleFrames, type FrameSample } from './sampling';
 export * from './thresholds';

@@ -14,6 +14,9 @@ import { posterFrameIndex } from '../media/rendition-job';
  */
 export const SAMPLED_FRAMES = 4;
 
+/** The most frames one clip costs the gate: the spread ones and the poster frame, when it is another. */
+export const MAX_FRAMES_PER_CLIP = SAMPLED_FRAMES + 1;
+
 export interface FrameSample {
   index: number;
   poster: boolean;
