@@ -20,8 +20,9 @@ export type GenerateActivityResult = Omit<GenerateResult, 'timing'>;
  *
  * Call from the post workflow with `nonRetryableErrorTypes: [...NON_RETRYABLE_GENERATE_ERRORS]`
  * and a heartbeatTimeout longer than the slowest single onnxruntime call: a denoising step of a
- * real model on a GPU takes seconds, but a VAE decoded in one call (vaeDecode.chunkLatentFrames
- * 0) heartbeats only before and after it, so allow minutes (5 min is safe for 121 frames).
+ * real model on a GPU takes seconds, and so does a latent frame of a VAE that decodes a step at a
+ * time (Wan's, as models/export writes it); a VAE decoded in one call (vaeDecode.chunkLatentFrames
+ * 0, no vaeDecoderStep graph) heartbeats only before and after it, so allow minutes for that one.
  */
 export function createGenerateActivities(deps: GenerateActivityDeps) {
   const inference =

@@ -12,8 +12,24 @@ import { ManifestMismatchError, ModelFileMissingError } from './errors';
 export type Precision = 'fp32' | 'fp16';
 export type SamplerKind = 'unipc' | 'euler' | 'dpmpp';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['unipc', 'euler', 'dpmpp'];
-export type GraphKey = 'textEncoder' | 'denoiser' | 'vaeDecoder';
-export const GRAPH_KEYS: readonly GraphKey[] = ['textEncoder', 'denoiser', 'vaeDecoder'];
+export type GraphKey = 'textEncoder' | 'denoiser' | 'vaeDecoder' | 'vaeDecoderStep';
+/** The graphs every model has. */
+export const GRAPH_KEYS = ['textEncoder', 'denoiser', 'vaeDecoder'] as const;
+/**
+ * One value per graph of a model: the three every model has, and `vaeDecoderStep` where the
+ * VAE decodes a latent frame at a time with its cache (Wan's, as models/export writes it).
+ */
+export type Graphs<T> = Record<(typeof GRAPH_KEYS)[number], T> & { vaeDecoderStep?: T };
+
+/** The graphs `manifest` names, in loading order. */
+export function graphKeys(manifest: Pick<ModelManifest, 'graphs'>): GraphKey[] {
+  return manifest.graphs.vaeDecoderStep ? [...GRAPH_KEYS, 'vaeDecoderStep'] : [...GRAPH_KEYS];
+}
+
+/** Inputs of a step-decoding VAE's step graph that carry its cache: cache_<k> → next_cache_<k>. */
+export function cacheInputs(spec: GraphSpec): string[] {
+  return Object.keys(spec.inputs).filter((name) => /^cache_\d+$/.test(name));
+}
 
 /** A dimension: a number the graph must have, or a symbolic name (any size at run time). */
 export type Dim = number | string;
@@ -42,12 +58,14 @@ export interface ModelManifest {
   vaeStride: [number, number, number];
   patch: [number, number, number];
   fps: number;
-  graphs: Record<GraphKey, GraphSpec>;
+  graphs: Graphs<GraphSpec>;
   /**
    * How the VAE decoder may be run in time windows so that frames stream out: `chunkLatentFrames`
    * latent frames per call, each call preceded by `contextLatentFrames` already-decoded ones whose
    * frames are dropped. Exact when the decoder's temporal receptive field is within the context.
-   * 0 decodes everything in one call (a decoder without that property).
+   * 0 decodes everything in one call (a decoder without that property). Not used when the
+   * model has a `vaeDecoderStep` graph: `vaeDecoder` then decodes the first latent frame, and
+   * the step graph each one after it, the decoder's cache passed from one call to the next.
    */
   vaeDecode: { chunkLatentFrames: number; contextLatentFrames: number };
   scheduler: { kind: SamplerKind; shift: number; steps: number; guidance: number; numTrainTimesteps: number };
@@ -58,6 +76,7 @@ export const CONTRACT: Record<GraphKey, { inputs: string[]; outputs: string[] }>
   textEncoder: { inputs: ['input_ids', 'attention_mask'], outputs: ['hidden_states'] },
   denoiser: { inputs: ['latents', 'timestep', 'encoder_hidden_states'], outputs: ['noise_pred'] },
   vaeDecoder: { inputs: ['latents'], outputs: ['video'] },
+  vaeDecoderStep: { inputs: ['latents'], outputs: ['video'] },
 };
 
 export function loadManifest(dir: string): ModelManifest {
@@ -93,15 +112,16 @@ export function checkModelDir(dir: string, precision: Precision): ModelManifest 
 export function modelFiles(
   manifest: ModelManifest,
   precision: Precision,
-): Record<GraphKey, string> & { tokenizer: string } {
+): Graphs<string> & { tokenizer: string } {
   const tokenizer = join(manifest.dir, manifest.tokenizer);
   if (!existsSync(tokenizer)) throw new ModelFileMissingError(tokenizer, 'tokenizer');
-  const out = { tokenizer } as Record<GraphKey, string> & { tokenizer: string };
-  for (const key of GRAPH_KEYS) {
-    const rel = manifest.graphs[key].files[precision];
+  const out = { tokenizer } as Graphs<string> & { tokenizer: string };
+  for (const key of graphKeys(manifest)) {
+    const files = manifest.graphs[key]!.files;
+    const rel = files[precision];
     if (!rel) {
       throw new ManifestMismatchError(join(manifest.dir, 'manifest.json'), [
-        `graphs.${key}.files has no ${precision} graph (it has ${Object.keys(manifest.graphs[key].files).join(', ') || 'none'})`,
+        `graphs.${key}.files has no ${precision} graph (it has ${Object.keys(files).join(', ') || 'none'})`,
       ]);
     }
     const path = join(manifest.dir, rel);
@@ -202,9 +222,11 @@ function parseManifest(raw: unknown, problems: string[]): Omit<ModelManifest, 'd
     return v as [number, number, number];
   };
 
-  const graphs = {} as Record<GraphKey, GraphSpec>;
+  const graphs = {} as Graphs<GraphSpec>;
   const rawGraphs = isObject(raw.graphs) ? raw.graphs : (problems.push('graphs: expected an object'), {});
-  for (const key of GRAPH_KEYS) {
+  const keys: GraphKey[] =
+    rawGraphs.vaeDecoderStep === undefined ? [...GRAPH_KEYS] : [...GRAPH_KEYS, 'vaeDecoderStep'];
+  for (const key of keys) {
     const g = rawGraphs[key];
     if (!isObject(g)) {
       problems.push(`graphs.${key}: missing`);
@@ -240,6 +262,8 @@ function parseManifest(raw: unknown, problems: string[]): Omit<ModelManifest, 'd
       guidanceBatch: guidanceBatch as 1 | 2 | undefined,
     };
   }
+
+  if (graphs.vaeDecoderStep && graphs.vaeDecoder) problems.push(...stepCacheProblems(graphs));
 
   const vd = isObject(raw.vaeDecode) ? raw.vaeDecode : { chunkLatentFrames: 0, contextLatentFrames: 0 };
   const sch = isObject(raw.scheduler)
@@ -279,6 +303,31 @@ function parseManifest(raw: unknown, problems: string[]): Omit<ModelManifest, 'd
       numTrainTimesteps: num('numTrainTimesteps'),
     },
   };
+}
+
+/**
+ * A step-decoding VAE passes its cache along: the step graph takes cache_0..cache_<n-1>, and both
+ * decoder graphs give next_cache_<k> for each (the first one's output is the step's first input).
+ */
+function stepCacheProblems(graphs: Graphs<GraphSpec>): string[] {
+  const step = graphs.vaeDecoderStep!;
+  const indices = cacheInputs(step).map((name) => Number(name.slice('cache_'.length)));
+  const count = indices.length > 0 ? Math.max(...indices) + 1 : 0;
+  const problems: string[] = [];
+  if (count === 0) problems.push('graphs.vaeDecoderStep.inputs: expected its cache as cache_0, cache_1, ...');
+  for (let k = 0; k < count; k++)
+    if (!(`cache_${k}` in step.inputs)) problems.push(`graphs.vaeDecoderStep.inputs: cache_${k} is missing`);
+  for (const key of ['vaeDecoder', 'vaeDecoderStep'] as const) {
+    const given = Object.keys(graphs[key]!.outputs).filter((name) => name.startsWith('next_cache_'));
+    const complete = Array.from({ length: count }, (_, k) => `next_cache_${k}`).every((n) =>
+      given.includes(n),
+    );
+    if (count > 0 && (!complete || given.length !== count))
+      problems.push(
+        `graphs.${key}.outputs: expected next_cache_0..next_cache_${count - 1} for the step graph's cache inputs, got ${given.join(', ') || 'none'}`,
+      );
+  }
+  return problems;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename } from 'node:path';
 import { formatBytes, NotEnoughMemoryError } from './errors';
-import { GRAPH_KEYS, type GraphKey, type ModelManifest, type Precision } from './manifest';
+import { type GraphKey, type Graphs, type ModelManifest, type Precision } from './manifest';
 import type { ProviderRequest } from './providers';
 
 /**
@@ -29,9 +29,10 @@ export function graphFileBytes(path: string): number {
 }
 
 /** Bytes of each graph the model loads for one precision, its external data included. */
-export function graphBytes(files: Record<GraphKey, string>): Record<GraphKey, number> {
-  const out = {} as Record<GraphKey, number>;
-  for (const key of GRAPH_KEYS) out[key] = graphFileBytes(files[key]);
+export function graphBytes(files: Graphs<string>): Graphs<number> {
+  const out = {} as Graphs<number>;
+  for (const [key, file] of Object.entries(files) as [GraphKey | 'tokenizer', string | undefined][])
+    if (key !== 'tokenizer' && file) out[key] = graphFileBytes(file);
   return out;
 }
 
@@ -52,7 +53,7 @@ export function memoryAdvice(manifest: ModelManifest, precision: Precision, load
 export interface MemoryNeed {
   manifest: ModelManifest;
   precision: Precision;
-  files: Record<GraphKey, string>;
+  files: Graphs<string>;
   provider: ProviderRequest;
   /** Setting model.memoryLimitMb (0 or absent: no budget of its own). */
   memoryLimitMb?: number;
@@ -98,7 +99,7 @@ export function checkModelFits(need: MemoryNeed): number {
   const tightest = limits.reduce((a, b) => (b.bytes < a.bytes ? b : a));
   if (bytes > tightest.bytes) {
     const parts = (Object.entries(sizes) as [GraphKey, number][])
-      .map(([key, n]) => `${basename(need.files[key])} ${formatBytes(n)}`)
+      .map(([key, n]) => `${basename(need.files[key]!)} ${formatBytes(n)}`)
       .join(', ');
     throw new NotEnoughMemoryError(
       need.manifest.dir,

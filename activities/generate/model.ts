@@ -10,10 +10,11 @@ import {
 } from './errors';
 import {
   checkGraph,
-  GRAPH_KEYS,
+  graphKeys,
   loadManifest,
   modelFiles,
   type GraphKey,
+  type Graphs,
   type ModelManifest,
   type Precision,
 } from './manifest';
@@ -41,7 +42,7 @@ export interface ModelOptions {
 export interface LoadedModel {
   manifest: ModelManifest;
   tokenizer: PromptTokenizer;
-  sessions: Record<GraphKey, ort.InferenceSession>;
+  sessions: Graphs<ort.InferenceSession>;
   /** The provider the sessions run on (after any fallback). */
   provider: ProviderKind;
   /** Warnings a person should see (provider fallback). */
@@ -166,9 +167,9 @@ async function openModel(
     throw new UnsupportedProviderError(provider, `this onnxruntime-node knows ${[...supported].join(', ')}`);
   }
 
-  let sessions: Record<GraphKey, ort.InferenceSession>;
+  let sessions: Graphs<ort.InferenceSession>;
   try {
-    sessions = await openSessions(files, sessionOptions(provider));
+    sessions = await openSessions(graphKeys(manifest), files, sessionOptions(provider));
   } catch (failure) {
     const { err, file } = failure as { err: unknown; file: string };
     if (provider === 'cpu' || !isProviderUnavailable(err)) throw loadError(file, err);
@@ -178,7 +179,7 @@ async function openModel(
     );
     provider = 'cpu';
     try {
-      sessions = await openSessions(files, sessionOptions('cpu'));
+      sessions = await openSessions(graphKeys(manifest), files, sessionOptions('cpu'));
     } catch (again) {
       const { err: e2, file: f2 } = again as { err: unknown; file: string };
       throw loadError(f2, e2);
@@ -188,15 +189,16 @@ async function openModel(
   return { manifest, tokenizer, sessions, provider, warnings, bytes };
 }
 
-/** Opens the three graphs; on failure closes what opened and throws {err, file}. */
+/** Opens the model's graphs; on failure closes what opened and throws {err, file}. */
 async function openSessions(
-  files: Record<GraphKey, string>,
+  keys: GraphKey[],
+  files: Graphs<string>,
   so: ort.InferenceSession.SessionOptions,
-): Promise<Record<GraphKey, ort.InferenceSession>> {
-  const sessions = {} as Record<GraphKey, ort.InferenceSession>;
-  for (const key of GRAPH_KEYS) {
+): Promise<Graphs<ort.InferenceSession>> {
+  const sessions = {} as Graphs<ort.InferenceSession>;
+  for (const key of keys) {
     try {
-      sessions[key] = await ort.InferenceSession.create(files[key], so);
+      sessions[key] = await ort.InferenceSession.create(files[key]!, so);
     } catch (err) {
       for (const opened of Object.values(sessions)) await opened.release();
       throw { err, file: files[key] };
@@ -205,14 +207,14 @@ async function openSessions(
   return sessions;
 }
 
-function check(manifest: ModelManifest, sessions: Record<GraphKey, ort.InferenceSession>): void {
+function check(manifest: ModelManifest, sessions: Graphs<ort.InferenceSession>): void {
   const problems: string[] = [];
-  for (const key of GRAPH_KEYS) {
-    const s = sessions[key];
+  for (const key of graphKeys(manifest)) {
+    const s = sessions[key]!;
     problems.push(
       ...checkGraph(
         key,
-        manifest.graphs[key],
+        manifest.graphs[key]!,
         metadata(s.inputNames, s.inputMetadata),
         metadata(s.outputNames, s.outputMetadata),
       ),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { classifyOrtError, GenerateRequestError, GenerationCancelledError } from './errors';
 import { fromFloat16, toFloat16 } from './float16';
-import type { ModelManifest, SamplerKind } from './manifest';
+import { cacheInputs, type ModelManifest, type SamplerKind } from './manifest';
 import type { LoadedModel } from './model';
 import { gaussianNoise } from './noise';
 import { createSampler } from './samplers';
@@ -102,9 +102,10 @@ export function latentShape(
   }
   // Frames decode as st*(T-1)+1; ask for more and the extra frames at the end are dropped.
   const t = Math.ceil((req.frames - 1) / st) + 1;
-  // A decoder exported for a fixed number of latent frames (Wan's VAE, models/export) decodes
-  // exactly that many: fewer frames are fine (the rest are dropped), more are not.
-  const fixed = m.graphs.vaeDecoder.inputs.latents?.[2];
+  // A decoder exported for a fixed number of latent frames decodes exactly that many: fewer
+  // frames are fine (the rest are dropped), more are not. One that decodes a latent frame at a
+  // time (Wan's VAE as models/export writes it now) takes any number.
+  const fixed = m.graphs.vaeDecoderStep ? undefined : m.graphs.vaeDecoder.inputs.latents?.[2];
   if (typeof fixed === 'number' && t > fixed) {
     throw new GenerateRequestError(
       'frames',
@@ -329,9 +330,10 @@ async function decode(
 ): Promise<Omit<PipelineResult, 'timing'>> {
   const wanted = req.frames;
   const vae = model.sessions.vaeDecoder;
+  const step = model.sessions.vaeDecoderStep;
   const { chunkLatentFrames, contextLatentFrames } = model.manifest.vaeDecode;
   const st = model.manifest.vaeStride[0];
-  const chunk = chunkLatentFrames > 0 && contextLatentFrames > 0 ? chunkLatentFrames : shape.t;
+  const chunk = step ? 1 : chunkLatentFrames > 0 && contextLatentFrames > 0 ? chunkLatentFrames : shape.t;
   const context = chunk < shape.t ? contextLatentFrames : 0;
   const type = inputType(vae, 'latents');
   const hash = createHash('sha256');
@@ -366,6 +368,23 @@ async function decode(
     if (outType === 'float16') fromFloat16(float16Bits(o.tensor), o.f32);
     return o.f32;
   };
+  // A decoder that goes a latent frame at a time: `vaeDecoder` takes the first, `vaeDecoderStep`
+  // each one after it, with the cache (next_cache_<k>) the call before it gave.
+  const cacheNames = step ? cacheInputs(model.manifest.graphs.vaeDecoderStep!) : [];
+  let cache: ort.InferenceSession.OnnxValueMapType = {};
+  const decodeStep = async (window: Float32Array, index: number): Promise<Float32Array> => {
+    const feeds: Record<string, ort.Tensor> = {
+      latents: floatTensor(type, window, [1, shape.channels, 1, shape.h, shape.w]),
+    };
+    for (const name of index > 0 ? cacheNames : []) feeds[name] = cache[`next_${name}`] as ort.Tensor;
+    try {
+      cache = await (index === 0 ? vae : step!).run(feeds);
+    } catch (err) {
+      throw classifyOrtError('VAE decoder', err);
+    }
+    const video = cache.video as ort.Tensor;
+    return video.type === 'float16' ? fromFloat16(float16Bits(video)) : (video.data as Float32Array);
+  };
   let taken = Promise.resolve();
   const decodeStart = performance.now();
   for (let start = 0; start < shape.t && emitted < wanted; start += chunk) {
@@ -373,7 +392,7 @@ async function decode(
     const from = Math.max(0, start - context);
     const to = Math.min(shape.t, start + chunk);
     const window = sliceTime(latents, shape, from, to);
-    const video = await decodeWindow(window, to - from);
+    const video = step ? await decodeStep(window, start) : await decodeWindow(window, to - from);
     const decodedFrames = video.length / (3 * plane);
     // Frames of the context latents were emitted by the previous window: skip them.
     const skip = from === start ? 0 : st * (start - from - 1) + 1;

@@ -14,7 +14,7 @@ import {
   type ModelManifest,
   type Precision,
 } from '../../activities/generate';
-import { GRAPH_KEYS } from '../../activities/generate/manifest';
+import { cacheInputs, graphKeys } from '../../activities/generate/manifest';
 import { graphFileBytes } from '../../activities/generate/memory';
 import { ProgressBar } from '../progress';
 import { whole as wholeAtLeast } from './generate';
@@ -39,7 +39,6 @@ export function register(program: Command): void {
     .requiredOption('--from <dir>', 'the Diffusers checkpoint directory (holds model_index.json)')
     .requiredOption('--out <dir>', 'the model directory to write')
     .option('--precision <p>', 'fp16 (GPU) or fp32; the text encoder is always fp32', precision, 'fp16')
-    .option('--frames <n>', 'frames per clip the VAE decoder graph makes (4k+1)', frames, 121)
     .option('--text-tokens <n>', 'prompt length in tokens', whole, 512)
     .option('--fps <n>', 'frames per second of the clips', whole, 24)
     .option('--id <id>', 'model id in the manifest (part of every clip’s content hash)')
@@ -61,7 +60,7 @@ export function register(program: Command): void {
       if (lora && !existsSync(lora)) throw new Error(`--lora ${lora}: no such file`);
       const python = await exporterPython();
       const args = [join(repoRoot(), 'models/export/export.py'), '--from', from, '--out', out];
-      args.push('--precision', opts.precision, '--frames', String(opts.frames));
+      args.push('--precision', opts.precision);
       args.push('--text-tokens', String(opts.textTokens), '--fps', String(opts.fps));
       if (opts.id) args.push('--id', opts.id);
       if (lora) args.push('--lora', lora, '--lora-scale', String(opts.loraScale));
@@ -97,7 +96,6 @@ interface ExportOptions {
   from: string;
   out: string;
   precision: Precision;
-  frames: number;
   textTokens: number;
   fps: number;
   id?: string;
@@ -127,7 +125,8 @@ export async function checkModel(dir: string, wanted?: Precision, memoryLimitMb?
     {
       prompt: 'a model check',
       seed: 0,
-      frames: 1,
+      // Two latent frames where the VAE decodes them a step at a time: both its graphs run.
+      frames: manifest.graphs.vaeDecoderStep ? manifest.vaeStride[0] + 1 : 1,
       width: manifest.vaeStride[2] * manifest.patch[2],
       height: manifest.vaeStride[1] * manifest.patch[1],
       steps: 2,
@@ -154,26 +153,33 @@ export async function checkModel(dir: string, wanted?: Precision, memoryLimitMb?
 }
 
 function precisions(m: ModelManifest): Precision[] {
-  return (['fp32', 'fp16'] as const).filter((p) => GRAPH_KEYS.every((k) => m.graphs[k].files[p]));
+  return (['fp32', 'fp16'] as const).filter((p) => graphKeys(m).every((k) => m.graphs[k]!.files[p]));
 }
 
 function describe(m: ModelManifest, chosen: Precision): string {
   const s = m.scheduler;
-  const needed = GRAPH_KEYS.map((k) => m.graphs[k].files[chosen])
+  const needed = graphKeys(m)
+    .map((k) => m.graphs[k]!.files[chosen])
     .filter((f) => f !== undefined)
     .reduce((n, f) => n + graphFileBytes(join(m.dir, f)), 0);
   const vaeT = m.graphs.vaeDecoder.inputs.latents?.[2];
+  const step = m.graphs.vaeDecoderStep;
+  const length = step
+    ? `any length (the VAE decodes a latent frame at a time, passing ${cacheInputs(step).length} cache tensors on)`
+    : typeof vaeT === 'number'
+      ? `up to ${m.vaeStride[0] * (vaeT - 1) + 1} frames (VAE decoder exported for ${vaeT} latent frames)`
+      : 'any length';
   const lines = [
     `model       ${m.id}  (${m.dir})`,
     ...(m.description ? [`            ${m.description}`] : []),
     `text        ${m.textTokens} tokens x ${m.textDim}, tokenizer ${m.tokenizer}`,
     `latents     ${m.latentChannels} channels, VAE stride ${m.vaeStride.join('x')}, patch ${m.patch.join('x')}, ${m.fps} fps`,
-    `clips       ${typeof vaeT === 'number' ? `up to ${m.vaeStride[0] * (vaeT - 1) + 1} frames (VAE decoder exported for ${vaeT} latent frames)` : 'any length'}; width/height multiples of ${m.vaeStride[2] * m.patch[2]}/${m.vaeStride[1] * m.patch[1]}`,
+    `clips       ${length}; width/height multiples of ${m.vaeStride[2] * m.patch[2]}/${m.vaeStride[1] * m.patch[1]}`,
     `sampler     ${s.kind}, shift ${s.shift}, ${s.steps} steps, guidance ${s.guidance}`,
     `precision   ${precisions(m).join(', ') || 'none complete'} (checking ${chosen})`,
     `memory      ${formatBytes(needed)} of ${chosen} graphs and weights to load; ${formatBytes(process.availableMemory())} free`,
-    ...GRAPH_KEYS.map((k) => {
-      const files = Object.entries(m.graphs[k].files).filter(([, f]) => f);
+    ...graphKeys(m).map((k) => {
+      const files = Object.entries(m.graphs[k]!.files).filter(([, f]) => f);
       const denoiserTs =
         k === 'denoiser' ? `, timestep [${m.graphs.denoiser.inputs.timestep?.join(', ')}]` : '';
       return `${k.padEnd(11)} ${files.map(([p, f]) => `${p} ${f} (${formatBytes(graphFileBytes(join(m.dir, f!)))})`).join(', ')}${denoiserTs}`;
@@ -229,11 +235,5 @@ function loraScale(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || Math.abs(n) > 10)
     throw new InvalidArgumentError('expected a number from -10 to 10, e.g. 0.8');
-  return n;
-}
-
-function frames(value: string): number {
-  const n = whole(value);
-  if ((n - 1) % 4 !== 0) throw new InvalidArgumentError('expected 4k+1 frames (1, 5, 9, ..., 121)');
   return n;
 }

@@ -17,9 +17,12 @@ test/unit/generate/wan-parity.test.ts checks the exported graphs against diffuse
   x * rsqrt(mean(x^2) + eps) * weight, in float32.
 - Timestep: TI2V feeds one timestep per latent token (expand_timesteps); the graph's `timestep`
   input is float32 [batch, tokens] as the pipeline builds it, tokens = T * (h/2) * (w/2).
-- VAE decode: diffusers decodes one latent frame at a time with a Python-side feature cache; the
-  trace unrolls that loop, so the decoder graph takes a fixed number of latent frames (the
-  manifest says which, and the pipeline refuses other lengths with a clear error). Its
+- VAE decode: diffusers decodes one latent frame at a time with a Python-side feature cache (a
+  list holding tensors, None and a "Rep" string). Exported as two graphs of one loop step each,
+  the cache as tensors in and out (VaeDecoderStepExport): vae_decoder.onnx for the first latent
+  frame, vae_decoder_step.onnx for each one after it. Clips of any length decode in the memory
+  of one step, and frames stream to the encoder as they come; the exporter checks the steps
+  against diffusers' decode of a whole clip before it writes them. Its
   nearest-exact x2 upsampling is exported as nearest (the same pixels for a factor of 2). The
   latents' mean/std (vae.config.latents_mean/std) are folded in: the graph takes the sampler's
   latents as diffusers' pipeline hands them to vae.decode after `latents / (1/std) + mean`.
@@ -159,10 +162,23 @@ class TextEncoderExport(torch.nn.Module):
         return hidden * attention_mask.unsqueeze(-1).to(hidden.dtype)
 
 
-class VaeDecoderExport(torch.nn.Module):
-    def __init__(self, vae):
+class VaeDecoderStepExport(torch.nn.Module):
+    """One latent frame of diffusers' AutoencoderKLWan._decode loop, with its feature cache as
+    tensors in and out: `first` is the loop's i == 0 (first_chunk; no cache in; 1 frame out), else
+    i >= 1 (the cache in as `cache_<k>`; stride_t frames out). Either writes the cache the next
+    step takes as `next_cache_<k>`, every entry two frames long, so one step graph serves every
+    i >= 1:
+    - an entry the loop left one frame long (after i == 0) gets a zero frame in front: the causal
+      convolution pads with zeros for the frames its cache lacks, so that is the same input;
+    - the "Rep" sentinel of a time upsampler (i == 0 skips its time convolution) becomes two zero
+      frames: at i == 1 diffusers runs that convolution with its zero padding and caches
+      [zeros, x], which is what the zero cache gives.
+    post_quant_conv (kernel 1), unpatchify and the clamp act on each frame alone."""
+
+    def __init__(self, vae, first):
         super().__init__()
         self.vae = vae
+        self.first = first
         z = vae.config.z_dim
         mean = torch.tensor(vae.config.latents_mean, dtype=torch.float32).view(1, z, 1, 1, 1)
         inv_std = 1.0 / torch.tensor(vae.config.latents_std, dtype=torch.float32).view(1, z, 1, 1, 1)
@@ -170,15 +186,62 @@ class VaeDecoderExport(torch.nn.Module):
         self.register_buffer("inv_std", inv_std.to(vae.dtype), persistent=False)
         from diffusers.models.autoencoders import autoencoder_kl_wan as wan_vae
 
-        for m in vae.modules():
+        self.unpatchify = wan_vae.unpatchify
+        self.upsampler_inputs = []
+        for m in vae.decoder.modules():
             if isinstance(m, wan_vae.WanUpsample) and m.mode == "nearest-exact":
                 if tuple(float(s) for s in m.scale_factor) != (2.0, 2.0):
                     raise Fail(f"VAE upsampling by {m.scale_factor}: only x2 is exported")
                 m.mode = "nearest"  # floor((i + 0.5) / 2) == floor(i / 2): the same pixels at x2
+            if first and isinstance(m, wan_vae.WanResample) and m.mode == "upsample3d":
+                m.register_forward_pre_hook(lambda _m, args: self.upsampler_inputs.append(args[0]))
 
-    def forward(self, latents):
+    def forward(self, latents, *cache):
+        self.upsampler_inputs.clear()
         z = (latents / self.inv_std + self.mean).to(self.vae.dtype)
-        return self.vae.decode(z, return_dict=False)[0]
+        x = self.vae.post_quant_conv(z)
+        slots = self.vae._cached_conv_counts["decoder"]
+        feat = [None] * slots if self.first else list(cache) + [None] * (slots - len(cache))
+        used = [0]
+        out = self.vae.decoder(x, feat_cache=feat, feat_idx=used, first_chunk=self.first)
+        if self.vae.config.patch_size is not None:
+            out = self.unpatchify(out, patch_size=self.vae.config.patch_size)
+        out = torch.clamp(out, min=-1.0, max=1.0)
+        upsampled = iter(self.upsampler_inputs)
+        next_cache = []
+        for entry in feat[: used[0]]:
+            if isinstance(entry, str):  # "Rep"
+                zero = torch.zeros_like(next(upsampled)[:, :, -1:])
+                entry = torch.cat([zero, zero], 2)
+            elif entry.shape[2] < 2:
+                entry = torch.cat([torch.zeros_like(entry), entry], 2)
+            next_cache.append(entry)
+        return (out, *next_cache)
+
+
+def check_vae_steps(vae, first, step, latent_frames=3):
+    """The step graphs' arithmetic, before exporting it: latents decoded a frame at a time equal
+    diffusers' own decode of the whole (a diffusers release that changes the loop fails here).
+    Returns the number of cache entries."""
+    z = vae.config.z_dim
+    lat = torch.randn(1, z, latent_frames, 2, 2, generator=torch.Generator().manual_seed(0)).to(vae.dtype)
+    with torch.no_grad():
+        whole = vae.decode(lat / first.inv_std + first.mean, return_dict=False)[0].float()
+        out, *cache = first(lat[:, :, :1])
+        parts = [out]
+        for i in range(1, latent_frames):
+            out, *cache = step(lat[:, :, i : i + 1], *cache)
+            parts.append(out)
+    stepped = torch.cat(parts, 2).float()
+    if stepped.shape != whole.shape:
+        raise Fail(f"VAE step decode makes {tuple(stepped.shape)}, diffusers' decode {tuple(whole.shape)}")
+    err = float((stepped - whole).abs().max())
+    limit = 1e-5 if vae.dtype == torch.float32 else 2e-2
+    if err > limit:
+        raise Fail(f"VAE step decode differs from diffusers' decode by {err:.2e} (limit {limit:.0e}): "
+                   "this diffusers release decodes differently; see models/export/export.py")
+    log(f"VAE step decode = diffusers' decode over {latent_frames} latent frames (max difference {err:.1e})")
+    return len(cache)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,7 +383,7 @@ def scheduler_settings(src):
     }
 
 
-def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, lora_scale=1.0):
+def export(src, out, precision, text_tokens, model_id, fps, lora=None, lora_scale=1.0):
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from transformers import AutoTokenizer, UMT5EncoderModel
 
@@ -376,8 +439,7 @@ def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, l
     vae_cfg = read_json(os.path.join(src, "vae", "config.json"), "vae/config.json")
     st = int(vae_cfg.get("scale_factor_temporal", 4))
     ss = int(vae_cfg.get("scale_factor_spatial", 8))
-    latent_t = (frames - 1) // st + 1
-    # Trace at a small grid; every axis but the latent frames of the VAE stays symbolic.
+    # Trace at a small grid; every axis stays symbolic.
     lat = torch.randn(1, channels, 2, 2 * patch[1], 2 * patch[2], dtype=dtype)
     tokens = 2 * 2 * 2
     ts = torch.full((1, tokens) if expand else (1,), 500.0, dtype=torch.float32)
@@ -395,22 +457,38 @@ def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, l
     z = vae.config.z_dim
     if z != channels:
         raise Fail(f"VAE z_dim {z} != transformer in_channels {channels}")
-    lat = torch.randn(1, z, latent_t, 2, 2, dtype=dtype)
-    save_graph(VaeDecoderExport(vae), (lat,), os.path.join(out, "vae_decoder.onnx"), ["latents"], ["video"],
-               {"latents": {0: "batch", 3: "latent_height", 4: "latent_width"},
-                "video": {0: "batch", 3: "height", 4: "width"}})
-    del vae
-    log(f"VAE decoder ({latent_t} latent frames = {frames} frames) in {time.time() - t0:.0f} s")
+    first, step = VaeDecoderStepExport(vae, first=True), VaeDecoderStepExport(vae, first=False)
+    caches = check_vae_steps(vae, first, step)
+    lat = torch.randn(1, z, 1, 2, 2, dtype=dtype)
+    with torch.no_grad():
+        _, *cache = first(lat)
+    names = [f"cache_{k}" for k in range(caches)]
+    nexts = [f"next_{n}" for n in names]
+    grid = {3: "latent_height", 4: "latent_width"}
+    cache_axes = {k: {3: f"cache_{k}_height", 4: f"cache_{k}_width"} for k in range(caches)}
+    save_graph(first, (lat,), os.path.join(out, "vae_decoder.onnx"), ["latents"], ["video", *nexts],
+               {"latents": grid, "video": {3: "height", 4: "width"},
+                **{nexts[k]: cache_axes[k] for k in range(caches)}})
+    save_graph(step, (lat, *cache), os.path.join(out, "vae_decoder_step.onnx"), ["latents", *names],
+               ["video", *nexts],
+               {"latents": grid, "video": {3: "height", 4: "width"},
+                **{names[k]: cache_axes[k] for k in range(caches)},
+                **{nexts[k]: cache_axes[k] for k in range(caches)}})
+    cache_dims = [[1, int(c.shape[1]), 2, f"cache_{k}_height", f"cache_{k}_width"] for k, c in enumerate(cache)]
+    del vae, first, step
+    log(f"VAE decoder (first latent frame, then one at a time with {caches} cache tensors) in {time.time() - t0:.0f} s")
 
-    graph_files = {"textEncoder": "text_encoder.onnx", "denoiser": "transformer.onnx", "vaeDecoder": "vae_decoder.onnx"}
+    graph_files = {"textEncoder": "text_encoder.onnx", "denoiser": "transformer.onnx", "vaeDecoder": "vae_decoder.onnx",
+                   "vaeDecoderStep": "vae_decoder_step.onnx"}
     for key, name in graph_files.items():
         files[key] = {precision: name}
     latent_dims = ["batch", channels, "latent_frames", "latent_height", "latent_width"]
+    vae_latents = [1, channels, 1, "latent_height", "latent_width"]
     manifest = {
         "schemaVersion": 1,
         "id": model_id,
         "description": f"Wan2.2 exported from {os.path.basename(os.path.abspath(src))} by models/export/export.py "
-                       f"({precision}; text encoder fp32; VAE decoder for {frames} frames"
+                       f"({precision}; text encoder fp32; VAE decoded a latent frame at a time"
                        + (f"; LoRA {lora_info['file']} merged at scale {lora_scale:g}" if lora_info else "") + ")",
         "tokenizer": "tokenizer.json",
         "textTokens": text_tokens,
@@ -437,11 +515,16 @@ def export(src, out, precision, frames, text_tokens, model_id, fps, lora=None, l
             },
             "vaeDecoder": {
                 "files": files["vaeDecoder"],
-                "inputs": {"latents": ["batch", channels, latent_t, "latent_height", "latent_width"]},
-                "outputs": {"video": ["batch", 3, frames, "height", "width"]},
+                "inputs": {"latents": vae_latents},
+                "outputs": {"video": [1, 3, 1, "height", "width"], **dict(zip(nexts, cache_dims))},
+            },
+            "vaeDecoderStep": {
+                "files": files["vaeDecoderStep"],
+                "inputs": {"latents": vae_latents, **dict(zip(names, cache_dims))},
+                "outputs": {"video": [1, 3, st, "height", "width"], **dict(zip(nexts, cache_dims))},
             },
         },
-        "vaeDecode": {"chunkLatentFrames": 0, "contextLatentFrames": 0},
+        "vaeDecode": {"chunkLatentFrames": 1, "contextLatentFrames": 0},
         "scheduler": scheduler_settings(src),
         **({"lora": lora_info} if lora_info else {}),
     }
@@ -456,21 +539,18 @@ def main(argv=None):
     ap.add_argument("--from", dest="src", required=True, help="Diffusers checkpoint directory (model_index.json)")
     ap.add_argument("--out", required=True, help="model directory to write")
     ap.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
-    ap.add_argument("--frames", type=int, default=121, help="frames the VAE decoder graph decodes (4k+1; default 121)")
     ap.add_argument("--text-tokens", type=int, default=512, help="prompt length in tokens (WanPipeline: 512)")
     ap.add_argument("--fps", type=int, default=24)
     ap.add_argument("--id", help="model id for the manifest (goes into every clip's content hash)")
     ap.add_argument("--lora", help="a Wan2.2 LoRA (.safetensors) to merge into the transformer: a brand style")
     ap.add_argument("--lora-scale", type=float, default=1.0, help="strength of the LoRA (default 1)")
     args = ap.parse_args(argv)
-    if args.frames < 1 or (args.frames - 1) % 4 != 0:
-        raise Fail(f"--frames {args.frames}: must be 4k+1 (the VAE makes 4 frames per latent frame after the first)")
-    model_id = args.id or f"{os.path.basename(os.path.abspath(args.src)).lower()}-onnx-{args.precision}-{args.frames}f"
+    model_id = args.id or f"{os.path.basename(os.path.abspath(args.src)).lower()}-onnx-{args.precision}"
     if args.lora and not args.id:
         stem = os.path.splitext(os.path.basename(args.lora))[0].lower()
         model_id += f"+{stem}@{args.lora_scale:g}"
     t0 = time.time()
-    export(os.path.abspath(args.src), os.path.abspath(args.out), args.precision, args.frames, args.text_tokens,
+    export(os.path.abspath(args.src), os.path.abspath(args.out), args.precision, args.text_tokens,
            model_id, args.fps, os.path.abspath(args.lora) if args.lora else None, args.lora_scale)
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     log(f"done in {time.time() - t0:.0f} s: {args.out} ({total / 1e6:.1f} MB)")

@@ -24,10 +24,10 @@ ckpt="$work/wan2.2-tiny-diffusers"
 "$py" models/export/build_tiny.py --out "$ckpt" --lora "$work/ink-wash.safetensors" \
   --umt5-tokenizer "$work/wan-tiny/umt5-tokenizer"
 node bin/reelcast.js model export --from "$ckpt" --out "$work/wan-tiny/model" \
-  --precision fp32 --frames 9 --text-tokens 16 --fps 8 --id wan2.2-tiny-test
+  --precision fp32 --text-tokens 16 --fps 8 --id wan2.2-tiny-test
 "$py" models/export/reference.py --from "$ckpt" --out "$work/wan-tiny/reference"
 node bin/reelcast.js model export --from "$ckpt" --out "$work/wan-tiny/lora/model" \
-  --precision fp32 --frames 9 --text-tokens 16 --fps 8 --id wan2.2-tiny-test+ink-wash@0.8 \
+  --precision fp32 --text-tokens 16 --fps 8 --id wan2.2-tiny-test+ink-wash@0.8 \
   --lora "$work/ink-wash.safetensors" --lora-scale 0.8
 "$py" models/export/reference.py --from "$ckpt" --out "$work/wan-tiny/lora/reference" \
   --lora "$work/ink-wash.safetensors" --lora-scale 0.8

@@ -77,7 +77,7 @@ describe('GPU worker start-up on a machine too small for its model', () => {
 
   it('refuses to start, naming the model, what it needs and what to do', async () => {
     const dir = copyModel('too-big');
-    // REELCAST_MODEL_MEMORY_LIMIT_MB=1 makes this a 1 MB machine; the tiny model's graphs are 1.6 MB.
+    // REELCAST_MODEL_MEMORY_LIMIT_MB=1 makes this a 1 MB machine; the tiny model's graphs are 1.3 MB.
     await expect(loadGpuModel(workerConfig(dir, { REELCAST_MODEL_MEMORY_LIMIT_MB: '1' }))).rejects.toThrow(
       new RegExp(
         `^the GPU worker cannot load its model ${dir}: not enough memory for the model ${dir}: ` +
@@ -118,13 +118,13 @@ describe('loaded model directories', () => {
 });
 
 describe('loaded model directories within model.memoryLimitMb', () => {
-  // 3 MB holds one tiny model (1.6 MB) but not two.
+  // 2 MB holds one tiny model (1.3 MB) but not two.
   const options = (dir: string): ModelOptions => ({
     dir,
     precision: 'fp32',
     threads: 1,
     provider: { kind: 'cpu', deviceId: 0 },
-    memoryLimitMb: 3,
+    memoryLimitMb: 2,
   });
 
   it('counts the other loaded models against the budget, and says to keep fewer loaded', async () => {
@@ -134,7 +134,7 @@ describe('loaded model directories within model.memoryLimitMb', () => {
       await two.load(options(a));
       await expect(two.load(options(b))).rejects.toThrow(
         new RegExp(
-          `^not enough memory for the model ${b}: .*allows 3\\.0 MB, of which 1 other loaded model\\(s\\) hold 1\\.\\d MB\\. ` +
+          `^not enough memory for the model ${b}: .*allows 2\\.0 MB, of which 1 other loaded model\\(s\\) hold 1\\.\\d MB\\. ` +
             '.*keep fewer models loaded at once \\(setting worker\\.gpuLoadedModels, now 2\\)',
         ),
       );

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import { checkGraph, loadManifest, modelFiles } from '../../../activities/genera
 import { PromptTokenizer } from '../../../activities/generate/tokenizer';
 
 const DEMO = resolve(__dirname, '../../../models/demo');
+const WAN_TINY = resolve(__dirname, '../../fixtures/wan-tiny/model');
 let tmp: string;
 beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), 'reelcast-model-'))));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -55,6 +56,20 @@ describe('manifest', () => {
     );
     writeFileSync(join(dir, 'manifest.json'), '{ not json');
     expect(() => loadManifest(dir)).toThrow(/not valid JSON/);
+  });
+
+  it('a VAE that decodes a step at a time must hand its whole cache on from each graph to the next', () => {
+    const dir = join(tmp, 'step-cache');
+    cpSync(WAN_TINY, dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(Object.keys(modelFiles(loadManifest(dir), 'fp32'))).toContain('vaeDecoderStep');
+    delete manifest.graphs.vaeDecoder.outputs.next_cache_3;
+    delete manifest.graphs.vaeDecoderStep.inputs.cache_0;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    expect(() => loadManifest(dir)).toThrow(ManifestMismatchError);
+    expect(() => loadManifest(dir)).toThrow(
+      /graphs\.vaeDecoderStep\.inputs: cache_0 is missing[\s\S]*graphs\.vaeDecoder\.outputs: expected next_cache_0\.\.next_cache_23 for the step graph's cache inputs/,
+    );
   });
 
   it('compares graph inputs and outputs: names, rank, fixed sizes, element types', () => {
