@@ -120,8 +120,10 @@ export function modelFiles(
     const files = manifest.graphs[key]!.files;
     const rel = files[precision];
     if (!rel) {
+      const has = (['fp32', 'fp16'] as const).filter((p) => files[p]);
       throw new ManifestMismatchError(join(manifest.dir, 'manifest.json'), [
-        `graphs.${key}.files has no ${precision} graph (it has ${Object.keys(files).join(', ') || 'none'})`,
+        `graphs.${key}.files has no ${precision} graph (it has ${has.join(', ') || 'none'})` +
+          (has.length ? `: set model.precision (REELCAST_MODEL_PRECISION) to ${has.join(' or ')}` : ''),
       ]);
     }
     const path = join(manifest.dir, rel);

@@ -376,7 +376,11 @@ async function decode(
     const feeds: Record<string, ort.Tensor> = {
       latents: floatTensor(type, window, [1, shape.channels, 1, shape.h, shape.w]),
     };
-    for (const name of index > 0 ? cacheNames : []) feeds[name] = cache[`next_${name}`] as ort.Tensor;
+    for (const name of index > 0 ? cacheNames : []) {
+      const t = cache[`next_${name}`] as ort.Tensor;
+      // onnxruntime hands float16 back in a form it cannot take in again (float16Tensor).
+      feeds[name] = t.type === 'float16' ? float16Tensor(float16Bits(t), t.dims) : t;
+    }
     try {
       cache = await (index === 0 ? vae : step!).run(feeds);
     } catch (err) {

@@ -26,6 +26,8 @@ ckpt="$work/wan2.2-tiny-diffusers"
 node bin/reelcast.js model export --from "$ckpt" --out "$work/wan-tiny/model" \
   --precision fp32 --text-tokens 16 --fps 8 --id wan2.2-tiny-test
 "$py" models/export/reference.py --from "$ckpt" --out "$work/wan-tiny/reference"
+node bin/reelcast.js model export --from "$ckpt" --out "$work/wan-tiny/fp16/model" \
+  --precision fp16 --text-tokens 16 --fps 8 --id wan2.2-tiny-test-fp16
 node bin/reelcast.js model export --from "$ckpt" --out "$work/wan-tiny/lora/model" \
   --precision fp32 --text-tokens 16 --fps 8 --id wan2.2-tiny-test+ink-wash@0.8 \
   --lora "$work/ink-wash.safetensors" --lora-scale 0.8

@@ -7,12 +7,14 @@ import { runPipeline, type ResolvedRequest } from '../../../activities/generate/
  * its own (onnxruntime cannot take the jest sandbox's typed arrays) and posts back what the test
  * compares with diffusers: the text encoder's output, the latents after each step, the frames.
  */
-const { dir, request } = (workerData as { data: { dir: string; request: ResolvedRequest } }).data;
+const { dir, request, precision } = (
+  workerData as { data: { dir: string; request: ResolvedRequest; precision?: 'fp32' | 'fp16' } }
+).data;
 
 void (async () => {
   const model = await loadModel({
     dir,
-    precision: 'fp32',
+    precision: precision ?? 'fp32',
     threads: 1,
     provider: { kind: 'cpu', deviceId: 0 },
   });

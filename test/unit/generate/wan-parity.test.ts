@@ -15,6 +15,8 @@ import { cleanPrompt } from '../../../activities/generate/tokenizer';
  * frame loop, mean/std folded in) and our samplers, prompt cleaning and guidance together.
  * The same holds for a brand style: `lora/` is that checkpoint exported with a tiny random LoRA
  * merged in (`model export --lora`), against WanPipeline running with the LoRA applied.
+ * `fp16/` is the same checkpoint exported in fp16 (the VAE's cache then passes from call to call
+ * in float16), against the same (float32) references.
  * `make test-export` rebuilds the fixture from scratch into WAN_TINY_DIR and runs this file on it.
  */
 
@@ -96,8 +98,12 @@ interface Run {
 }
 
 /** Reelcast's pipeline on the exported model, in a worker thread (wan-parity-run.ts). */
-function run(dir: string, request: ResolvedRequest): Promise<Run> {
-  const worker = startWorker(join(__dirname, 'wan-parity-run.ts'), { dir: join(dir, 'model'), request });
+function run(dir: string, request: ResolvedRequest, precision: 'fp32' | 'fp16' = 'fp32'): Promise<Run> {
+  const worker = startWorker(join(__dirname, 'wan-parity-run.ts'), {
+    dir: join(dir, 'model'),
+    request,
+    precision,
+  });
   return new Promise<Run>((resolve, reject) => {
     worker.once('message', (m: Run & { error?: string }) =>
       m.error ? reject(new Error(m.error)) : resolve(m),
@@ -192,3 +198,18 @@ describe.each(
     });
   },
 );
+
+describe('the fp16 export of the tiny Wan2.2 (graphs and the VAE cache in float16)', () => {
+  const { ref, tensor } = fixture(ROOT_FIXTURE);
+  it.each(ref.cases.map((c) => [c.name, c] as const))(
+    '%s: the clip diffusers makes, to fp16 precision',
+    async (_name, c) => {
+      const { frames: planes } = await run(join(ROOT_FIXTURE, 'fp16'), request(ref, c), 'fp16');
+      const video = new Uint8Array(planes.reduce((n, p) => n + p.length, 0));
+      planes.reduce((at, p) => (video.set(p, at), at + p.length), 0);
+      const db = psnr(video, tensor(c.frames), ref.tensors[c.frames].shape);
+      figures.push(`  fp16 export        ${c.name.padEnd(9)} frames ${db.toFixed(1)} dB`);
+      expect(db).toBeGreaterThanOrEqual(45);
+    },
+  );
+});
