@@ -13,10 +13,10 @@ import {
   PostedTwiceError,
   PublishLedger,
   SEND_LEASE_MS,
-  XChannel,
   type PublishInput,
 } from '../../../activities/publish';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fakes/x/server';
+import { startFakeX, type FakeX } from '../../fakes/x/server';
+import { fakeXChannel } from './fake-x-channel';
 
 /**
  * Two publish attempts of one (post, channel) that both find the same stale claim (a zombie
@@ -103,16 +103,7 @@ describe.each(kinds)('%s ledger: two attempts, one stale claim', (kind, open) =>
     ({ publishToChannel } = createPublishActivities({
       config,
       storage,
-      channels: new ChannelSet([
-        new XChannel({
-          storage,
-          apiBaseUrl: fake.url,
-          credentials: { ...FAKE_X_DEFAULTS },
-          reconcileWindowMs: 60_000,
-          processingDeadlineMs: 10_000,
-          retryBaseMs: 20,
-        }),
-      ]),
+      channels: new ChannelSet([fakeXChannel(storage, fake.url)]),
     }));
   });
   // The losing attempt's failure is expected: only errors are logged.

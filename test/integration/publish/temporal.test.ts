@@ -7,12 +7,12 @@ import { openStorage, renditionKey } from '../../../activities/storage';
 import {
   ChannelSet,
   createPublishActivities,
-  XChannel,
   type PublishInput,
   type PublishProgress,
 } from '../../../activities/publish';
 import { connectClient, connectWorker } from '../../../worker/connection';
-import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fakes/x/server';
+import { startFakeX, type FakeX } from '../../fakes/x/server';
+import { fakeXChannel } from './fake-x-channel';
 import { publishOnce } from './workflows/publish-once';
 
 const config = loadConfig();
@@ -24,15 +24,11 @@ let fake: FakeX;
 let seq = 0;
 
 function activities() {
-  const x = new XChannel({
+  return createPublishActivities({
+    config,
     storage,
-    apiBaseUrl: fake.url,
-    credentials: { ...FAKE_X_DEFAULTS },
-    reconcileWindowMs: 60_000,
-    processingDeadlineMs: 10_000,
-    retryBaseMs: 20,
+    channels: new ChannelSet([fakeXChannel(storage, fake.url)]),
   });
-  return createPublishActivities({ config, storage, channels: new ChannelSet([x]) });
 }
 
 function post(): PublishInput {

@@ -21,6 +21,7 @@ import {
   type PublishInput,
 } from '../../../activities/publish';
 import { FAKE_X_DEFAULTS, startFakeX, type FakeX } from '../../fakes/x/server';
+import { fakeXChannel } from './fake-x-channel';
 
 const storage = openStorage(loadConfig());
 const ledger = new PublishLedger(storage);
@@ -29,21 +30,8 @@ const rendition = renditionKey(createHash('sha256').update(bytes).digest('hex').
 let fake: FakeX;
 let seq = 0;
 
-function xChannel(overrides: Partial<ConstructorParameters<typeof XChannel>[0]> = {}): XChannel {
-  return new XChannel({
-    storage,
-    apiBaseUrl: fake.url,
-    credentials: {
-      appKey: FAKE_X_DEFAULTS.appKey,
-      appSecret: FAKE_X_DEFAULTS.appSecret,
-      accessToken: FAKE_X_DEFAULTS.accessToken,
-      accessSecret: FAKE_X_DEFAULTS.accessSecret,
-    },
-    reconcileWindowMs: 60_000,
-    processingDeadlineMs: 8_000,
-    retryBaseMs: 20,
-    ...overrides,
-  });
+function xChannel(overrides: Parameters<typeof fakeXChannel>[2] = {}): XChannel {
+  return fakeXChannel(storage, fake.url, { processingDeadlineMs: 8_000, ...overrides });
 }
 
 const deps = (channel = xChannel()) => ({ storage, channels: new ChannelSet([channel]) });
