@@ -334,7 +334,7 @@ async function decode(
   const { chunkLatentFrames, contextLatentFrames } = model.manifest.vaeDecode;
   const st = model.manifest.vaeStride[0];
   const chunk = step ? 1 : chunkLatentFrames > 0 && contextLatentFrames > 0 ? chunkLatentFrames : shape.t;
-  const context = chunk < shape.t ? contextLatentFrames : 0;
+  const context = !step && chunk < shape.t ? contextLatentFrames : 0;
   const type = inputType(vae, 'latents');
   const hash = createHash('sha256');
   let emitted = 0;
