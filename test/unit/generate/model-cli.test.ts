@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { register as registerGenerate } from '../../../cli/commands/generate';
 import { register as registerModel } from '../../../cli/commands/model';
@@ -114,6 +114,44 @@ describe('reelcast model check, and generate on an exported Wan2.2', () => {
           '\\(setting worker\\.gpuLoadedModels, now 2\\)\\.$',
       ),
     );
+  });
+
+  it('on a GPU provider, compares the model with the free memory nvidia-smi reports for the device', () => {
+    // No GPU here: nvidia-smi is a script that answers as the real one does for these arguments.
+    // The built CLI runs in a process of its own, with that script first on its PATH.
+    const root = resolve(__dirname, '../../..');
+    if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+      throw new Error('run `npm run build` first (make test does)');
+    const bin = join(tmp(), 'gpu-bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'nvidia-smi'),
+      '#!/bin/sh\n[ "$*" = "--query-gpu=memory.free --format=csv,noheader,nounits -i 0" ] || exit 9\n' +
+        'echo "$FAKE_GPU_FREE_MIB"\n',
+      { mode: 0o755 },
+    );
+    const check = (freeMib: number) =>
+      spawnSync(process.execPath, [join(root, 'bin', 'reelcast.js'), 'model', 'check', join(TINY, 'model')], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          REELCAST_EXECUTION_PROVIDER: 'cuda',
+          FAKE_GPU_FREE_MIB: String(freeMib),
+        },
+      });
+    const small = check(1);
+    expect(small.status).not.toBe(0);
+    expect(small.stderr).toMatch(
+      /not enough memory for the model .*: its fp32 graphs and weights need at least 1\.\d MB \(.*\), but GPU 0 has 1\.0 MB free \(nvidia-smi\)\. To make it fit: /,
+    );
+    // 64 MiB free: it fits (and, with no CUDA libraries here, runs on the CPU, saying so).
+    const fits = check(64);
+    expect(fits.stderr + fits.stdout).toMatch(
+      /execution provider cuda is not installed or has no usable GPU/,
+    );
+    expect(fits.stdout + fits.stderr).toMatch(/check: ok on cpu/);
+    expect(fits.status).toBe(0);
   });
 
   it('says which model ran out of memory, how much onnxruntime asked for and what to do', async () => {
