@@ -16,11 +16,18 @@
 # starts that install at low priority (nice, ionice) and returns at once, logging to
 # <venv>.log: `make test` overlaps the exporter's download with the jest suite, and
 # test-export.sh's own call then waits for it. A failed install shows that log's last lines.
+#
+#   models/python-env.sh --lock models/export/requirements.in
+# writes models/export/requirements.txt: the .in file's pins and every package they pull in,
+# pinned, with the markers that make it hold on Linux, macOS and Windows (uv pip compile
+# --universal), so two installs months apart get the same packages. Run it after changing a pin.
 set -euo pipefail
 UV_VERSION=0.13.9
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 background=0
+compile=0
 [ "${1:-}" = "--background" ] && { background=1; shift; }
+[ "${1:-}" = "--lock" ] && { compile=1; shift; }
 req="${1:-$here/requirements.txt}"
 [ -f "$req" ] || { echo "python-env.sh: no requirements file $req" >&2; exit 2; }
 hash="$(sha256sum "$req" | cut -c1-12)"
@@ -56,20 +63,36 @@ lock() {
   flock "$2"
 }
 
+# uv, pinned, from PyPI into the tool cache (once per version).
+uv_dir="$cache/uv-$UV_VERSION"
+export UV_CACHE_DIR="$cache/uv-cache" UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+install_uv() {
+  [ -f "$uv_dir/.complete" ] && return 0
+  lock "$uv_dir.lock" 9
+  if [ ! -f "$uv_dir/.complete" ]; then
+    rm -rf "$uv_dir"
+    python3 -m venv "$uv_dir" >&2
+    "$uv_dir/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "uv==$UV_VERSION" >&2
+    touch "$uv_dir/.complete"
+  fi
+}
+
+if [ $compile = 1 ]; then
+  case "$req" in *.in) ;; *) echo "python-env.sh --lock: expected a .in file, got $req" >&2; exit 2 ;; esac
+  install_uv
+  out="${req%.in}.txt"
+  # 3.11: the oldest Python the exporter's packages support (diffusers needs it).
+  "$uv_dir/bin/uv" pip compile --quiet --no-config --universal --python-version 3.11 \
+    --custom-compile-command "models/python-env.sh --lock $req" \
+    "$req" -o "$out" >&2
+  echo "$out"
+  exit 0
+fi
+
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   lock "$venv.lock" 8
   if [ ! -f "$venv/.complete" ]; then # another run may have made it while this one waited
-    uv_dir="$cache/uv-$UV_VERSION"
-    if [ ! -f "$uv_dir/.complete" ]; then
-      lock "$uv_dir.lock" 9
-      if [ ! -f "$uv_dir/.complete" ]; then
-        rm -rf "$uv_dir"
-        python3 -m venv "$uv_dir" >&2
-        "$uv_dir/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "uv==$UV_VERSION" >&2
-        touch "$uv_dir/.complete"
-      fi
-    fi
-    export UV_CACHE_DIR="$cache/uv-cache" UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+    install_uv
     rm -rf "$venv"
     "$uv_dir/bin/uv" venv --quiet --no-config --python "$(command -v python3)" "$venv" >&2
     echo "python-env.sh: installing $(basename "$(dirname "$req")")/$(basename "$req") into $venv (once)" >&2
