@@ -311,18 +311,7 @@ const REQUIRED_FILTERS = ['drawtext', 'overlay', 'boxblur', 'tpad', 'fps', 'scal
 export async function checkMediaTools(paths: FfmpegPaths): Promise<MediaToolsInfo> {
   const ffmpegVersion = await versionOf('ffmpeg', paths.ffmpegPath);
   const ffprobeVersion = await versionOf('ffprobe', paths.ffprobePath);
-  ffmpeg.setFfmpegPath(paths.ffmpegPath);
-  const command = ffmpeg();
-  const encoders = await new Promise<ffmpeg.Encoders>((resolve, reject) =>
-    command.availableEncoders((err, data) => (err ? reject(err) : resolve(data))),
-  );
-  const filters = await new Promise<ffmpeg.Filters>((resolve, reject) =>
-    command.availableFilters((err, data) => (err ? reject(err) : resolve(data))),
-  );
-  const missing = [
-    ...REQUIRED_ENCODERS.filter((e) => !(e in encoders)).map((e) => `encoder ${e}`),
-    ...REQUIRED_FILTERS.filter((f) => !(f in filters)).map((f) => `filter ${f}`),
-  ];
+  const missing = await lacking(paths.ffmpegPath, REQUIRED_ENCODERS, REQUIRED_FILTERS);
   if (missing.length > 0)
     throw new MediaToolMissingError('ffmpeg', paths.ffmpegPath, `it lacks ${missing.join(', ')}`);
   return { ffmpegVersion, ffprobeVersion };
@@ -335,17 +324,33 @@ export async function checkMediaTools(paths: FfmpegPaths): Promise<MediaToolsInf
  */
 export async function checkMasterEncoder(ffmpegPath: string): Promise<string> {
   const version = await versionOf('ffmpeg', ffmpegPath);
-  ffmpeg.setFfmpegPath(ffmpegPath);
-  const encoders = await new Promise<ffmpeg.Encoders>((resolve, reject) =>
-    ffmpeg().availableEncoders((err, data) => (err ? reject(err) : resolve(data))),
-  );
-  if (!('libx264' in encoders))
+  const missing = await lacking(ffmpegPath, ['libx264']);
+  if (missing.length > 0)
     throw new MediaToolMissingError(
       'ffmpeg',
       ffmpegPath,
-      'it lacks encoder libx264 (master clips are H.264)',
+      `it lacks ${missing.join(', ')} (master clips are H.264)`,
     );
   return version;
+}
+
+/** Which of `encoders` and `filters` the ffmpeg at `ffmpegPath` lacks, as "encoder x", "filter y". */
+async function lacking(ffmpegPath: string, encoders: string[], filters: string[] = []): Promise<string[]> {
+  ffmpeg.setFfmpegPath(ffmpegPath);
+  const command = ffmpeg();
+  const hasEncoders = await new Promise<ffmpeg.Encoders>((resolve, reject) =>
+    command.availableEncoders((err, data) => (err ? reject(err) : resolve(data))),
+  );
+  const hasFilters =
+    filters.length === 0
+      ? {}
+      : await new Promise<ffmpeg.Filters>((resolve, reject) =>
+          command.availableFilters((err, data) => (err ? reject(err) : resolve(data))),
+        );
+  return [
+    ...encoders.filter((e) => !(e in hasEncoders)).map((e) => `encoder ${e}`),
+    ...filters.filter((f) => !(f in hasFilters)).map((f) => `filter ${f}`),
+  ];
 }
 
 function versionOf(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<string> {
