@@ -26,6 +26,13 @@ export function graphKeys(manifest: Pick<ModelManifest, 'graphs'>): GraphKey[] {
   return manifest.graphs.vaeDecoderStep ? [...GRAPH_KEYS, 'vaeDecoderStep'] : [...GRAPH_KEYS];
 }
 
+/** The precisions every graph of `manifest` has a file for. */
+export function completePrecisions(manifest: Pick<ModelManifest, 'graphs'>): Precision[] {
+  return (['fp32', 'fp16'] as const).filter((p) =>
+    graphKeys(manifest).every((k) => manifest.graphs[k]!.files[p]),
+  );
+}
+
 /** Inputs of a step-decoding VAE's step graph that carry its cache: cache_<k> → next_cache_<k>. */
 export function cacheInputs(spec: GraphSpec): string[] {
   return Object.keys(spec.inputs).filter((name) => /^cache_\d+$/.test(name));

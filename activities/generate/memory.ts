@@ -3,7 +3,14 @@ import { existsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename } from 'node:path';
 import { formatBytes, NotEnoughMemoryError } from './errors';
-import { type GraphKey, type Graphs, type ModelManifest, type Precision } from './manifest';
+import {
+  completePrecisions,
+  graphKeys,
+  type GraphKey,
+  type Graphs,
+  type ModelManifest,
+  type Precision,
+} from './manifest';
 import type { ProviderRequest } from './providers';
 
 /**
@@ -29,17 +36,16 @@ export function graphFileBytes(path: string): number {
 }
 
 /** Bytes of each graph the model loads for one precision, its external data included. */
-export function graphBytes(files: Graphs<string>): Graphs<number> {
+export function graphBytes(manifest: ModelManifest, files: Graphs<string>): Graphs<number> {
   const out = {} as Graphs<number>;
-  for (const [key, file] of Object.entries(files) as [GraphKey | 'tokenizer', string | undefined][])
-    if (key !== 'tokenizer' && file) out[key] = graphFileBytes(file);
+  for (const key of graphKeys(manifest)) out[key] = graphFileBytes(files[key]!);
   return out;
 }
 
 /** What a person can do when a model does not fit; `loadedModels` is worker.gpuLoadedModels. */
 export function memoryAdvice(manifest: ModelManifest, precision: Precision, loadedModels: number): string {
   const smaller =
-    precision === 'fp32' && Object.values(manifest.graphs).every((g) => g.files.fp16)
+    precision === 'fp32' && completePrecisions(manifest).includes('fp16')
       ? 'load its fp16 graphs (setting model.precision: fp16, about half the memory)'
       : precision === 'fp32'
         ? 'export it in fp16 (`reelcast model export --precision fp16`, about half the memory)'
@@ -65,7 +71,7 @@ export interface MemoryNeed {
 
 /** Throws NotEnoughMemoryError when the model's graphs exceed the memory there is; returns their bytes. */
 export function checkModelFits(need: MemoryNeed): number {
-  const sizes = graphBytes(need.files);
+  const sizes = graphBytes(need.manifest, need.files);
   const bytes = Object.values(sizes).reduce((a, b) => a + b, 0);
   const limits: { bytes: number; where: string }[] = [];
 

@@ -14,7 +14,7 @@ import {
   type ModelManifest,
   type Precision,
 } from '../../activities/generate';
-import { cacheInputs, graphKeys } from '../../activities/generate/manifest';
+import { cacheInputs, completePrecisions, graphKeys } from '../../activities/generate/manifest';
 import { graphFileBytes } from '../../activities/generate/memory';
 import { ProgressBar } from '../progress';
 import { whole as wholeAtLeast } from './generate';
@@ -113,7 +113,7 @@ export async function checkModel(dir: string, wanted?: Precision, memoryLimitMb?
   }
   const manifest = loadManifest(dir);
   const config = loadConfig();
-  const available = precisions(manifest);
+  const available = completePrecisions(manifest);
   const configured = config.model.precision ?? 'fp32';
   const chosen = wanted ?? (available.includes(configured) ? configured : available[0]);
   process.stdout.write(describe(manifest, chosen));
@@ -152,10 +152,6 @@ export async function checkModel(dir: string, wanted?: Precision, memoryLimitMb?
   }
 }
 
-function precisions(m: ModelManifest): Precision[] {
-  return (['fp32', 'fp16'] as const).filter((p) => graphKeys(m).every((k) => m.graphs[k]!.files[p]));
-}
-
 function describe(m: ModelManifest, chosen: Precision): string {
   const s = m.scheduler;
   const needed = graphKeys(m)
@@ -176,7 +172,7 @@ function describe(m: ModelManifest, chosen: Precision): string {
     `latents     ${m.latentChannels} channels, VAE stride ${m.vaeStride.join('x')}, patch ${m.patch.join('x')}, ${m.fps} fps`,
     `clips       ${length}; width/height multiples of ${m.vaeStride[2] * m.patch[2]}/${m.vaeStride[1] * m.patch[1]}`,
     `sampler     ${s.kind}, shift ${s.shift}, ${s.steps} steps, guidance ${s.guidance}`,
-    `precision   ${precisions(m).join(', ') || 'none complete'} (checking ${chosen})`,
+    `precision   ${completePrecisions(m).join(', ') || 'none complete'} (checking ${chosen})`,
     `memory      ${formatBytes(needed)} of ${chosen} graphs and weights to load; ${formatBytes(process.availableMemory())} free`,
     ...graphKeys(m).map((k) => {
       const files = Object.entries(m.graphs[k]!.files).filter(([, f]) => f);
