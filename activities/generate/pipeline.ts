@@ -386,8 +386,7 @@ async function decode(
     } catch (err) {
       throw classifyOrtError('VAE decoder', err);
     }
-    const video = cache.video as ort.Tensor;
-    return video.type === 'float16' ? fromFloat16(float16Bits(video)) : (video.data as Float32Array);
+    return float32Of(cache.video as ort.Tensor, 'video', 'VAE decoder');
   };
   let taken = Promise.resolve();
   const decodeStart = performance.now();
@@ -472,7 +471,11 @@ async function runSession(
   } catch (err) {
     throw classifyOrtError(stage, err);
   }
-  const t = result[output] as ort.Tensor;
+  return float32Of(result[output] as ort.Tensor, output, stage);
+}
+
+/** A float32 or float16 output's values as float32. */
+function float32Of(t: ort.Tensor, output: string, stage: string): Float32Array {
   if (t.type === 'float16') return fromFloat16(float16Bits(t));
   if (t.type !== 'float32')
     throw classifyOrtError(stage, new Error(`output ${output} is ${t.type}, expected float32 or float16`));
